@@ -1,0 +1,52 @@
+# Thin wrappers over package.json scripts and hack/ so that `make <target>` and `npm run <target>` agree.
+.PHONY: all deps build typecheck lint format test test-unit test-integration test-e2e bench crds dev run testenv-assets clean
+
+all: build
+
+deps:
+	@bash hack/ensure-deps.sh
+
+build: deps
+	npm run build
+
+typecheck: deps
+	npm run typecheck
+
+lint: deps
+	npm run lint
+
+format: deps
+	npm run format
+
+# The README's test command: installs what it needs, then lint, typecheck, unit, integration and e2e.
+test:
+	bash hack/test.sh
+
+test-unit: deps
+	npm run test:unit
+
+test-integration: deps
+	bash hack/test.sh integration
+
+test-e2e: deps
+	bash hack/test.sh e2e
+
+bench: deps
+	npm run bench
+
+crds: deps
+	npm run crds
+
+# The README's run command: Tagpilot against the current kubeconfig, or an embedded cluster + registry.
+run:
+	bash hack/run.sh
+
+# A local cluster + registry for development, left running until Ctrl-C.
+dev:
+	bash hack/run.sh --embedded
+
+testenv-assets:
+	bash hack/testenv-assets.sh
+
+clean:
+	rm -rf dist coverage

@@ -1,0 +1,35 @@
+// Entry point of the `tagpilot` CLI: the controller's engine, run by hand to debug rules and registries.
+// Each subcommand lives in its own file and exports `run(argv): Promise<number>` (the exit code).
+import { errorMessage } from '../../common/errors.js';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  resolve: { summary: 'pick the next tag from a tag list with a rule', load: () => import('./resolve.js') },
+  tags: { summary: 'list the tags of a repository', load: () => import('./tags.js') },
+  digest: { summary: 'print the digest of REF[:TAG]', load: () => import('./digest.js') },
+};
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ['usage: tagpilot <command> [options]', '', 'commands:', ...lines, '', 'tagpilot <command> --help shows the options of a command.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`tagpilot: unknown command "${name}"; run "tagpilot --help" for the list\n`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    process.stderr.write(`tagpilot ${name}: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
