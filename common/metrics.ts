@@ -1,0 +1,16 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * One Prometheus registry per process. Every module registers its `tagpilot_*` metrics here so that a
+ * program's /metrics endpoint exposes all of them; tests can read values from it directly.
+ */
+export const metricsRegistry = new Registry();
+
+let defaultsCollected = false;
+
+/** Process metrics (RSS, event-loop lag, GC); called by the programs, not by library code or tests. */
+export function collectProcessMetrics(): void {
+  if (defaultsCollected) return;
+  defaultsCollected = true;
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'tagpilot_' });
+}
