@@ -1,0 +1,29 @@
+import { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * The Kubernetes client configuration of a program: an explicit kubeconfig path, else in-cluster
+ * credentials when running in a Pod, else $KUBECONFIG / ~/.kube/config (what `kubectl` would use).
+ * `impersonate` (user name, usually `system:serviceaccount:NS:NAME`) lets a developer run a program locally
+ * with exactly the permissions of its ServiceAccount.
+ */
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string } = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.context) kc.setCurrentContext(opts.context);
+  if (!kc.getCurrentCluster()) {
+    throw new Error(
+      'no Kubernetes cluster configured: run in a Pod, set KUBECONFIG, or pass --kubeconfig PATH',
+    );
+  }
+  return kc;
+}
+
+/** HTTP status of an error thrown by @kubernetes/client-node (ApiException.code), if any. */
+export function statusCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (err: unknown) => statusCode(err) === 404;
+export const isConflict = (err: unknown) => statusCode(err) === 409;

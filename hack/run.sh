@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's run command. Runs Tagpilot against the current kubeconfig; when no cluster is reachable (or
+# with --embedded) it first starts an embedded local control plane + registry, installing what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash hack/ensure-deps.sh --registry
+if [ "${1:-}" = "--embedded" ] || ! npx tsx hack/cluster-reachable.ts 2>/dev/null; then
+  TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh)
+  export TAGPILOT_ASSETS
+  exec npx tsx hack/run.ts --embedded
+fi
+exec npx tsx hack/run.ts
