@@ -1,5 +1,143 @@
-// Placeholder until the subcommand lands; see the issue that owns it.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('tagpilot resolve: not implemented yet\n');
-  return 2;
+// `tagpilot resolve`: run one rule by hand against a tag list (a file or a live registry) to see what the
+// controller would pick and why. stdout carries the chosen tag alone so scripts can use it; the
+// reasoning (--explain) goes to stderr so `tag=$(tagpilot resolve … --explain)` still works.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { errorMessage } from '../../common/errors.js';
+import { RegistryError } from '../registry/index.js';
+import { formatDecision, resolve, RuleError, ruleTypes } from '../rules/index.js';
+import type { ResolveInput } from '../rules/index.js';
+import { fetchTagsForCli, registryFlagOptions, registryFlagsUsage } from './registry-flags.js';
+
+const USAGE = `usage: tagpilot resolve --rule TYPE --current TAG (--tags-file FILE | --image REF) [options]
+
+Picks the next tag after TAG with the controller's rule engine. Prints the chosen tag alone on stdout
+and exits 0; prints nothing and exits 0 when no newer tag qualifies; exits 2 on bad input.
+
+  --rule TYPE            ${ruleTypes.join(', ')}
+  --current TAG          the tag running now (Image status.tag, or spec.baseTag)
+  --tags-file FILE       tags, one per line ("-" reads stdin; blank lines and # comments are skipped)
+  --image REF            list the tags of REF's repository from its registry instead
+  --value V              the rule's value: semver range, regular expression, asc/desc
+  --include RE           keep only tags matching RE (tagFilter.include)
+  --exclude RE           drop tags matching RE; may be repeated (tagFilter.exclude)
+  --allow-prerelease     let pre-releases win even when TAG is a release
+  --current-digest D     digest rule: the digest recorded for TAG (omit for a first observation)
+  --digest D             digest rule: the digest the registry reports for TAG now
+  --explain              print the reasoning (filters, candidates, why the winner won) on stderr
+  -h, --help             this help
+
+registry flags (with --image):
+${registryFlagsUsage}
+
+See docs/rules.md for every rule and default.`;
+
+const options = {
+  rule: { type: 'string' },
+  current: { type: 'string' },
+  'tags-file': { type: 'string' },
+  image: { type: 'string' },
+  value: { type: 'string' },
+  include: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'allow-prerelease': { type: 'boolean' },
+  'current-digest': { type: 'string' },
+  digest: { type: 'string' },
+  explain: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...registryFlagOptions,
+} as const;
+
+/** Bad input: exit code 2 with one stderr line. */
+class UsageError extends Error {}
+
+// The engine names fields as the Image spec does; on the command line the user typed flags.
+function flagFor(field: string): string {
+  if (field === 'rule.type') return '--rule';
+  if (field === 'rule.value') return '--value';
+  if (field === 'tagFilter.include') return '--include';
+  if (field.startsWith('tagFilter.exclude')) return '--exclude';
+  if (field === 'current') return '--current';
+  if (field === 'digests') return '--digest';
+  return field;
+}
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`tagpilot resolve: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return code;
+}
+
+async function readTagsFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+    throw new UsageError(`--tags-file ${path}: cannot read the file (${code})`);
+  }
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }));
+  } catch (err) {
+    return fail(`${errorMessage(err)}; run "tagpilot resolve --help"`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+
+  try {
+    if (values.rule === undefined)
+      throw new UsageError(`--rule is required (one of ${ruleTypes.join(', ')})`);
+    if (values.current === undefined) throw new UsageError('--current is required: the tag running now');
+    const hasFile = values['tags-file'] !== undefined;
+    const hasImage = values.image !== undefined;
+    if (hasFile === hasImage) throw new UsageError('give exactly one of --tags-file FILE or --image REF');
+
+    const input: ResolveInput = {
+      rule: { type: values.rule, value: values.value, allowPrerelease: values['allow-prerelease'] === true },
+      current: values.current,
+      tags: [],
+      filter: { include: values.include, exclude: values.exclude },
+      currentDigest: values['current-digest'],
+      digests: values.digest !== undefined ? { [values.current]: values.digest } : undefined,
+    };
+    if (input.rule.type === 'digest' && values.digest === undefined) {
+      throw new UsageError(
+        '--digest is required by the digest rule: the digest the registry reports for the tag',
+      );
+    }
+    // Check the rule, filters and current tag before touching the network: bad input fails fast.
+    resolve(input);
+
+    const tags = hasFile
+      ? await readTagsFile(values['tags-file']!)
+      : await fetchTagsForCli(values.image!, values);
+    const decision = resolve({ ...input, tags });
+
+    if (values.explain) process.stderr.write(formatDecision(decision) + '\n');
+    if (decision.kind === 'change') process.stdout.write(decision.tag + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof RuleError) return fail(`${flagFor(err.field)}: ${err.detail}`, 2);
+    if (err instanceof UsageError) return fail(err.message, 2);
+    // The registry could not be asked (auth, network, not found…): not the user's typing, exit 1.
+    // A malformed --image reference is typing, though.
+    if (err instanceof RegistryError) return fail(err.message, err.kind === 'bad-reference' ? 2 : 1);
+    // fetchTagsForCli throws plain Errors for bad registry flags (e.g. --password without --username).
+    return fail(errorMessage(err), 2);
+  }
 }

@@ -1,0 +1,20 @@
+// Public API of the rule engine (DESIGN §4). Import from here, not from the files behind it.
+export { ruleTypes } from './types.js';
+export type {
+  ChangeDecision,
+  Decision,
+  Explanation,
+  FilterStep,
+  NoneDecision,
+  ResolveInput,
+  RuleSpec,
+  RuleType,
+  TagFilter,
+} from './types.js';
+export { RuleError } from './errors.js';
+export { resolve } from './resolve.js';
+export { isRuleType, validateRule, validateTagFilter } from './validate.js';
+export { formatDecision } from './explain.js';
+export { parseTag } from './parse.js';
+export type { ParsedTag } from './parse.js';
+export { compareVersion } from './compare.js';

@@ -1,0 +1,133 @@
+// Turns a user-written rule and tag filter into checked, compiled form, or a RuleError naming the field.
+// The validating webhook calls validateRule/validateTagFilter at admission; resolve() compiles the same
+// way, so whatever admission accepts, the engine can run.
+import semver from 'semver';
+import { RuleError } from './errors.js';
+import { ruleTypes } from './types.js';
+import type { RuleSpec, RuleType, TagFilter } from './types.js';
+
+export type VersionRuleType =
+  | 'semver-major'
+  | 'semver-minor'
+  | 'semver-patch'
+  | 'semver-range'
+  | 'calver-major'
+  | 'calver-minor'
+  | 'calver-patch';
+
+export type CompiledRule =
+  | { type: Exclude<VersionRuleType, 'semver-range'>; allowPrerelease: boolean }
+  | { type: 'semver-range'; range: string; allowPrerelease: boolean }
+  | { type: 'regex'; value: string; pattern: RegExp; versionGroup: boolean }
+  | { type: 'alphabetical' | 'numerical'; descending: boolean }
+  | { type: 'digest' | 'always' };
+
+export interface CompiledFilter {
+  include?: RegExp;
+  exclude: RegExp[];
+}
+
+const TYPE_SET: ReadonlySet<string> = new Set(ruleTypes);
+
+export function isRuleType(type: string): type is RuleType {
+  return TYPE_SET.has(type);
+}
+
+function compileRegExp(field: string, source: string, anchored: boolean): RegExp {
+  try {
+    return new RegExp(anchored ? `^(?:${source})$` : source);
+  } catch (err) {
+    // V8 says `Invalid regular expression: /(/: Unterminated group`; keep only the reason.
+    const reason = err instanceof Error ? err.message.replace(/^.*: /, '') : String(err);
+    throw new RuleError(field, `invalid regular expression ${JSON.stringify(source)}: ${reason}`);
+  }
+}
+
+function noValue(path: string, type: string, value: string, hint: string): void {
+  if (value !== '') {
+    throw new RuleError(`${path}.value`, `${type} takes no value (got ${JSON.stringify(value)}); ${hint}`);
+  }
+}
+
+/** Check and compile one rule. `path` names it in errors, e.g. `spec.rules[2]`. */
+export function compileRule(rule: RuleSpec, path = 'rule'): CompiledRule {
+  const type = rule.type;
+  if (!isRuleType(type)) {
+    throw new RuleError(
+      `${path}.type`,
+      `unknown rule type ${JSON.stringify(type)}; use one of ${ruleTypes.join(', ')}`,
+    );
+  }
+  const value = (rule.value ?? '').trim();
+  const allowPrerelease = rule.allowPrerelease === true;
+  switch (type) {
+    case 'semver-major':
+    case 'semver-minor':
+    case 'semver-patch':
+      noValue(path, type, value, 'use semver-range to constrain versions, or tagFilter to narrow tags');
+      return { type, allowPrerelease };
+    case 'calver-major':
+    case 'calver-minor':
+    case 'calver-patch':
+      noValue(path, type, value, 'use tagFilter to narrow tags');
+      return { type, allowPrerelease };
+    case 'semver-range': {
+      if (value === '') {
+        throw new RuleError(`${path}.value`, 'semver-range needs a semver range as value, e.g. ">=1.4 <2"');
+      }
+      if (semver.validRange(value) === null) {
+        throw new RuleError(
+          `${path}.value`,
+          `invalid semver range ${JSON.stringify(value)}; write an npm range such as "^1.4", "~2.3.0" or ">=1.4 <2"`,
+        );
+      }
+      return { type, range: value, allowPrerelease };
+    }
+    case 'regex': {
+      if (value === '') {
+        throw new RuleError(
+          `${path}.value`,
+          'regex needs a regular expression as value, e.g. "^main-(?<version>\\d+)$"',
+        );
+      }
+      const pattern = compileRegExp(`${path}.value`, value, true);
+      return { type, value, pattern, versionGroup: /\(\?<version>/.test(value) };
+    }
+    case 'alphabetical':
+    case 'numerical': {
+      const order = value.toLowerCase();
+      if (order !== '' && order !== 'asc' && order !== 'desc') {
+        throw new RuleError(
+          `${path}.value`,
+          `${type} takes "asc" (pick the highest, the default) or "desc" (pick the lowest), got ${JSON.stringify(value)}`,
+        );
+      }
+      return { type, descending: order === 'desc' };
+    }
+    case 'digest':
+      noValue(path, type, value, 'the digest rule follows the current tag itself');
+      return { type };
+    case 'always':
+      noValue(path, type, value, 'use tagFilter to narrow tags');
+      return { type };
+  }
+}
+
+/** Admission-time check of one rule; throws RuleError naming the field. */
+export function validateRule(rule: RuleSpec, path = 'rule'): void {
+  compileRule(rule, path);
+}
+
+export function compileTagFilter(filter: TagFilter | undefined, path = 'tagFilter'): CompiledFilter {
+  const out: CompiledFilter = { exclude: [] };
+  if (filter?.include) out.include = compileRegExp(`${path}.include`, filter.include, false);
+  (filter?.exclude ?? []).forEach((source, i) => {
+    if (source !== '') out.exclude.push(compileRegExp(`${path}.exclude[${i}]`, source, false));
+  });
+  return out;
+}
+
+/** Admission-time check of a tag filter; throws RuleError naming the field. */
+export function validateTagFilter(filter: TagFilter | undefined, path = 'tagFilter'): void {
+  compileTagFilter(filter, path);
+}
