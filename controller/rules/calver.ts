@@ -10,7 +10,7 @@ export interface CalverInfo {
 
 /** Calendar version check; `undefined` when the tag's numbers are not a plausible date. */
 export function calverOf(t: ParsedTag): CalverInfo | undefined {
-  const [yearText, monthText, third] = t.numText;
+  const [yearText, monthText] = t.numText;
   if (yearText === undefined) return undefined;
   const year = Number(yearText);
   let yearWidth: 2 | 4;
