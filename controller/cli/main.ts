@@ -8,6 +8,7 @@ const commands: Record<string, Command> = {
   resolve: { summary: 'pick the next tag from a tag list with a rule', load: () => import('./resolve.js') },
   tags: { summary: 'list the tags of a repository', load: () => import('./tags.js') },
   digest: { summary: 'print the digest of REF[:TAG]', load: () => import('./digest.js') },
+  alert: { summary: 'send a sample alert through an AlertConfig', load: () => import('./alert.js') },
 };
 
 export function usage(): string {
