@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { startControlServer } from './control.js';
 import { startNotificationRelay, type NotificationRelay } from './notifications.js';
 import { cleanupOrphans, createStateDir } from './procs.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
@@ -63,6 +64,8 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
 
     const controlPlane = await startControlPlane({ stateDir, dataDir: dir, logDir, log });
     stops.push(() => controlPlane.stop());
+    const control = await startControlServer(controlPlane);
+    stops.push(() => control.close());
     log(`environment ready in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${logDir}`);
 
     const info: TestEnvInfo = {
@@ -76,6 +79,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
         token: registries.token.info,
       },
       notifications: { url: relay.url },
+      control: { url: control.url },
       logDir,
     };
     return { info, controlPlane, registries, stop: stopAll };

@@ -12,6 +12,8 @@ export interface TestEnvInfo {
   registries: Record<RegistryMode, RegistryInfo>;
   /** Receives the anonymous registry's push notifications; see notifications.ts. */
   notifications: { url: string };
+  /** Acts on the environment from a test: `POST ${url}/restart-apiserver`; see control.ts. */
+  control: { url: string };
   /** Directory for logs of every process of the environment. */
   logDir: string;
 }
