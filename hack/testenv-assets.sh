@@ -47,7 +47,7 @@ build() { # name module-dir package [ldflags]
   fi
   log "$name: building $pkg (cold build, this takes minutes)..."
   local start=$SECONDS out
-  if ! out=$(cd "$here/tools/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$flags" -o "$dest/$name.tmp" "$pkg" 2>&1); then
+  if ! out=$(cd "$here/tools/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "$flags" -o "$dest/$name.tmp" "$pkg" 2>&1); then
     printf '%s\n' "$out" | tail -20 >&2
     die "building $name failed; the Go module proxy ($(go env GOPROXY)) must be reachable. Output above."
   fi
