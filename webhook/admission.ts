@@ -1,0 +1,127 @@
+// The admission.k8s.io/v1 AdmissionReview wire format: only the fields Tagpilot reads or writes.
+// Hand-written because @kubernetes/client-node does not ship admission types.
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface GroupVersionResource {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+export interface AdmissionRequest {
+  uid: string;
+  kind: GroupVersionKind;
+  resource: GroupVersionResource;
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  object?: unknown;
+  oldObject?: unknown;
+  dryRun?: boolean;
+}
+
+export interface StatusCause {
+  field: string;
+  message: string;
+  reason?: string;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: {
+    code?: number;
+    reason?: string;
+    message?: string;
+    details?: { causes?: StatusCause[] };
+  };
+  patchType?: 'JSONPatch';
+  /** base64 of the JSON patch. */
+  patch?: string;
+  /** Shown by kubectl as `Warning: …`. */
+  warnings?: string[];
+}
+
+export interface AdmissionReview {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  request?: AdmissionRequest;
+  response?: AdmissionResponse;
+}
+
+/** One RFC 6902 operation; Tagpilot only ever replaces image strings. */
+export interface JsonPatchOp {
+  op: 'replace';
+  path: string;
+  value: string;
+}
+
+/** Thrown for a body that is not an AdmissionReview with a request; the server answers 400. */
+export class BadAdmissionReviewError extends Error {
+  override readonly name = 'BadAdmissionReviewError';
+}
+
+/** Parses and checks the parts of an AdmissionReview every handler relies on. */
+export function parseAdmissionReview(body: string): AdmissionRequest {
+  let review: unknown;
+  try {
+    review = JSON.parse(body);
+  } catch {
+    throw new BadAdmissionReviewError(
+      'the body is not JSON; expected an admission.k8s.io/v1 AdmissionReview',
+    );
+  }
+  const r = review as Partial<AdmissionReview> | null;
+  if (r?.apiVersion !== 'admission.k8s.io/v1' || r.kind !== 'AdmissionReview') {
+    throw new BadAdmissionReviewError(
+      'expected apiVersion admission.k8s.io/v1 and kind AdmissionReview; set admissionReviewVersions: [v1]',
+    );
+  }
+  const req = r.request;
+  if (!req || typeof req.uid !== 'string' || !req.kind || typeof req.operation !== 'string') {
+    throw new BadAdmissionReviewError('the AdmissionReview has no request with uid, kind and operation');
+  }
+  return req;
+}
+
+export function reviewResponse(response: AdmissionResponse): string {
+  const review: AdmissionReview = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+  return JSON.stringify(review);
+}
+
+export function allow(uid: string, warnings?: string[]): AdmissionResponse {
+  return warnings && warnings.length > 0 ? { uid, allowed: true, warnings } : { uid, allowed: true };
+}
+
+export function allowWithPatch(uid: string, patch: JsonPatchOp[], warnings?: string[]): AdmissionResponse {
+  if (patch.length === 0) return allow(uid, warnings);
+  return {
+    ...allow(uid, warnings),
+    patchType: 'JSONPatch',
+    patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+  };
+}
+
+/**
+ * A rejection the apiserver prints as `admission webhook "…" denied the request: <message>`. The message
+ * repeats every field so the one line kubectl shows says what to fix; causes carry them structured.
+ */
+export function deny(uid: string, kind: string, causes: StatusCause[]): AdmissionResponse {
+  const message = `${kind} is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join('; ')}`;
+  return {
+    uid,
+    allowed: false,
+    status: {
+      code: 422,
+      reason: 'Invalid',
+      message,
+      details: { causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', ...c })) },
+    },
+  };
+}

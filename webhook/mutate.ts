@@ -1,0 +1,104 @@
+// The mutating webhook's decision (DESIGN §7) as a pure function: object and pins in, JSON patch out.
+import type { JsonPatchOp } from './admission.js';
+import type { Image } from '../crds/index.js';
+import { namespacePins, pinnedReference, repositoryKey, type NamespacePins } from './pins.js';
+
+/** Where the pod spec sits in each kind the webhook handles (JSON pointer, no trailing slash). */
+export const POD_SPEC_PATHS: Readonly<Record<string, string>> = {
+  'core/Pod': '/spec',
+  'apps/Deployment': '/spec/template/spec',
+  'apps/StatefulSet': '/spec/template/spec',
+  'apps/DaemonSet': '/spec/template/spec',
+  'apps/ReplicaSet': '/spec/template/spec',
+  'batch/Job': '/spec/template/spec',
+  'batch/CronJob': '/spec/jobTemplate/spec/template/spec',
+};
+
+/**
+ * Pods created by a workload whose template the webhook pins are left alone: the template is the
+ * source of truth, and pinning its Pods to a newer tag than the template would roll out a version
+ * behind the controller's back (a rescheduled Pod of an old ReplicaSet must not jump ahead).
+ */
+const TEMPLATED_OWNERS = new Set(['apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job']);
+
+export interface PinResult {
+  patch: JsonPatchOp[];
+  warnings: string[];
+  /** `container → new reference`, for logs and metrics. */
+  changes: { path: string; from: string; to: string }[];
+}
+
+interface ContainerLike {
+  name?: unknown;
+  image?: unknown;
+}
+
+/** `group/Kind` as used in POD_SPEC_PATHS; the core group is spelled `core`. */
+export function kindKey(group: string, kind: string): string {
+  return `${group === '' ? 'core' : group}/${kind}`;
+}
+
+function at(obj: unknown, pointer: string): unknown {
+  let cur = obj;
+  for (const part of pointer.split('/').slice(1)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function ownedByTemplatedWorkload(pod: unknown): boolean {
+  const refs = at(pod, '/metadata/ownerReferences');
+  if (!Array.isArray(refs)) return false;
+  return refs.some((ref: { controller?: unknown; apiVersion?: unknown; kind?: unknown }) => {
+    if (ref?.controller !== true || typeof ref.apiVersion !== 'string' || typeof ref.kind !== 'string') {
+      return false;
+    }
+    const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0]! : '';
+    return TEMPLATED_OWNERS.has(kindKey(group, ref.kind));
+  });
+}
+
+/**
+ * JSON patch that moves every container and init container whose repository has a pin to the pinned
+ * reference. Unknown kinds, containers that already run the pin, unparsable references and
+ * repositories without a pin produce no operation.
+ */
+export function pinPatch(group: string, kind: string, object: unknown, pins: NamespacePins): PinResult {
+  const result: PinResult = { patch: [], warnings: [], changes: [] };
+  const key = kindKey(group, kind);
+  const specPath = POD_SPEC_PATHS[key];
+  if (specPath === undefined) return result;
+  if (key === 'core/Pod' && ownedByTemplatedWorkload(object)) return result;
+  if (pins.byRepository.size === 0 && pins.conflicts.size === 0) return result;
+  const spec = at(object, specPath);
+  if (spec === null || typeof spec !== 'object') return result;
+  const warned = new Set<string>();
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = (spec as Record<string, unknown>)[list];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c: ContainerLike, i) => {
+      if (typeof c?.image !== 'string') return;
+      const repository = repositoryKey(c.image);
+      if (repository === undefined) return;
+      const conflict = pins.conflicts.get(repository);
+      if (conflict !== undefined && !warned.has(repository)) {
+        warned.add(repository);
+        result.warnings.push(`tagpilot: ${conflict}`);
+      }
+      const pin = pins.byRepository.get(repository);
+      if (!pin) return;
+      const to = pinnedReference(c.image, pin);
+      if (to === c.image) return;
+      const path = `${specPath}/${list}/${i}/image`;
+      result.patch.push({ op: 'replace', path, value: to });
+      result.changes.push({ path, from: c.image, to });
+    });
+  }
+  return result;
+}
+
+/** The same from the Images of the object's namespace; the server uses precomputed pins instead. */
+export function planPins(group: string, kind: string, object: unknown, images: readonly Image[]): PinResult {
+  return pinPatch(group, kind, object, namespacePins(images));
+}

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertConfig, Image } from '../crds/index.js';
+import { alertConfigErrors, imageErrors } from './validate.js';
+
+function image(spec: Partial<Image['spec']> = {}): Image {
+  return {
+    apiVersion: 'tagpilot.dev/v1alpha1',
+    kind: 'Image',
+    metadata: {
+      name: 'web',
+      namespace: 'ns',
+      uid: '0b0c',
+      generation: 3,
+      managedFields: [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'tagpilot.dev/v1alpha1' }],
+    },
+    spec: {
+      image: 'ghcr.io/acme/web',
+      baseTag: 'v1.4.0',
+      triggers: [{ type: 'crontab', value: '0 */6 * * *', timezone: 'Europe/Paris' }],
+      rules: [{ name: 'minor', type: 'semver-minor', actions: [{ type: 'apply' }] }],
+      ...spec,
+    },
+    status: { tag: 'v1.4.2', conditions: [] },
+  };
+}
+
+const apply = [{ type: 'apply' as const }];
+
+describe('imageErrors', () => {
+  it('accepts a valid Image with metadata and status as the apiserver sends them', () => {
+    expect(imageErrors(image())).toEqual([]);
+  });
+
+  const cases: { name: string; spec: Partial<Image['spec']>; field: string; message: RegExp }[] = [
+    {
+      name: 'cron with a value out of range',
+      spec: { triggers: [{ type: 'crontab', value: '61 * * * *' }] },
+      field: 'spec.triggers[0].value',
+      message: /invalid cron expression "61 \* \* \* \*".*0-59/,
+    },
+    {
+      name: 'cron with 4 fields',
+      spec: { triggers: [{ type: 'webhook' }, { type: 'crontab', value: '* * * *' }] },
+      field: 'spec.triggers[1].value',
+      message: /4 fields; write 5/,
+    },
+    {
+      name: 'cron that never fires',
+      spec: { triggers: [{ type: 'crontab', value: '0 0 30 2 *' }] },
+      field: 'spec.triggers[0].value',
+      message: /invalid cron expression/,
+    },
+    {
+      name: 'unknown macro',
+      spec: { triggers: [{ type: 'crontab', value: '@reboot' }] },
+      field: 'spec.triggers[0].value',
+      message: /unknown schedule macro "@reboot"/,
+    },
+    {
+      name: '@every without a duration',
+      spec: { triggers: [{ type: 'crontab', value: '@every soon' }] },
+      field: 'spec.triggers[0].value',
+      message: /write @every followed by a duration/,
+    },
+    {
+      name: 'unknown time zone',
+      spec: { triggers: [{ type: 'crontab', value: '@hourly', timezone: 'Mars/Olympus' }] },
+      field: 'spec.triggers[0].timezone',
+      message: /unknown time zone "Mars\/Olympus"/,
+    },
+    {
+      name: 'regex rule that does not compile',
+      spec: { rules: [{ type: 'regex', value: '^v(\\d+$', actions: apply }] },
+      field: 'spec.rules[0].value',
+      message: /invalid regular expression/,
+    },
+    {
+      name: 'bad semver range',
+      spec: {
+        rules: [
+          { type: 'semver-minor', actions: apply },
+          { type: 'semver-range', value: '>=banana', actions: apply },
+        ],
+      },
+      field: 'spec.rules[1].value',
+      message: /invalid semver range ">=banana"/,
+    },
+    {
+      name: 'tag filter include that does not compile',
+      spec: { tagFilter: { include: '[a-' } },
+      field: 'spec.tagFilter.include',
+      message: /invalid regular expression/,
+    },
+    {
+      name: 'tag filter exclude that does not compile',
+      spec: { tagFilter: { exclude: ['\\.sig$', '(?<x'] } },
+      field: 'spec.tagFilter.exclude[1]',
+      message: /invalid regular expression/,
+    },
+    {
+      name: 'image with upper case path (schema pattern)',
+      spec: { image: 'ghcr.io/Acme/web' },
+      field: 'spec.image',
+      message: /./,
+    },
+    {
+      name: 'image with a tag (CEL rule)',
+      spec: { image: 'ghcr.io/acme/web:v1' },
+      field: 'spec.image',
+      message: /must not contain a tag/,
+    },
+    {
+      name: 'image with a port out of range (reference syntax)',
+      spec: { image: 'registry.local:99999/acme/web' },
+      field: 'spec.image',
+      message: /port 99999 is out of range/,
+    },
+    {
+      name: 'regex rule without value (schema)',
+      spec: { rules: [{ type: 'regex', actions: apply }] },
+      field: 'spec.rules[0].value',
+      message: /Required value/,
+    },
+  ];
+
+  it.each(cases)('rejects $name naming $field', ({ spec, field, message }) => {
+    const errors = imageErrors(image(spec));
+    const error = errors.find((e) => e.field === field);
+    expect(error, JSON.stringify(errors)).toBeDefined();
+    expect(error!.message).toMatch(message);
+  });
+
+  it('reports one error per field', () => {
+    const errors = imageErrors(image({ rules: [{ type: 'regex', actions: apply }] }));
+    expect(errors.filter((e) => e.field === 'spec.rules[0].value')).toHaveLength(1);
+  });
+
+  it('accepts every schedule form the design lists', () => {
+    for (const value of ['0 */6 * * *', '*/30 0 */6 * * *', '@hourly', '@every 10m', '@every 1h30m']) {
+      expect(imageErrors(image({ triggers: [{ type: 'crontab', value, timezone: 'UTC' }] }))).toEqual([]);
+    }
+  });
+
+  it('reports several fields at once', () => {
+    const errors = imageErrors(
+      image({
+        triggers: [{ type: 'crontab', value: 'nope' }],
+        rules: [{ type: 'semver-range', value: 'x.y.z.w', actions: apply }],
+      }),
+    );
+    expect(errors.map((e) => e.field)).toEqual(['spec.triggers[0].value', 'spec.rules[0].value']);
+  });
+});
+
+function alertConfig(spec: Partial<AlertConfig['spec']>): AlertConfig {
+  return {
+    apiVersion: 'tagpilot.dev/v1alpha1',
+    kind: 'AlertConfig',
+    metadata: { name: 'team', namespace: 'ns' },
+    spec: { slack: { webhookURL: { valueFrom: { secretKeyRef: { name: 'slack', key: 'url' } } } }, ...spec },
+  };
+}
+
+describe('alertConfigErrors', () => {
+  it('accepts a valid AlertConfig', () => {
+    expect(alertConfigErrors(alertConfig({ templateSubject: '{{ .name }} is now {{ .newTag }}' }))).toEqual(
+      [],
+    );
+  });
+
+  it('names the template field and position of an unknown variable', () => {
+    const errors = alertConfigErrors(alertConfig({ templateBody: 'new: {{ .newtag }}' }));
+    expect(errors).toEqual([
+      {
+        field: 'spec.templateBody',
+        message: expect.stringMatching(
+          /line 1, column 6: unknown variable \.newtag \(did you mean \.newTag\?\)/,
+        ),
+      },
+    ]);
+  });
+
+  it('rejects an inline webhook URL the URL parser cannot read', () => {
+    const errors = alertConfigErrors(alertConfig({ webhook: { url: 'http://exa mple.com' } }));
+    expect(errors.map((e) => e.field)).toContain('spec.webhook.url');
+  });
+
+  it('rejects an AlertConfig without channels (schema)', () => {
+    const errors = alertConfigErrors({ ...alertConfig({}), spec: {} });
+    expect(errors[0]?.message).toMatch(/at least one channel/);
+  });
+});
