@@ -1,9 +1,471 @@
-// Placeholder: the real client lands in the next commit; the shape is final.
+// The OCI Distribution client the controller and the CLI share (DESIGN §8). One RegistryClient per
+// process: its caches, learned auth schemes, tokens, concurrency limits and metrics are what make N Images
+// over M repositories cost one tag list per repository per TTL instead of one per Image.
+//
+//   const registry = new RegistryClient({ logger });
+//   const ref = parseImageReference(image.spec.image);
+//   const access = { credentials: credentialsFromPullSecrets(secrets, ref), plainHTTP: image.spec.plainHTTP };
+//   const tags = await registry.listTags(ref, access);
+//   const digest = await registry.getDigest(ref, 'latest', access, { platform: 'linux/arm64' });
+//
+// Every failure is a RegistryError whose `kind` and `message` can go into an Image's status as they are.
+import type { Logger } from '../../common/logger.js';
 import type { RegistryAccess } from './access.js';
-import type { ImageReference } from './reference.js';
+import { Authenticator, credentialsIdentity, type AuthSubject } from './auth.js';
+import { TtlCache } from './cache.js';
+import {
+  RegistryAuthError,
+  RegistryBadResponseError,
+  RegistryNotFoundError,
+  type RegistryError,
+} from './errors.js';
+import { nextLink } from './headers.js';
+import {
+  MANIFEST_ACCEPT,
+  baseMediaType,
+  parseManifest,
+  platformOfConfig,
+  sha256Digest,
+  type ParsedManifest,
+} from './manifest.js';
+import { registryCache, type RequestKind } from './metrics.js';
+import { formatPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
+import { isLocalRegistry, parseImageReference, repositoryName, type ImageReference } from './reference.js';
+import { Transport, describeErrorBody, type HttpResponse, type TlsSettings } from './transport.js';
+
+export interface RegistryClientOptions {
+  /** How long a tag list is reused by every Image following the repository. Default 60 s. */
+  tagsTtlMs?: number;
+  /** How long a tag's digest (a HEAD) is reused. Default 60 s. */
+  digestTtlMs?: number;
+  /** Tags asked for per page (`n`); registries may send fewer and link to the next page. Default 1000. */
+  pageSize?: number;
+  /** Per attempt, headers and body. Default 30 s. */
+  timeoutMs?: number;
+  /** TCP + TLS handshake. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Attempts per request on 5xx, 429, timeouts and connection errors, the first included. Default 3. */
+  maxAttempts?: number;
+  /** First retry waits up to this (full jitter), doubling per attempt. Default 500 ms. */
+  retryBaseDelayMs?: number;
+  /** Cap of one backoff delay. Default 10 s. */
+  maxRetryDelayMs?: number;
+  /** Longest Retry-After waited out; longer ones fail as rate-limited with retryAfterSeconds. Default 60 s. */
+  maxRetryAfterMs?: number;
+  /** Requests in flight per registry host. Default 8. */
+  concurrencyPerRegistry?: number;
+  userAgent?: string;
+  /** Debug lines per request and warnings on rate limits; never headers or bodies. */
+  logger?: Logger;
+  /** Test seams. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface ListTagsOptions {
+  /** Skip the cache (e.g. a webhook said the repository changed); still joins a listing in flight. */
+  fresh?: boolean;
+}
+
+export interface DigestOptions {
+  /** Digest of the image for this platform (`linux/arm64`) instead of the tag's own (index) digest. */
+  platform?: Platform | string;
+  /** Skip the cached HEAD result. */
+  fresh?: boolean;
+}
+
+/** One platform's image behind a tag. */
+export interface PlatformImage {
+  platform: Platform;
+  digest: string;
+}
+
+/** What a tag points at; cached per tag for the digest TTL. */
+interface TagTarget {
+  digest: string;
+  mediaType: string | undefined;
+  /** Present when the body was fetched anyway (HEAD unsupported). */
+  manifest?: ParsedManifest;
+}
+
+/** Per-request view of a repository plus how to reach it. */
+interface Target extends AuthSubject {
+  ref: ImageReference;
+  baseUrl: string;
+}
+
+const DIGEST_HEADER_RE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+function toReference(ref: ImageReference | string): ImageReference {
+  return typeof ref === 'string' ? parseImageReference(ref) : ref;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export class RegistryClient {
-  async listTags(_ref: ImageReference | string, _access: RegistryAccess = {}): Promise<readonly string[]> {
-    throw new Error('registry client: not implemented yet');
+  private readonly transport: Transport;
+  private readonly auth: Authenticator;
+  private readonly tags: TtlCache<readonly string[]>;
+  private readonly tagTargets: TtlCache<TagTarget>;
+  /** Content-addressed, so entries never go stale; bounded only for memory. */
+  private readonly manifests: TtlCache<ParsedManifest>;
+  private readonly configs: TtlCache<Platform | null>;
+  private readonly pageSize: number;
+
+  constructor(options: RegistryClientOptions = {}) {
+    const now = options.now ?? Date.now;
+    this.transport = new Transport({
+      timeoutMs: options.timeoutMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      maxAttempts: options.maxAttempts ?? 3,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+      concurrencyPerRegistry: options.concurrencyPerRegistry ?? 8,
+      userAgent: options.userAgent ?? 'tagpilot (+https://tagpilot.dev)',
+      logger: options.logger,
+      sleep: options.sleep ?? sleep,
+      random: options.random ?? Math.random,
+      now,
+    });
+    this.auth = new Authenticator(this.transport, now);
+    this.tags = new TtlCache({ ttlMs: options.tagsTtlMs ?? 60_000, now });
+    this.tagTargets = new TtlCache({ ttlMs: options.digestTtlMs ?? 60_000, now });
+    const forever = Number.MAX_SAFE_INTEGER / 2;
+    this.manifests = new TtlCache({ ttlMs: forever, maxEntries: 2_000, now });
+    this.configs = new TtlCache({ ttlMs: forever, maxEntries: 2_000, now });
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  /**
+   * Every tag of the repository, in the registry's order, all pages followed. Shared by every caller
+   * with the same repository and credentials for the tags TTL; do not mutate the array.
+   */
+  async listTags(
+    ref: ImageReference | string,
+    access: RegistryAccess = {},
+    options: ListTagsOptions = {},
+  ): Promise<readonly string[]> {
+    const target = this.target(toReference(ref), access);
+    const key = `${target.baseUrl}/${target.repository}|${target.credId}`;
+    return this.tags.get(key, () => this.fetchTags(target), {
+      fresh: options.fresh ?? false,
+      onOutcome: (result) => registryCache.inc({ cache: 'tags', result }),
+    });
+  }
+
+  /**
+   * Digest of `tag` (default: the reference's digest, else its tag, else `latest`): the tag's own digest
+   * (an index for multi-platform images, as `docker pull` resolves it), or with `platform` the digest of
+   * that platform's image. One HEAD per tag per digest TTL; index bodies are fetched once per digest.
+   */
+  async getDigest(
+    ref: ImageReference | string,
+    tag?: string,
+    access: RegistryAccess = {},
+    options: DigestOptions = {},
+  ): Promise<string> {
+    const reference = toReference(ref);
+    const target = this.target(reference, access);
+    const which = tag ?? reference.digest ?? reference.tag ?? 'latest';
+    const resolved = await this.resolveTag(target, which, options.fresh ?? false);
+    if (options.platform === undefined) return resolved.digest;
+    const wanted = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
+    const images = await this.platformsOf(target, which, resolved);
+    const match = images.find((i) => platformMatches(wanted, i.platform));
+    if (match) return match.digest;
+    const offered = images.map((i) => formatPlatform(i.platform)).join(', ') || 'no declared platform';
+    throw new RegistryNotFoundError(
+      `${repositoryName(reference)}:${which} has no ${formatPlatform(wanted)} image (it has ${offered})`,
+    );
+  }
+
+  /** The platforms published under `tag` and each one's digest (attestation entries left out). */
+  async getPlatforms(
+    ref: ImageReference | string,
+    tag?: string,
+    access: RegistryAccess = {},
+    options: { fresh?: boolean } = {},
+  ): Promise<PlatformImage[]> {
+    const reference = toReference(ref);
+    const target = this.target(reference, access);
+    const which = tag ?? reference.digest ?? reference.tag ?? 'latest';
+    return this.platformsOf(target, which, await this.resolveTag(target, which, options.fresh ?? false));
+  }
+
+  /** Closes idle connections (the CLI calls this before exiting). */
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private target(ref: ImageReference, access: RegistryAccess): Target {
+    const plain = access.plainHTTP ?? isLocalRegistry(ref.registry);
+    const tls: TlsSettings = {
+      insecureSkipTLSVerify: access.insecureSkipTLSVerify ?? false,
+      caBundle: access.caBundle,
+    };
+    return {
+      ref,
+      registry: ref.registry,
+      repository: ref.repository,
+      credentials: access.credentials,
+      credId: credentialsIdentity(access.credentials),
+      tls,
+      baseUrl: `${plain ? 'http' : 'https'}://${ref.registry}`,
+    };
+  }
+
+  /** One authenticated API call: sends what we know works, answers one 401 challenge, maps 401/403. */
+  private async call(
+    target: Target,
+    kind: RequestKind,
+    method: 'GET' | 'HEAD',
+    url: string,
+    accept: string,
+    what: string,
+  ): Promise<HttpResponse> {
+    const sameOrigin = new URL(url).origin === new URL(target.baseUrl).origin;
+    let sent = sameOrigin ? await this.auth.headerFor(target) : undefined;
+    const send = (authorization: string | undefined) =>
+      this.transport.send({
+        registry: target.registry,
+        kind,
+        method,
+        url,
+        headers: { accept, ...(authorization ? { authorization } : {}) },
+        tls: target.tls,
+        what,
+      });
+    let res = await send(sent);
+    if (res.status === 401 && sameOrigin) {
+      const retry = await this.auth.afterUnauthorized(target, res, sent);
+      if (retry !== undefined) {
+        sent = retry;
+        res = await send(retry);
+      }
+    }
+    if (res.status === 401 || res.status === 403) throw this.authError(target, res, what);
+    return res;
+  }
+
+  private authError(target: Target, res: HttpResponse, what: string): RegistryError {
+    const detail = describeErrorBody(res.body);
+    const suffix = detail ? ` (${detail})` : '';
+    const name = repositoryName(target.ref);
+    const c = target.credentials;
+    if (res.status === 403) {
+      return new RegistryAuthError(
+        `registry ${target.registry} denied ${what}${suffix}: the ${c ? 'credentials lack' : 'anonymous user lacks'} pull permission on ${name}`,
+        { status: 403 },
+      );
+    }
+    if (!c) {
+      return new RegistryAuthError(
+        `registry ${target.registry} requires authentication for ${name}, or the repository does not exist${suffix}; add an image pull secret`,
+        { status: 401 },
+      );
+    }
+    const who = c.username ? `user "${c.username}"` : 'the token';
+    return new RegistryAuthError(
+      `registry ${target.registry} rejected ${who} for ${name}, or the repository does not exist${suffix}; check the image pull secret`,
+      { status: 401 },
+    );
+  }
+
+  private async fetchTags(target: Target): Promise<readonly string[]> {
+    const name = repositoryName(target.ref);
+    const what = `the tags of ${name}`;
+    const first = `${target.baseUrl}/v2/${target.repository}/tags/list`;
+    let url = `${first}?n=${this.pageSize}`;
+    const seen = new Set<string>();
+    const tags = new Set<string>();
+    for (;;) {
+      seen.add(url);
+      let res = await this.call(target, 'tags', 'GET', url, 'application/json', what);
+      if (res.status === 400 && seen.size === 1 && url !== first) {
+        // A registry that refuses our page size: let it pick its own.
+        url = first;
+        res = await this.call(target, 'tags', 'GET', url, 'application/json', what);
+      }
+      if (res.status === 404) {
+        throw new RegistryNotFoundError(
+          `repository ${name} not found on registry ${target.registry}${describeErrorBody(res.body) ? ` (${describeErrorBody(res.body)})` : ''}; check spec.image`,
+          { status: 404 },
+        );
+      }
+      if (res.status !== 200) {
+        throw new RegistryBadResponseError(
+          `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res.body) || 'no detail'})`,
+          { status: res.status },
+        );
+      }
+      let body: { tags?: unknown };
+      try {
+        body = JSON.parse(Buffer.from(res.body).toString('utf8')) as { tags?: unknown };
+      } catch {
+        throw new RegistryBadResponseError(`registry ${target.registry} sent invalid JSON for ${what}`);
+      }
+      if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
+        throw new RegistryBadResponseError(
+          `registry ${target.registry} sent a "tags" field that is not a list for ${what}`,
+        );
+      }
+      for (const t of (body.tags as unknown[] | null | undefined) ?? [])
+        if (typeof t === 'string') tags.add(t);
+      const next = nextLink(res.headers.get('link'), res.url);
+      if (next === undefined || seen.has(next)) break;
+      if (new URL(next).origin !== new URL(target.baseUrl).origin) {
+        throw new RegistryBadResponseError(
+          `registry ${target.registry} linked the next page of ${what} to another host (${new URL(next).host}); not following`,
+        );
+      }
+      url = next;
+    }
+    return Object.freeze([...tags]);
+  }
+
+  private manifestUrl(target: Target, reference: string): string {
+    return `${target.baseUrl}/v2/${target.repository}/manifests/${reference}`;
+  }
+
+  /** What a tag (or digest) points at: HEAD with every manifest type accepted; GET only when HEAD cannot tell. */
+  private resolveTag(target: Target, reference: string, fresh: boolean): Promise<TagTarget> {
+    const key = `${target.baseUrl}/${target.repository}:${reference}|${target.credId}`;
+    return this.tagTargets.get(key, () => this.fetchTagTarget(target, reference), {
+      fresh,
+      onOutcome: (result) => registryCache.inc({ cache: 'digest', result }),
+    });
+  }
+
+  private async fetchTagTarget(target: Target, reference: string): Promise<TagTarget> {
+    const name = `${repositoryName(target.ref)}${reference.includes(':') ? '@' : ':'}${reference}`;
+    const what = `the manifest of ${name}`;
+    const url = this.manifestUrl(target, reference);
+    const head = await this.call(target, 'manifest_head', 'HEAD', url, MANIFEST_ACCEPT, what);
+    if (head.status === 404) throw this.manifestNotFound(target, name);
+    const headDigest = head.headers.get('docker-content-digest')?.trim();
+    if (head.status === 200 && headDigest && DIGEST_HEADER_RE.test(headDigest)) {
+      return { digest: headDigest, mediaType: baseMediaType(head.headers.get('content-type')) };
+    }
+    if (head.status !== 200 && head.status !== 405 && head.status !== 501) {
+      throw new RegistryBadResponseError(
+        `registry ${target.registry} answered ${head.status} to HEAD ${what}`,
+        {
+          status: head.status,
+        },
+      );
+    }
+    // HEAD not supported, or no Docker-Content-Digest: the digest is the sha256 of the exact body.
+    const { digest, manifest } = await this.getManifest(target, reference, what, name);
+    return { digest, mediaType: manifest.mediaType, manifest };
+  }
+
+  private manifestNotFound(target: Target, name: string): RegistryNotFoundError {
+    return new RegistryNotFoundError(
+      `${name} not found on registry ${target.registry}: the tag or repository does not exist`,
+      { status: 404 },
+    );
+  }
+
+  private async getManifest(
+    target: Target,
+    reference: string,
+    what: string,
+    name: string,
+  ): Promise<{ digest: string; manifest: ParsedManifest }> {
+    const res = await this.call(
+      target,
+      'manifest_get',
+      'GET',
+      this.manifestUrl(target, reference),
+      MANIFEST_ACCEPT,
+      what,
+    );
+    if (res.status === 404) throw this.manifestNotFound(target, name);
+    if (res.status !== 200) {
+      throw new RegistryBadResponseError(
+        `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res.body) || 'no detail'})`,
+        { status: res.status },
+      );
+    }
+    const header = res.headers.get('docker-content-digest')?.trim();
+    const digest = header && DIGEST_HEADER_RE.test(header) ? header : sha256Digest(res.body);
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(res.body).toString('utf8'));
+    } catch {
+      throw new RegistryBadResponseError(
+        `registry ${target.registry} sent a manifest that is not JSON for ${name}`,
+      );
+    }
+    const manifest = parseManifest(json, baseMediaType(res.headers.get('content-type')));
+    if (!manifest) {
+      throw new RegistryBadResponseError(
+        `registry ${target.registry} sent ${baseMediaType(res.headers.get('content-type')) ?? 'an unknown document'} for ${name}, not an image manifest or index`,
+      );
+    }
+    this.manifests.set(`${target.baseUrl}/${target.repository}@${digest}|${target.credId}`, manifest);
+    return { digest, manifest };
+  }
+
+  /** The manifest behind a digest, fetched once per process (content-addressed). */
+  private manifestByDigest(target: Target, digest: string): Promise<ParsedManifest> {
+    const key = `${target.baseUrl}/${target.repository}@${digest}|${target.credId}`;
+    const name = `${repositoryName(target.ref)}@${digest}`;
+    return this.manifests.get(
+      key,
+      async () => (await this.getManifest(target, digest, `the manifest of ${name}`, name)).manifest,
+      { onOutcome: (result) => registryCache.inc({ cache: 'manifest', result }) },
+    );
+  }
+
+  private async platformsOf(target: Target, tag: string, resolved: TagTarget): Promise<PlatformImage[]> {
+    const manifest = resolved.manifest ?? (await this.manifestByDigest(target, resolved.digest));
+    if (manifest.kind === 'index') {
+      return manifest.entries.flatMap((e) =>
+        // BuildKit stores attestations as `unknown/unknown` entries: not something to run.
+        e.platform && e.platform.os !== 'unknown' && e.platform.architecture !== 'unknown'
+          ? [{ platform: e.platform, digest: e.digest }]
+          : [],
+      );
+    }
+    if (!manifest.configDigest) return [];
+    const platform = await this.configPlatform(target, manifest.configDigest, tag);
+    return platform ? [{ platform, digest: resolved.digest }] : [];
+  }
+
+  /** os/architecture of a single-platform image, read from its config blob once per process. */
+  private configPlatform(target: Target, configDigest: string, tag: string): Promise<Platform | null> {
+    const key = `${target.baseUrl}/${target.repository}@${configDigest}|${target.credId}`;
+    return this.configs.get(
+      key,
+      async () => {
+        const name = `${repositoryName(target.ref)}:${tag}`;
+        const url = `${target.baseUrl}/v2/${target.repository}/blobs/${configDigest}`;
+        const res = await this.call(target, 'blob', 'GET', url, '*/*', `the image config of ${name}`);
+        if (res.status === 404)
+          throw new RegistryNotFoundError(
+            `the image config of ${name} is missing on registry ${target.registry}`,
+            { status: 404 },
+          );
+        if (res.status !== 200) {
+          throw new RegistryBadResponseError(
+            `registry ${target.registry} answered ${res.status} for the image config of ${name}`,
+            {
+              status: res.status,
+            },
+          );
+        }
+        try {
+          return platformOfConfig(JSON.parse(Buffer.from(res.body).toString('utf8'))) ?? null;
+        } catch {
+          return null;
+        }
+      },
+      { onOutcome: (result) => registryCache.inc({ cache: 'blob', result }) },
+    );
   }
 }

@@ -61,10 +61,14 @@ export class RegistryTLSError extends RegistryError {
   readonly transient = false;
 }
 
-/** DNS failure, connection refused or reset. */
+/** DNS failure, connection refused or reset. A name that does not resolve is not transient. */
 export class RegistryNetworkError extends RegistryError {
   readonly kind = 'network';
-  readonly transient = true;
+  readonly transient: boolean;
+  constructor(message: string, options: { status?: number; cause?: unknown; transient?: boolean } = {}) {
+    super(message, options);
+    this.transient = options.transient ?? true;
+  }
 }
 
 /** No complete answer within the request timeout. */

@@ -1,6 +1,15 @@
 // Public surface of the registry client; the controller and the CLI import from here only.
 export type { RegistryAccess } from './access.js';
-export { RegistryClient } from './client.js';
+export { credentialsIdentity } from './auth.js';
+export {
+  RegistryClient,
+  type DigestOptions,
+  type ListTagsOptions,
+  type PlatformImage,
+  type RegistryClientOptions,
+} from './client.js';
 export * from './credentials.js';
 export * from './errors.js';
+export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
+export { formatPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
 export * from './reference.js';

@@ -1,0 +1,43 @@
+// Counting semaphore: at most `limit` requests in flight to one registry, so that a cycle over
+// thousands of Images queues here instead of opening thousands of connections to one host.
+
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly limit: number) {
+    if (!(limit >= 1)) throw new RangeError(`semaphore limit must be at least 1, got ${limit}`);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await task();
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    // Hand the slot straight to the next waiter so that `active` never dips below the queue's demand.
+    if (next) next();
+    else this.active--;
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+}
