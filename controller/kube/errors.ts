@@ -1,0 +1,42 @@
+// Reading errors thrown by @kubernetes/client-node. Its ApiException message is a multi-line dump of the
+// response (code, body, headers); statuses and events need the apiserver's one-line reason instead.
+import { errorMessage } from '../../common/errors.js';
+import { statusCode } from '../../common/kube.js';
+
+export { statusCode, isConflict, isNotFound } from '../../common/kube.js';
+
+/** The `message` of the Kubernetes Status in an ApiException body, else the error's own message. */
+export function kubeMessage(err: unknown): string {
+  const body = (err as { body?: unknown } | null)?.body;
+  const status = typeof body === 'string' ? safeParse(body) : body;
+  const message = (status as { message?: unknown } | null | undefined)?.message;
+  if (typeof message === 'string' && message !== '') return message;
+  const code = statusCode(err);
+  const first = errorMessage(err).split('\n')[0] ?? '';
+  return code !== undefined && !first.includes(String(code)) ? `HTTP ${code}: ${first}` : first;
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A JSON patch whose `test` op failed: someone changed the object since we read it. The apiserver answers
+ * 422 (Invalid) for a failed test rather than 409, so both mean "read again and recompute".
+ */
+export function isStaleWrite(err: unknown): boolean {
+  const code = statusCode(err);
+  if (code === 409) return true;
+  return code === 422 && /test(ing)? .*fail|testing value/i.test(kubeMessage(err));
+}
+
+/** Errors where waiting and trying again may help (apiserver down, overloaded, timeouts). */
+export function isTransientKubeError(err: unknown): boolean {
+  const code = statusCode(err);
+  if (code === undefined) return true; // connection refused/reset, DNS, timeouts
+  return code === 409 || code === 429 || code >= 500;
+}

@@ -1,0 +1,274 @@
+// A list-watch cache of one resource (the controller's Images), written for this controller rather than
+// taken from @kubernetes/client-node's makeInformer because that one gives up after any watch error
+// (it only reports it) and cannot bound a watch: here every failure path ends in a retry.
+//   - list in pages, then watch from the list's resourceVersion with bookmarks;
+//   - 410 Gone (resourceVersion too old, e.g. after a long apiserver outage) → list again and emit the
+//     differences (adds, updates, deletes) so no change is missed;
+//   - connection refused/reset, apiserver restarts, 5xx → back off (1 s doubling to 30 s) and watch again;
+//   - every watch asks the server to end it after timeoutSeconds, and a client-side timer ends it a bit
+//     later still, so a half-open connection cannot freeze the cache.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../../common/logger.js';
+import { statusCode } from '../../common/kube.js';
+import { kubeMessage } from './errors.js';
+
+export interface KubeObject {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
+}
+
+export interface ListPage<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  kubeConfig: KubeConfig;
+  /** e.g. `/apis/tagpilot.dev/v1alpha1/images` or `/apis/tagpilot.dev/v1alpha1/namespaces/team/images`. */
+  path: string;
+  /** One page of the list at `path`. */
+  list: (page: { limit: number; continueToken?: string }) => Promise<ListPage<T>>;
+  log: Logger;
+  onAdd?: (obj: T) => void;
+  onUpdate?: (obj: T, old: T) => void;
+  onDelete?: (obj: T) => void;
+  /** Counts watch restarts by reason, for metrics. */
+  onRestart?: (reason: 'expired' | 'error' | 'closed') => void;
+  pageSize?: number;
+  watchTimeoutSeconds?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export const objectKey = (o: KubeObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/**
+ * Whether `incoming` is at least as new as `cached`. resourceVersions are opaque by contract, but the
+ * apiserver's are etcd revisions (integers); comparing them keeps a watch event that is older than our
+ * own write's response from overwriting the newer object in the cache. Non-numeric versions: trust order.
+ */
+export function isNotOlder(incoming: string | undefined, cached: string | undefined): boolean {
+  if (!incoming || !cached || !/^\d+$/.test(incoming) || !/^\d+$/.test(cached)) return true;
+  return BigInt(incoming) >= BigInt(cached);
+}
+
+export class Informer<T extends KubeObject> {
+  private readonly objects = new Map<string, T>();
+  private resourceVersion = '';
+  private stopped = true;
+  private abort: AbortController | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  /** Incremented per start/stop so callbacks of an abandoned watch are ignored. */
+  private epoch = 0;
+  private readonly watch: Watch;
+
+  constructor(private readonly opts: InformerOptions<T>) {
+    this.watch = new Watch(opts.kubeConfig);
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts listing and watching; resolves after the first complete list (retrying until it succeeds). */
+  async start(): Promise<void> {
+    if (!this.stopped) return this.waitForSync();
+    this.stopped = false;
+    this.epoch++;
+    void this.run(this.epoch);
+    return this.waitForSync();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.epoch++;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.watchdog);
+    this.abort?.abort();
+    this.abort = undefined;
+    for (const w of this.syncWaiters.splice(0)) w();
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.objects.get(`${namespace}/${name}`);
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.objects.get(key);
+  }
+
+  list(): T[] {
+    return [...this.objects.values()];
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  /**
+   * Puts an object we just wrote (the apiserver's response) into the cache, so the next evaluation of it
+   * sees our write even if the watch event has not arrived yet. Older versions never replace newer ones.
+   */
+  upsert(obj: T): void {
+    const key = objectKey(obj);
+    const cached = this.objects.get(key);
+    if (!cached) return; // deleted meanwhile: the watch is the authority on existence
+    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion)) this.objects.set(key, obj);
+  }
+
+  private waitForSync(): Promise<void> {
+    if (this.synced || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  private async run(epoch: number): Promise<void> {
+    if (epoch !== this.epoch) return;
+    try {
+      if (!this.resourceVersion) await this.relist(epoch);
+      if (epoch !== this.epoch) return;
+      await this.startWatch(epoch);
+    } catch (err) {
+      this.failed(epoch, err);
+    }
+  }
+
+  /** After a failed list or watch: relist at once on 410, else back off and try again. */
+  private failed(epoch: number, err: unknown): void {
+    if (epoch !== this.epoch) return;
+    if (statusCode(err) === 410 || (err as { statusCode?: number } | null)?.statusCode === 410) {
+      this.resourceVersion = '';
+      this.opts.onRestart?.('expired');
+      this.retry(epoch, 0);
+      return;
+    }
+    this.failures++;
+    this.opts.onRestart?.('error');
+    const delay = Math.min(
+      this.opts.retryMaxMs ?? 30_000,
+      (this.opts.retryBaseMs ?? 1_000) * 2 ** Math.min(this.failures - 1, 10),
+    );
+    const message = (err as { statusCode?: number } | null)?.statusCode
+      ? `HTTP ${(err as { statusCode: number }).statusCode}`
+      : kubeMessage(err);
+    this.opts.log.warn({ path: this.opts.path, err: message, retryInMs: delay }, 'list/watch failed; retrying');
+    this.retry(epoch, delay);
+  }
+
+  private retry(epoch: number, delayMs: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.run(epoch), delayMs);
+  }
+
+  private async relist(epoch: number): Promise<void> {
+    const pageSize = this.opts.pageSize ?? 500;
+    const fresh = new Map<string, T>();
+    let continueToken: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.opts.list({ limit: pageSize, continueToken });
+      if (epoch !== this.epoch) return;
+      for (const item of page.items) fresh.set(objectKey(item), item);
+      continueToken = page.metadata?.continue || undefined;
+      rv = page.metadata?.resourceVersion ?? rv;
+    } while (continueToken);
+
+    const old = new Map(this.objects);
+    this.objects.clear();
+    for (const [key, obj] of fresh) this.objects.set(key, obj);
+    for (const [key, obj] of fresh) {
+      const before = old.get(key);
+      if (!before) this.opts.onAdd?.(obj);
+      else if (before.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
+        this.opts.onUpdate?.(obj, before);
+    }
+    for (const [key, obj] of old) if (!fresh.has(key)) this.opts.onDelete?.(obj);
+    this.resourceVersion = rv;
+    this.failures = 0;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private async startWatch(epoch: number): Promise<void> {
+    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 300;
+    let expired = false;
+    let errorEvent: unknown;
+    const done = (err: unknown) => {
+      if (epoch !== this.epoch) return;
+      clearTimeout(this.watchdog);
+      this.abort = undefined;
+      if (expired) {
+        this.resourceVersion = '';
+        this.opts.onRestart?.('expired');
+        this.retry(epoch, 0);
+      } else if (err || errorEvent) {
+        this.failed(epoch, err ?? errorEvent);
+      } else {
+        // A normal end (the server's timeoutSeconds): watch again from where we were.
+        this.opts.onRestart?.('closed');
+        this.retry(epoch, 0);
+      }
+    };
+    const controller = await this.watch.watch(
+      this.opts.path,
+      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+      (phase: string, obj: T & { code?: number; message?: string }) => {
+        if (epoch !== this.epoch) return;
+        this.failures = 0;
+        this.handleEvent(
+          phase,
+          obj,
+          () => (expired = true),
+          () => (errorEvent = Object.assign(new Error(obj.message ?? 'watch error'), { code: obj.code })),
+        );
+      },
+      done,
+    );
+    if (epoch !== this.epoch) {
+      controller.abort();
+      return;
+    }
+    this.abort = controller;
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => controller.abort(), (timeoutSeconds + 30) * 1000);
+  }
+
+  private handleEvent(
+    phase: string,
+    obj: T & { code?: number },
+    markExpired: () => void,
+    markError: () => void,
+  ): void {
+    switch (phase) {
+      case 'ADDED':
+      case 'MODIFIED': {
+        const key = objectKey(obj);
+        const old = this.objects.get(key);
+        this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+        if (old && !isNotOlder(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
+        this.objects.set(key, obj);
+        if (!old) this.opts.onAdd?.(obj);
+        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.opts.onUpdate?.(obj, old);
+        return;
+      }
+      case 'DELETED': {
+        const key = objectKey(obj);
+        this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+        if (this.objects.delete(key)) this.opts.onDelete?.(obj);
+        return;
+      }
+      case 'BOOKMARK':
+        this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+        return;
+      case 'ERROR':
+        if (obj.code === 410) markExpired();
+        else markError();
+        this.abort?.abort();
+        return;
+    }
+  }
+}
