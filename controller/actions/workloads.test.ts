@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  newReference,
+  planApply,
+  podSpecOf,
+  repositoryOf,
+  restartPatch,
+  usesRepository,
+  type Workload,
+  type WorkloadKind,
+} from './workloads.js';
+
+function workload(
+  kind: WorkloadKind,
+  containers: string[],
+  initContainers: string[] = [],
+): Workload {
+  const podSpec = {
+    containers: containers.map((image, i) => ({ name: `c${i}`, image })),
+    ...(initContainers.length ? { initContainers: initContainers.map((image, i) => ({ name: `i${i}`, image })) } : {}),
+  };
+  const template = { metadata: {}, spec: podSpec };
+  const spec = kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : { template };
+  return { kind, metadata: { name: 'w', namespace: 'ns' }, spec };
+}
+
+describe('repositoryOf', () => {
+  it.each([
+    ['nginx', 'docker.io/library/nginx'],
+    ['nginx:1.25', 'docker.io/library/nginx'],
+    ['docker.io/library/nginx@sha256:' + 'a'.repeat(64), 'docker.io/library/nginx'],
+    ['index.docker.io/library/nginx:1', 'docker.io/library/nginx'],
+    ['127.0.0.1:5000/team/app:v1', '127.0.0.1:5000/team/app'],
+    ['ghcr.io/acme/web:v1.0.0', 'ghcr.io/acme/web'],
+    ['Not A Ref', undefined],
+    ['', undefined],
+  ])('%s → %s', (image, expected) => {
+    expect(repositoryOf(image)).toBe(expected);
+  });
+});
+
+describe('newReference', () => {
+  const d = 'sha256:' + 'b'.repeat(64);
+  it.each([
+    ['nginx:1.25', '1.26', undefined, 'nginx:1.26'],
+    ['nginx', '1.26', undefined, 'nginx:1.26'],
+    ['127.0.0.1:5000/app:v1', 'v2', undefined, '127.0.0.1:5000/app:v2'],
+    ['127.0.0.1:5000/app', 'latest', d, `127.0.0.1:5000/app:latest@${d}`],
+    [`127.0.0.1:5000/app:latest@sha256:${'c'.repeat(64)}`, 'latest', d, `127.0.0.1:5000/app:latest@${d}`],
+    [`ghcr.io/acme/web@sha256:${'c'.repeat(64)}`, 'v2', undefined, 'ghcr.io/acme/web:v2'],
+  ])('%s with %s@%s → %s', (image, tag, digest, expected) => {
+    expect(newReference(image, tag, digest)).toBe(expected);
+  });
+});
+
+describe('planApply', () => {
+  const repo = '127.0.0.1:5000/team/app';
+
+  it('patches only matching containers and init containers, each with a test of the old value', () => {
+    const w = workload('Deployment', ['127.0.0.1:5000/team/app:v1.0.0', 'busybox:1'], ['127.0.0.1:5000/team/app:v1.0.0']);
+    const plan = planApply(w, repo, 'v1.1.0');
+    expect(plan.changes).toEqual([
+      { container: 'c0', init: false, from: '127.0.0.1:5000/team/app:v1.0.0', to: '127.0.0.1:5000/team/app:v1.1.0' },
+      { container: 'i0', init: true, from: '127.0.0.1:5000/team/app:v1.0.0', to: '127.0.0.1:5000/team/app:v1.1.0' },
+    ]);
+    expect(plan.patch).toEqual([
+      { op: 'test', path: '/spec/template/spec/containers/0/image', value: '127.0.0.1:5000/team/app:v1.0.0' },
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: '127.0.0.1:5000/team/app:v1.1.0' },
+      { op: 'test', path: '/spec/template/spec/initContainers/0/image', value: '127.0.0.1:5000/team/app:v1.0.0' },
+      { op: 'replace', path: '/spec/template/spec/initContainers/0/image', value: '127.0.0.1:5000/team/app:v1.1.0' },
+    ]);
+  });
+
+  it('uses the CronJob job template path', () => {
+    const plan = planApply(workload('CronJob', ['busybox', '127.0.0.1:5000/team/app:v1']), repo, 'v2');
+    expect(plan.patch[1]).toEqual({
+      op: 'replace',
+      path: '/spec/jobTemplate/spec/template/spec/containers/1/image',
+      value: '127.0.0.1:5000/team/app:v2',
+    });
+  });
+
+  it('pins tag@digest for the digest rule', () => {
+    const digest = 'sha256:' + 'd'.repeat(64);
+    const plan = planApply(workload('StatefulSet', ['127.0.0.1:5000/team/app:latest']), repo, 'latest', digest);
+    expect(plan.changes[0]!.to).toBe(`127.0.0.1:5000/team/app:latest@${digest}`);
+  });
+
+  it('is empty when the workload already runs the reference (idempotent) or uses other repositories', () => {
+    expect(planApply(workload('DaemonSet', ['127.0.0.1:5000/team/app:v2']), repo, 'v2').patch).toEqual([]);
+    expect(planApply(workload('Deployment', ['127.0.0.1:5000/team/other:v1']), repo, 'v2').patch).toEqual([]);
+    expect(planApply(workload('Deployment', ['127.0.0.1:5001/team/app:v1']), repo, 'v2').patch).toEqual([]);
+  });
+
+  it('matches Docker Hub names in any spelling', () => {
+    const w = workload('Deployment', ['nginx:1.25', 'docker.io/library/nginx:1.25', 'library/nginx:1.25']);
+    const plan = planApply(w, 'docker.io/library/nginx', '1.26');
+    expect(plan.changes.map((c) => c.to)).toEqual(['nginx:1.26', 'docker.io/library/nginx:1.26', 'library/nginx:1.26']);
+  });
+});
+
+describe('usesRepository, podSpecOf', () => {
+  it('finds init-only users and tolerates workloads without a template', () => {
+    expect(usesRepository(workload('Deployment', ['busybox'], ['ghcr.io/a/b:1']), 'ghcr.io/a/b')).toBe(true);
+    expect(usesRepository(workload('Deployment', ['busybox']), 'ghcr.io/a/b')).toBe(false);
+    const bare: Workload = { kind: 'Deployment', metadata: { name: 'x' } };
+    expect(podSpecOf(bare)).toBeUndefined();
+    expect(usesRepository(bare, 'ghcr.io/a/b')).toBe(false);
+    expect(planApply(bare, 'ghcr.io/a/b', 'v1').patch).toEqual([]);
+  });
+});
+
+describe('restartPatch', () => {
+  it('sets the kubectl restartedAt annotation on the pod template, not for CronJobs', () => {
+    expect(restartPatch('Deployment', new Date('2025-03-04T05:06:07.890Z'))).toEqual({
+      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2025-03-04T05:06:07Z' } } } },
+    });
+    expect(restartPatch('CronJob', new Date())).toBeUndefined();
+  });
+});

@@ -1,0 +1,130 @@
+// Which workloads and containers an Image's actions touch, and the patches that touch them. Pure.
+//
+// A container belongs to an Image when its image reference names the same repository after
+// normalisation (`nginx`, `docker.io/library/nginx:1.25` and `index.docker.io/library/nginx@sha256:…`
+// are one repository). Patches are JSON patches by container index, each `replace` preceded by a `test`
+// of the value we read: if anyone changed that container meanwhile the apiserver rejects the patch and
+// the caller reads again, instead of overwriting their edit or patching the wrong container.
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import { parseImageReference, repositoryName } from '../registry/index.js';
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** The kubectl annotation `kubectl rollout restart` sets; users recognise it in `kubectl describe`. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+export interface Workload {
+  kind: WorkloadKind;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    uid?: string;
+  };
+  spec?: unknown;
+}
+
+export interface JsonPatchOp {
+  op: 'test' | 'replace' | 'add';
+  path: string;
+  value: unknown;
+}
+
+export interface ContainerChange {
+  container: string;
+  init: boolean;
+  from: string;
+  to: string;
+}
+
+export interface ApplyPlan {
+  changes: ContainerChange[];
+  patch: JsonPatchOp[];
+}
+
+/** JSON pointer of the pod template spec of a workload kind. */
+export function podSpecPath(kind: WorkloadKind): string {
+  return kind === 'CronJob' ? '/spec/jobTemplate/spec/template/spec' : '/spec/template/spec';
+}
+
+export function podSpecOf(workload: Workload): V1PodSpec | undefined {
+  let node: unknown = workload;
+  for (const part of podSpecPath(workload.kind).split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === 'object' && node !== null ? (node as V1PodSpec) : undefined;
+}
+
+/** `domain/repository` of an image reference, or undefined when it does not parse. */
+export function repositoryOf(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  try {
+    return repositoryName(parseImageReference(image));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The reference to write into a container: its own spelling of the repository (so `nginx` stays
+ * `nginx`, not `docker.io/library/nginx`), the new tag, and `@digest` when the digest is pinned.
+ */
+export function newReference(containerImage: string, tag: string, digest?: string): string {
+  let name = containerImage;
+  const at = name.indexOf('@');
+  if (at !== -1) name = name.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) name = name.slice(0, colon);
+  return digest ? `${name}:${tag}@${digest}` : `${name}:${tag}`;
+}
+
+function containerLists(spec: V1PodSpec | undefined): { init: boolean; key: string; list: V1Container[] }[] {
+  if (!spec) return [];
+  return [
+    { init: false, key: 'containers', list: spec.containers ?? [] },
+    { init: true, key: 'initContainers', list: spec.initContainers ?? [] },
+  ];
+}
+
+/** Whether any container or init container of the workload uses `repository` (`domain/path`). */
+export function usesRepository(workload: Workload, repository: string): boolean {
+  return containerLists(podSpecOf(workload)).some(({ list }) =>
+    list.some((c) => repositoryOf(c.image) === repository),
+  );
+}
+
+/**
+ * The containers of `workload` that use `repository` and do not yet run `tag` (with `digest` when
+ * pinned), and the JSON patch that moves them. Empty when there is nothing to do, which makes apply
+ * idempotent: running it again after a success changes nothing.
+ */
+export function planApply(workload: Workload, repository: string, tag: string, digest?: string): ApplyPlan {
+  const base = podSpecPath(workload.kind);
+  const changes: ContainerChange[] = [];
+  const patch: JsonPatchOp[] = [];
+  for (const { init, key, list } of containerLists(podSpecOf(workload))) {
+    list.forEach((c, index) => {
+      if (!c.image || repositoryOf(c.image) !== repository) return;
+      const to = newReference(c.image, tag, digest);
+      if (to === c.image) return;
+      const path = `${base}/${key}/${index}/image`;
+      patch.push({ op: 'test', path, value: c.image }, { op: 'replace', path, value: to });
+      changes.push({ container: c.name, init, from: c.image, to });
+    });
+  }
+  return { changes, patch };
+}
+
+/**
+ * Strategic merge patch that restarts a rollout the way `kubectl rollout restart` does. CronJobs are
+ * not restarted: they have no running Pods to replace, and their next Job uses the current template.
+ */
+export function restartPatch(kind: WorkloadKind, at: Date): Record<string, unknown> | undefined {
+  if (kind === 'CronJob') return undefined;
+  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: stamp } } } } };
+}
+
+export const describeWorkload = (w: Pick<Workload, 'kind' | 'metadata'>) => `${w.kind}/${w.metadata.name ?? ''}`;

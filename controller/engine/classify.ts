@@ -1,0 +1,76 @@
+// Maps what went wrong during a check to the Image's `status.result` and a message a user can act on.
+// Pure: the evaluator throws, this decides what the user reads and whether the queue retries.
+import type { ImageResult } from '../../crds/index.js';
+import { errorMessage } from '../../common/errors.js';
+import { RuleError } from '../rules/index.js';
+import { isRegistryError, type RegistryError } from '../registry/index.js';
+
+/** The registry listed no usable tags: nothing for the rules to choose from. */
+export class TagsError extends Error {
+  override readonly name = 'TagsError';
+}
+
+/** A pull secret the Image names could not be read from the API (missing, forbidden). */
+export class PullSecretReadError extends Error {
+  override readonly name = 'PullSecretReadError';
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface Classified {
+  result: Exclude<ImageResult, 'Success' | 'Scheduled' | 'ActionError'>;
+  message: string;
+  /** Whether evaluating again later (with backoff) may succeed without a spec change. */
+  retry: boolean;
+  /** Do not retry before this (e.g. the registry's Retry-After). */
+  retryAfterMs?: number;
+}
+
+function registryResult(err: RegistryError): Classified {
+  switch (err.kind) {
+    case 'auth':
+    case 'pull-secret':
+      // Missing, unreadable or rejected credentials: the fix is in the Secret (or in the registry's
+      // permissions for it). Retried: someone may fix the Secret, which the controller does not watch.
+      return { result: 'PullSecretsError', message: err.message, retry: true };
+    case 'bad-reference':
+      return { result: 'Error', message: `spec.image: ${err.message}`, retry: false };
+    case 'rate-limited': {
+      const after = (err as RegistryError & { retryAfterSeconds?: number }).retryAfterSeconds;
+      return {
+        result: 'RegistryError',
+        message: err.message,
+        retry: true,
+        ...(after !== undefined ? { retryAfterMs: after * 1000 } : {}),
+      };
+    }
+    case 'not-found':
+    case 'tls':
+    case 'bad-response':
+    case 'server':
+      return { result: 'RegistryError', message: err.message, retry: true };
+    case 'network':
+    case 'timeout':
+      return { result: 'RegistryError', message: `${err.message}; Tagpilot retries with backoff`, retry: true };
+  }
+}
+
+export function classifyError(err: unknown): Classified {
+  if (err instanceof RuleError) {
+    // A bad rule stays bad until the spec changes, and a spec change triggers an evaluation anyway.
+    return { result: 'RuleError', message: `${err.message}; fix the rule in the Image spec`, retry: false };
+  }
+  if (err instanceof TagsError) return { result: 'TagsError', message: err.message, retry: true };
+  if (err instanceof PullSecretReadError)
+    return { result: 'PullSecretsError', message: err.message, retry: true };
+  if (isRegistryError(err)) return registryResult(err);
+  return {
+    result: 'Error',
+    message: `unexpected error during the check: ${errorMessage(err)}; see the controller logs`,
+    retry: true,
+  };
+}

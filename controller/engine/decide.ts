@@ -1,0 +1,86 @@
+// The rules of an Image, in order: the first rule that yields a new tag (or, for the digest rule, a new
+// digest) wins. Pure: the registry has already been asked.
+import type { ImageRule, TagFilter } from '../../crds/index.js';
+import { resolve, type Decision } from '../rules/index.js';
+
+export interface RulesInput {
+  rules: readonly ImageRule[];
+  current: string;
+  /** Field the current tag came from, for RuleError messages: `status.tag` or `spec.baseTag`. */
+  currentPath: string;
+  tags: readonly string[];
+  filter?: TagFilter;
+  /** Digest recorded in status for the current tag (the digest rule compares against it). */
+  currentDigest?: string;
+  /** Registry digests known now, at least the current tag's when a digest rule is present. */
+  digests?: Readonly<Record<string, string>>;
+  /** Tags ruled out by the caller (e.g. they lack a required platform); never the current tag. */
+  excluded?: ReadonlySet<string>;
+}
+
+export interface RulesChange {
+  kind: 'change';
+  ruleIndex: number;
+  rule: ImageRule;
+  ruleName: string;
+  tag: string;
+  digest?: string;
+  reason: string;
+  /** The digest rule changes the digest behind the same tag. */
+  digestRule: boolean;
+}
+
+export interface RulesNone {
+  kind: 'none';
+  /** One line per rule: `name: reason`. */
+  reasons: string[];
+  /** Digest the digest rule saw for the current tag (record it: first observation or unchanged). */
+  digest?: string;
+}
+
+export type RulesOutcome = RulesChange | RulesNone;
+
+export const ruleName = (rule: Pick<ImageRule, 'name' | 'type'>) => rule.name || rule.type;
+
+/** Whether a check must know the registry digest of the current tag before running the rules. */
+export function needsCurrentDigest(rules: readonly ImageRule[]): boolean {
+  return rules.some((r) => r.type === 'digest');
+}
+
+/** Throws RuleError (from the rule engine) for a rule the user must fix; everything else is an outcome. */
+export function decideRules(input: RulesInput): RulesOutcome {
+  const excluded = input.excluded;
+  const tags =
+    excluded && excluded.size > 0 ? input.tags.filter((t) => t === input.current || !excluded.has(t)) : input.tags;
+  const reasons: string[] = [];
+  let digest: string | undefined;
+  for (const [i, rule] of input.rules.entries()) {
+    const decision: Decision = resolve({
+      rule,
+      current: input.current,
+      tags,
+      filter: input.filter,
+      currentDigest: input.currentDigest,
+      digests: input.digests,
+      path: `spec.rules[${i}]`,
+      filterPath: 'spec.tagFilter',
+      currentPath: input.currentPath,
+    });
+    const name = ruleName(rule);
+    if (decision.kind === 'change') {
+      return {
+        kind: 'change',
+        ruleIndex: i,
+        rule,
+        ruleName: name,
+        tag: decision.tag,
+        ...(decision.digest !== undefined ? { digest: decision.digest } : {}),
+        reason: decision.reason,
+        digestRule: rule.type === 'digest',
+      };
+    }
+    if (rule.type === 'digest' && decision.digest !== undefined) digest ??= decision.digest;
+    reasons.push(input.rules.length > 1 ? `rule "${name}": ${decision.reason}` : decision.reason);
+  }
+  return { kind: 'none', reasons, ...(digest !== undefined ? { digest } : {}) };
+}
