@@ -280,7 +280,6 @@ const spec = named(
         ),
         cel({
           rule: 'self.all(r, !has(r.name) || self.exists_one(o, has(o.name) && o.name == r.name))',
-          reason: 'FieldValueDuplicate',
           message: 'rule names must be unique',
           check: (rules) =>
             rules.every((r) => r.name === undefined || rules.filter((o) => o.name === r.name).length === 1),

@@ -15,9 +15,6 @@ export interface Image {
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. In CamelCase.
    */
   kind: 'Image';
-  /**
-   * Standard object metadata.
-   */
   metadata: V1ObjectMeta;
   /**
    * What to follow, when to look, how to choose and what to do.
@@ -291,9 +288,6 @@ export interface AlertConfig {
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. In CamelCase.
    */
   kind: 'AlertConfig';
-  /**
-   * Standard object metadata.
-   */
   metadata: V1ObjectMeta;
   /**
    * Where alerts go and how they read. At least one channel; every configured channel is used.

@@ -93,7 +93,6 @@ const REASON_TEXT: Record<CelReason, string> = {
   FieldValueInvalid: 'Invalid value',
   FieldValueRequired: 'Required value',
   FieldValueForbidden: 'Forbidden',
-  FieldValueDuplicate: 'Duplicate value',
 };
 
 /** An ajv keyword from a function that returns the errors found at one place. */

@@ -16,6 +16,20 @@ function anchor(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9-]/g, '');
 }
 
+/** `1–255`, `≥ 1`, `≤ 128`, or nothing; a minimum of 0 on lengths and counts says nothing. */
+function range(min: number | undefined, max: number | undefined): string {
+  const lo = min === 0 && max !== undefined ? undefined : min;
+  if (lo !== undefined && max !== undefined) return `${lo}–${max}`;
+  if (lo !== undefined) return `≥ ${lo}`;
+  if (max !== undefined) return `≤ ${max}`;
+  return '';
+}
+
+/** Table cell text outside code spans: `<duration>` must not be read as an HTML tag. */
+function prose(text: string): string {
+  return cell(text).replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\*/g, '\\*');
+}
+
 function typeText(node: Schema, required: boolean, shared: Set<string>, isDefinitionRoot: boolean): string {
   const bits: string[] = [];
   if (!isDefinitionRoot && node.tsName !== undefined && shared.has(node.tsName)) {
@@ -31,15 +45,12 @@ function typeText(node: Schema, required: boolean, shared: Set<string>, isDefini
   if (node.enum) bits.push(`one of ${node.enum.map(code).join(', ')}`);
   if (node.format) bits.push(node.format);
   if (node.default !== undefined) bits.push(`default ${code(JSON.stringify(node.default))}`);
-  if (node.minLength !== undefined || node.maxLength !== undefined) {
-    bits.push(`${node.minLength ?? 0}–${node.maxLength ?? '∞'} chars`);
-  }
-  if (node.minimum !== undefined || node.maximum !== undefined) {
-    bits.push(`${node.minimum ?? '−∞'}–${node.maximum ?? '∞'}`);
-  }
-  if (node.minItems !== undefined || node.maxItems !== undefined) {
-    bits.push(`${node.minItems ?? 0}–${node.maxItems ?? '∞'} items`);
-  }
+  const chars = range(node.minLength, node.maxLength);
+  if (chars) bits.push(`${chars} chars`);
+  const value = range(node.minimum, node.maximum);
+  if (value) bits.push(value);
+  const items = range(node.minItems, node.maxItems);
+  if (items) bits.push(`${items} items`);
   if (node['x-kubernetes-list-type'] === 'set') bits.push('unique items');
   if (node['x-kubernetes-list-map-keys'])
     bits.push(`unique by ${node['x-kubernetes-list-map-keys'].join(', ')}`);
@@ -76,7 +87,7 @@ function fieldTable(node: Schema, shared: Set<string>, prefix: string): string[]
   const lines = ['| Field | Type | Description |', '| --- | --- | --- |'];
   for (const r of rows(node, shared, prefix)) {
     lines.push(
-      `| ${code(r.path)} | ${cell(typeText(r.node, r.required, shared, false))} | ${cell(r.node.description ?? '')} |`,
+      `| ${code(r.path)} | ${cell(typeText(r.node, r.required, shared, false))} | ${prose(r.node.description ?? '')} |`,
     );
   }
   return lines;
@@ -87,11 +98,12 @@ function ruleTable(node: Schema, shared: Set<string>, prefix: string): string[] 
   const add = (n: Schema, path: string): void => {
     for (const r of n['x-kubernetes-validations'] ?? []) {
       const where = `${path}${r.fieldPath ?? ''}` || '(object)';
-      found.push(`| ${code(where)} | ${cell(r.message)} | ${cell(code(r.rule))} |`);
+      found.push(`| ${code(where)} | ${prose(r.message)} | ${cell(code(r.rule))} |`);
     }
   };
   add(node, prefix);
   for (const r of rows(node, shared, prefix)) {
+    if (r.node.tsName !== undefined && shared.has(r.node.tsName)) continue; // documented in its own section
     add(r.node, r.path);
     if (r.node.items && !(r.node.items.tsName !== undefined && shared.has(r.node.items.tsName))) {
       add(r.node.items, `${r.path}[]`);

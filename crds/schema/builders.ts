@@ -1,10 +1,11 @@
-// The vocabulary the schema sources are written in: OpenAPI v3 structural-schema nodes plus two
-// generator-only keys (tsName/tsDoc for the TypeScript types) and CEL rules that carry their own JS
+// The vocabulary the schema sources are written in: OpenAPI v3 structural-schema nodes plus
+// generator-only keys (tsName, tsDoc, tsType, tsRequired for the TypeScript types) and CEL rules that carry their own JS
 // predicate. Keeping the predicate next to the CEL text is what lets the apiserver and the ajv
 // validators agree: generation emits `rule`, the validators run `check`, and both live on one object.
 
-export type CelReason =
-  'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueDuplicate';
+// FieldValueDuplicate is left out on purpose: with it the apiserver prints `Duplicate value: "array"`
+// and drops the rule's message.
+export type CelReason = 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden';
 
 export interface CelRule<T = never> {
   /** CEL expression, evaluated by the apiserver with `self` bound to the node's value. */

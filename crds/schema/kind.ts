@@ -50,7 +50,8 @@ export function rootSchema(k: KindSource): Schema {
         ),
         tsType: `'${k.kind}'`,
       },
-      metadata: { type: 'object', description: doc('Standard object metadata.'), tsType: 'V1ObjectMeta' },
+      // The apiserver allows nothing but `type: object` here: it owns the metadata schema.
+      metadata: { type: 'object', tsType: 'V1ObjectMeta' },
       spec: k.spec,
       status: k.status,
     },

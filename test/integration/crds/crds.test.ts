@@ -137,6 +137,7 @@ interface DescribedSchema {
   items: DescribedSchema;
 }
 
+// Runs after the table above (tests of a file run in order): it reads the objects those created.
 describe('kubectl against the generated CRDs', () => {
   it('kubectl explain images.spec.rules prints the schema descriptions', async () => {
     // Expected text comes from the generated CRD, not retyped, so the test follows the schema source.
