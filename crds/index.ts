@@ -3,6 +3,7 @@
 // crds/image.schema.ts and crds/alertconfig.schema.ts.
 import { alertConfigKind } from './alertconfig.schema.js';
 import { imageKind } from './image.schema.js';
+import type { V1ListMeta } from '@kubernetes/client-node';
 import type { AlertConfig, Image } from './types.gen.js';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, type KindSource } from './schema/kind.js';
 import { kindValidator, type ValidationResult } from './validate.js';
@@ -22,6 +23,21 @@ export {
   TRIGGER_TYPES,
 } from './image.schema.js';
 export { ALERTCONFIG_CONDITION_TYPES, CHANNEL_TYPES, TLS_MODES } from './alertconfig.schema.js';
+
+/** What a list call returns (`GET …/images`). */
+export interface ImageList {
+  apiVersion: string;
+  kind: 'ImageList';
+  metadata?: V1ListMeta;
+  items: Image[];
+}
+
+export interface AlertConfigList {
+  apiVersion: string;
+  kind: 'AlertConfigList';
+  metadata?: V1ListMeta;
+  items: AlertConfig[];
+}
 
 export type TriggerType = Image['spec']['triggers'][number]['type'];
 export type RuleType = Image['spec']['rules'][number]['type'];
