@@ -240,12 +240,13 @@ export class RegistryClient {
         what,
       });
     let res = await send(sent);
-    if (res.status === 401 && sameOrigin) {
+    // Two rounds: one to learn the scheme (or replace a token the registry stopped accepting), one more
+    // for a token that went stale while the request waited (e.g. out a long Retry-After).
+    for (let round = 0; round < 2 && res.status === 401 && sameOrigin; round++) {
       const retry = await this.auth.afterUnauthorized(target, res, sent);
-      if (retry !== undefined) {
-        sent = retry;
-        res = await send(retry);
-      }
+      if (retry === undefined || retry === sent) break;
+      sent = retry;
+      res = await send(retry);
     }
     if (res.status === 401 || res.status === 403) throw this.authError(target, res, what);
     return res;
