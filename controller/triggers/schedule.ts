@@ -1,0 +1,314 @@
+// Crontab trigger schedules: parsing (with messages the validating webhook can show as they are) and the
+// next run time of an Image, jitter included. Pure functions of their inputs: the scheduler and the tests
+// pass the clock in.
+import { createHash } from 'node:crypto';
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { formatDuration, parseDuration } from './duration.js';
+
+/** Shortest interval between two runs of one schedule: anything shorter only hammers a registry. */
+export const MIN_INTERVAL_MS = 10_000;
+/** Longest `@every`: beyond a year a schedule is a typo, not a plan. */
+export const MAX_EVERY_MS = 366 * 86_400_000;
+/** Default upper bound of the per-Image delay added to each tick. */
+export const DEFAULT_MAX_JITTER_MS = 5_000;
+
+const FIELD_NAMES = ['second', 'minute', 'hour', 'day-of-month', 'month', 'day-of-week'] as const;
+const FORMS =
+  'write 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, a macro such as @daily, or @every <duration> such as @every 10m';
+
+/** Macros people know from Vixie cron and robfig/cron; cron-parser's extra ones are left out on purpose. */
+const MACROS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 0 1 1 *',
+  '@annually': '0 0 0 1 1 *',
+  '@monthly': '0 0 0 1 * *',
+  '@weekly': '0 0 0 * * 0',
+  '@daily': '0 0 0 * * *',
+  '@midnight': '0 0 0 * * *',
+  '@hourly': '0 0 * * * *',
+};
+
+/** Which part of a trigger was wrong, so the admission webhook can name the field. */
+export type ScheduleField = 'value' | 'timezone';
+
+export class ScheduleError extends Error {
+  constructor(
+    readonly field: ScheduleField,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ScheduleError';
+  }
+}
+
+export interface CronSchedule {
+  readonly kind: 'cron';
+  /** What the user wrote. */
+  readonly value: string;
+  /** Six-field form handed to cron-parser (seconds first). */
+  readonly expression: string;
+  /** Canonical IANA name; `UTC` when none was given. */
+  readonly timezone: string;
+  /** `H` fields are hashed per Image (Jenkins style), so the iterator depends on the jitter key. */
+  readonly hashed: boolean;
+  /** Shared iterator for unhashed expressions: parsing costs more than reset + next. */
+  readonly iterator?: CronExpression;
+}
+
+export interface EverySchedule {
+  readonly kind: 'every';
+  readonly value: string;
+  readonly intervalMs: number;
+}
+
+export type Schedule = CronSchedule | EverySchedule;
+
+/** Canonical IANA name of a time zone (`europe/paris` → `Europe/Paris`), or a ScheduleError. */
+export function canonicalTimezone(timezone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
+  } catch {
+    throw new ScheduleError(
+      'timezone',
+      `unknown time zone "${timezone}": use an IANA name such as Europe/Paris, America/New_York or UTC`,
+    );
+  }
+}
+
+/**
+ * Parses a crontab trigger's value: 5 or 6 cron fields (seconds first when 6), a macro (@hourly, @daily,
+ * @midnight, @weekly, @monthly, @yearly/@annually) or `@every <duration>`. Throws ScheduleError naming the
+ * field (`value` or `timezone`) and what to write instead.
+ */
+export function parseSchedule(value: string, timezone?: string): Schedule {
+  // Parsing with a time zone costs milliseconds; Images mostly share a handful of schedules.
+  const cacheKey = `${timezone ?? ''}\n${value}`;
+  const cached = parsedSchedules.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const schedule = parseUncached(value, timezone);
+  if (parsedSchedules.size >= PARSED_CACHE_MAX) parsedSchedules.clear();
+  parsedSchedules.set(cacheKey, schedule);
+  return schedule;
+}
+
+const parsedSchedules = new Map<string, Schedule>();
+const PARSED_CACHE_MAX = 10_000;
+
+function parseUncached(value: string, timezone: string | undefined): Schedule {
+  const text = value.trim();
+  if (text === '') throw new ScheduleError('value', `the schedule is empty; ${FORMS}`);
+
+  const every = /^@every(.*)$/is.exec(text);
+  if (every) {
+    if (timezone !== undefined) {
+      throw new ScheduleError(
+        'timezone',
+        '@every counts from a fixed instant, so a time zone has no effect; remove timezone, or use a cron expression such as "0 3 * * *" for a wall-clock time',
+      );
+    }
+    return parseEvery(text, (every[1] ?? '').trim());
+  }
+
+  const zone = timezone === undefined ? 'UTC' : canonicalTimezone(timezone);
+  let expression: string;
+  if (text.startsWith('@')) {
+    const macro = MACROS[text.toLowerCase()];
+    if (macro === undefined) {
+      throw new ScheduleError(
+        'value',
+        `unknown schedule macro "${text}": use one of ${Object.keys(MACROS).join(', ')}, or @every <duration>`,
+      );
+    }
+    expression = macro;
+  } else {
+    const fields = text.split(/\s+/);
+    if (fields.length !== 5 && fields.length !== 6) {
+      throw new ScheduleError('value', `schedule "${text}" has ${fields.length} field(s); ${FORMS}`);
+    }
+    expression = (fields.length === 5 ? ['0', ...fields] : fields).join(' ');
+  }
+
+  // `H` alone (not inside THU) is cron-parser's hashed value.
+  const hashed = /(?<![A-Za-z])H(?![A-Za-z])/.test(expression);
+  let iterator: CronExpression;
+  try {
+    iterator = CronExpressionParser.parse(expression, { tz: zone, hashSeed: 'validation' });
+  } catch (err) {
+    throw new ScheduleError('value', `schedule "${text}": ${explainCronError(expression, err)}`);
+  }
+  checkInterval(text, expression, iterator);
+  return {
+    kind: 'cron',
+    value: text,
+    expression,
+    timezone: zone,
+    hashed,
+    ...(hashed ? {} : { iterator }),
+  };
+}
+
+function parseEvery(text: string, durationText: string): EverySchedule {
+  if (durationText.trim() === '') {
+    throw new ScheduleError('value', `"${text}" needs a duration, e.g. @every 10m or @every 1h30m`);
+  }
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(durationText);
+  } catch (err) {
+    throw new ScheduleError('value', `schedule "${text}": ${(err as Error).message}`);
+  }
+  if (intervalMs < MIN_INTERVAL_MS) {
+    throw new ScheduleError(
+      'value',
+      `schedule "${text}" is shorter than the minimum interval of ${formatDuration(MIN_INTERVAL_MS)}`,
+    );
+  }
+  if (intervalMs > MAX_EVERY_MS) {
+    throw new ScheduleError(
+      'value',
+      `schedule "${text}" is longer than the maximum of ${formatDuration(MAX_EVERY_MS)}; use a cron expression such as "0 0 1 1 *" for yearly runs`,
+    );
+  }
+  return { kind: 'every', value: text, intervalMs };
+}
+
+/** cron-parser's messages lack the field name; find the field by parsing each one alone. */
+function explainCronError(expression: string, err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  if (/explicit day of month/i.test(raw)) {
+    return 'the day-of-month never occurs in the chosen month(s) (such as 30 February), so it would never run';
+  }
+  const fields = expression.split(' ');
+  for (const [i, field] of fields.entries()) {
+    const probe = ['0', '*', '*', '*', '*', '*'];
+    probe[i] = field;
+    try {
+      CronExpressionParser.parse(probe.join(' '), { hashSeed: 'validation' });
+    } catch (fieldErr) {
+      const message = fieldErr instanceof Error ? fieldErr.message : String(fieldErr);
+      return `the ${FIELD_NAMES[i] ?? 'unknown'} field "${field}" is not valid: ${tidy(message)}`;
+    }
+  }
+  return tidy(raw);
+}
+
+function tidy(message: string): string {
+  return message
+    .replace(/^(Constraint|Validation) error,\s*/i, '')
+    .replace(/got value (\S+) expected range/, 'got $1, expected a value in')
+    .replace(/cannot resolve alias "(\w+)"/, 'unknown name "$1" (use e.g. JAN or MON)');
+}
+
+/**
+ * Rejects schedules that run more often than MIN_INTERVAL_MS. Only a seconds field with several values can;
+ * the pattern within a minute repeats, so the gaps among the first runs show the shortest one.
+ */
+function checkInterval(text: string, expression: string, iterator: CronExpression): void {
+  if (/^\d+$/.test(expression.split(' ')[0] ?? '')) return;
+  iterator.reset(new Date(Date.UTC(2025, 0, 1)));
+  let previous = iterator.next().getTime();
+  for (let i = 0; i < 128 && iterator.hasNext(); i++) {
+    const current = iterator.next().getTime();
+    if (current - previous < MIN_INTERVAL_MS) {
+      throw new ScheduleError(
+        'value',
+        `schedule "${text}" runs every ${formatDuration(current - previous)} at times; the minimum interval is ${formatDuration(MIN_INTERVAL_MS)} (e.g. "*/10 * * * * *" or @every 10s)`,
+      );
+    }
+    previous = current;
+  }
+}
+
+// ---- next run -----------------------------------------------------------------------------------
+
+/** Where in [0, 1) an Image's jitter falls: stable across restarts and replicas, spread across Images. */
+export function jitterFraction(jitterKey: string): number {
+  const digest = createHash('sha256').update(jitterKey).digest();
+  return digest.readUIntBE(0, 6) / 2 ** 48;
+}
+
+/**
+ * Delay added to a tick: `fraction` of the smaller of maxJitterMs and half the gap to the next tick, so a
+ * jittered run never reaches the next tick and runs stay in order.
+ */
+export function jitterFor(fraction: number, gapMs: number, maxJitterMs: number): number {
+  const bound = Math.max(0, Math.min(maxJitterMs, gapMs / 2));
+  return Math.floor(fraction * bound);
+}
+
+/** The ticks around an instant: the latest at or before it, the first after it, and the one after that. */
+interface TickWindow {
+  previous: number | undefined;
+  next: number | undefined;
+  following: number | undefined;
+}
+
+/**
+ * Windows of unhashed cron schedules, shared by every Image on the same expression and zone: cron-parser
+ * needs tens to hundreds of microseconds per step, and a thousand Images on "0 * * * *" all ask about the
+ * same hour. Valid for any instant in [previous, next).
+ */
+const windows = new Map<string, TickWindow>();
+const WINDOW_CACHE_MAX = 10_000;
+
+function cronWindow(schedule: CronSchedule, now: number, jitterKey: string): TickWindow {
+  const cacheKey = schedule.hashed ? undefined : `${schedule.timezone} ${schedule.expression}`;
+  const cached = cacheKey === undefined ? undefined : windows.get(cacheKey);
+  if (cached && (cached.previous ?? -Infinity) <= now && (cached.next === undefined || now < cached.next)) {
+    return cached;
+  }
+  const iterator =
+    schedule.iterator ??
+    CronExpressionParser.parse(schedule.expression, { tz: schedule.timezone, hashSeed: jitterKey });
+  // cron-parser's prev() and next() are both strict, and throw when there is none.
+  const step = (from: number, direction: 'prev' | 'next'): number | undefined => {
+    try {
+      iterator.reset(new Date(from));
+      return iterator[direction]().getTime();
+    } catch {
+      return undefined;
+    }
+  };
+  const previous = step(now + 1, 'prev');
+  const next = step(now, 'next');
+  const following = next === undefined ? undefined : step(next, 'next');
+  const window = { previous, next, following };
+  if (cacheKey !== undefined) {
+    if (windows.size >= WINDOW_CACHE_MAX) windows.clear();
+    windows.set(cacheKey, window);
+  }
+  return window;
+}
+
+function tickWindow(schedule: Schedule, now: number, jitterKey: string): TickWindow {
+  if (schedule.kind === 'cron') return cronWindow(schedule, now, jitterKey);
+  // Anchored at the Unix epoch rather than at start-up: a controller restart must not move, and a
+  // restart loop must not starve, an Image's runs.
+  const step = schedule.intervalMs;
+  const previous = Math.floor(now / step) * step;
+  return { previous, next: previous + step, following: previous + 2 * step };
+}
+
+/**
+ * When an Image with this schedule should next be evaluated, strictly after `after`: the next tick plus
+ * the Image's jitter (from `jitterKey`, e.g. `namespace/name`). A tick at or before `after` whose jittered
+ * time is still ahead is the answer. Throws only when the schedule has no future run.
+ */
+export function nextRun(
+  schedule: Schedule,
+  after: Date,
+  jitterKey: string,
+  maxJitterMs: number = DEFAULT_MAX_JITTER_MS,
+): Date {
+  const now = after.getTime();
+  const fraction = jitterFraction(jitterKey);
+  const { previous, next, following } = tickWindow(schedule, now, jitterKey);
+  // Only the latest past tick can still be pending: an earlier one's jitter is under half its gap.
+  if (previous !== undefined) {
+    const at = previous + jitterFor(fraction, next === undefined ? Infinity : next - previous, maxJitterMs);
+    if (at > now) return new Date(at);
+  }
+  if (next === undefined) throw new Error(`schedule "${schedule.value}" has no future run`);
+  return new Date(
+    next + jitterFor(fraction, following === undefined ? Infinity : following - next, maxJitterMs),
+  );
+}
