@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { claim, complete, decide, formatAlertState, parseAlertState, updateKey, type AlertState } from './dedupe.js';
+import {
+  claim,
+  complete,
+  decide,
+  formatAlertState,
+  parseAlertState,
+  updateKey,
+  type AlertState,
+} from './dedupe.js';
 
-const update = { namespace: 'prod', name: 'web', previousTag: 'v1.4.0', newTag: 'v1.5.0', digest: 'sha256:aa' };
+const update = {
+  namespace: 'prod',
+  name: 'web',
+  previousTag: 'v1.4.0',
+  newTag: 'v1.5.0',
+  digest: 'sha256:aa',
+};
 const now = new Date('2026-03-01T10:00:00Z');
 
 describe('updateKey', () => {
@@ -22,7 +36,9 @@ describe('updateKey', () => {
   });
 
   it('does not confuse field boundaries', () => {
-    expect(updateKey({ namespace: 'a', name: 'bc', newTag: 'x' })).not.toBe(updateKey({ namespace: 'ab', name: 'c', newTag: 'x' }));
+    expect(updateKey({ namespace: 'a', name: 'bc', newTag: 'x' })).not.toBe(
+      updateKey({ namespace: 'ab', name: 'c', newTag: 'x' }),
+    );
   });
 });
 
@@ -31,9 +47,18 @@ describe('decide', () => {
   const claimedByA = claim(undefined, key, 'team', 'ctrl-a', now);
   const done = complete(claimedByA, key, 'team', 'ctrl-a', now, { sent: ['slack'], failed: ['email'] })!;
 
-  it.each<[string, AlertState | undefined, string, string, ReturnType<typeof decide>['send'], string | undefined]>([
+  it.each<
+    [string, AlertState | undefined, string, string, ReturnType<typeof decide>['send'], string | undefined]
+  >([
     ['no record: send', undefined, 'team', 'ctrl-a', true, undefined],
-    ['record of an older update: send', claim(undefined, 'older', 'team', 'ctrl-a', now), 'team', 'ctrl-a', true, undefined],
+    [
+      'record of an older update: send',
+      claim(undefined, 'older', 'team', 'ctrl-a', now),
+      'team',
+      'ctrl-a',
+      true,
+      undefined,
+    ],
     ['other AlertConfig of the same update: send', done, 'other', 'ctrl-a', true, undefined],
     ['done (repeated trigger): skip', done, 'team', 'ctrl-a', false, 'AlreadySent'],
     ['done, after a restart: skip', done, 'team', 'ctrl-b', false, 'AlreadySent'],
@@ -66,10 +91,15 @@ describe('parseAlertState', () => {
     expect(parseAlertState(formatAlertState(s))).toEqual(s);
   });
 
-  it.each([undefined, '', 'not json', '{}', '{"v":2,"update":"k","configs":{}}', '{"v":1,"update":1,"configs":{}}', 'null'])(
-    'treats %j as no record',
-    (value) => {
-      expect(parseAlertState(value)).toBeUndefined();
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'not json',
+    '{}',
+    '{"v":2,"update":"k","configs":{}}',
+    '{"v":1,"update":1,"configs":{}}',
+    'null',
+  ])('treats %j as no record', (value) => {
+    expect(parseAlertState(value)).toBeUndefined();
+  });
 });

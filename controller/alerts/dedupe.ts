@@ -93,7 +93,13 @@ export function decide(state: AlertState | undefined, key: string, config: strin
 }
 
 /** The state after claiming `config` for update `key`; records of older updates are dropped. */
-export function claim(state: AlertState | undefined, key: string, config: string, holder: string, now: Date): AlertState {
+export function claim(
+  state: AlertState | undefined,
+  key: string,
+  config: string,
+  holder: string,
+  now: Date,
+): AlertState {
   const configs = state && state.update === key ? { ...state.configs } : {};
   configs[config] = { state: 'Claimed', by: holder, at: now.toISOString() };
   return { v: 1, update: key, configs };
@@ -113,6 +119,12 @@ export function complete(
 ): AlertState | undefined {
   if (state && state.update !== key) return undefined;
   const configs = { ...(state?.configs ?? {}) };
-  configs[config] = { state: 'Done', by: holder, at: now.toISOString(), sent: result.sent, failed: result.failed };
+  configs[config] = {
+    state: 'Done',
+    by: holder,
+    at: now.toISOString(),
+    sent: result.sent,
+    failed: result.failed,
+  };
   return { v: 1, update: key, configs };
 }

@@ -5,7 +5,13 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { AlertConfig } from '../../crds/index.js';
-import { freePort, startHttpPeer, startSmtpPeer, type HttpPeer, type SmtpPeer } from '../../test/integration/alerts/peers.js';
+import {
+  freePort,
+  startHttpPeer,
+  startSmtpPeer,
+  type HttpPeer,
+  type SmtpPeer,
+} from '../../test/integration/alerts/peers.js';
 import { deliverAlert, type DeliveryDeps } from './deliver.js';
 import { updateKey } from './dedupe.js';
 import type { Notification } from './notification.js';
@@ -43,7 +49,12 @@ async function smtp(opts?: Parameters<typeof startSmtpPeer>[0]): Promise<SmtpPee
 }
 
 function config(spec: AlertConfig['spec']): AlertConfig {
-  return { apiVersion: 'tagpilot.dev/v1alpha1', kind: 'AlertConfig', metadata: { name: 'team', namespace: 'prod' }, spec };
+  return {
+    apiVersion: 'tagpilot.dev/v1alpha1',
+    kind: 'AlertConfig',
+    metadata: { name: 'team', namespace: 'prod' },
+    spec,
+  };
 }
 
 interface Peers {
@@ -78,14 +89,30 @@ function everyChannel(p: Peers, extra: Partial<AlertConfig['spec']> = {}): Alert
 /** No waiting between tries in unit tests; the delays asked for are recorded. */
 function fastDeps(extra: DeliveryDeps = {}): DeliveryDeps & { slept: number[] } {
   const slept: number[] = [];
-  return { timeoutMs: 2_000, retry: { attempts: 3 }, sleep: async (ms) => void slept.push(ms), random: () => 0.5, slept, ...extra };
+  return {
+    timeoutMs: 2_000,
+    retry: { attempts: 3 },
+    sleep: async (ms) => void slept.push(ms),
+    random: () => 0.5,
+    slept,
+    ...extra,
+  };
 }
 
 describe('deliverAlert', () => {
   it('sends one message to every channel with the expected shape', async () => {
-    const p = { slack: await http(), discord: await http({ status: 204 }), teams: await http({ status: 202 }), hook: await http() };
+    const p = {
+      slack: await http(),
+      discord: await http({ status: 204 }),
+      teams: await http({ status: 202 }),
+      hook: await http(),
+    };
     const mail = await smtp();
-    const outcomes = await deliverAlert(everyChannel({ ...p, smtpPort: mail.port }), notification, fastDeps());
+    const outcomes = await deliverAlert(
+      everyChannel({ ...p, smtpPort: mail.port }),
+      notification,
+      fastDeps(),
+    );
 
     expect(outcomes.map((o) => [o.channel, o.ok, o.attempts])).toEqual([
       ['slack', true, 1],
@@ -118,7 +145,9 @@ describe('deliverAlert', () => {
     expect(p.teams.requests).toHaveLength(1);
     expect(p.teams.requests[0]!.json).toMatchObject({
       type: 'message',
-      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard' } }],
+      attachments: [
+        { contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard' } },
+      ],
     });
 
     // Generic webhook: JSON, HMAC of the exact body, custom header, delivery id = update key.
@@ -132,7 +161,13 @@ describe('deliverAlert', () => {
     expect(hook.json).toMatchObject({
       event: 'image.updated',
       alertConfig: { namespace: 'prod', name: 'team' },
-      image: { namespace: 'prod', name: 'web', previousTag: 'v1.4.0', newTag: 'v1.5.0', digest: notification.digest },
+      image: {
+        namespace: 'prod',
+        name: 'web',
+        previousTag: 'v1.4.0',
+        newTag: 'v1.5.0',
+        digest: notification.digest,
+      },
     });
 
     // E-mail: envelope, headers, both parts.
@@ -142,7 +177,9 @@ describe('deliverAlert', () => {
     expect(m.rcptTo).toEqual(['ops@example.com', 'dev@example.com']);
     expect(m.parsed.subject).toBe('[tagpilot] prod/web: v1.4.0 → v1.5.0');
     expect(m.parsed.from?.value).toEqual([{ address: 'tagpilot@example.com', name: 'Tagpilot' }]);
-    expect(m.parsed.text).toContain('Image prod/web was updated from v1.4.0 to v1.5.0 by rule "minor updates".');
+    expect(m.parsed.text).toContain(
+      'Image prod/web was updated from v1.4.0 to v1.5.0 by rule "minor updates".',
+    );
     expect(m.parsed.html).toContain('<h2 style="font-size:16px">[tagpilot] prod/web: v1.4.0 → v1.5.0</h2>');
     expect(m.parsed.messageId).toBe(`<${updateKey(notification)}@tagpilot.dev>`);
     expect(m.raw).toMatch(/Content-Type: multipart\/alternative/);
@@ -153,29 +190,48 @@ describe('deliverAlert', () => {
     const mail = await smtp();
     const ac = everyChannel(
       { ...p, smtpPort: mail.port },
-      { templateSubject: 'Deploy {{ .name }} {{ .newTag }}', templateBody: 'Tags: {{ .availableTags }} at {{ .time }}' },
+      {
+        templateSubject: 'Deploy {{ .name }} {{ .newTag }}',
+        templateBody: 'Tags: {{ .availableTags }} at {{ .time }}',
+      },
     );
     await deliverAlert(ac, notification, fastDeps());
     expect(mail.messages[0]!.parsed.subject).toBe('Deploy web v1.5.0');
     expect(mail.messages[0]!.parsed.text?.trim()).toBe('Tags: v1.4.0, v1.5.0 at 2026-03-01T10:00:00Z');
     expect(p.slack.requests[0]!.json).toMatchObject({ text: 'Deploy web v1.5.0' });
-    expect(p.hook.requests[0]!.json).toMatchObject({ subject: 'Deploy web v1.5.0', body: 'Tags: v1.4.0, v1.5.0 at 2026-03-01T10:00:00Z' });
+    expect(p.hook.requests[0]!.json).toMatchObject({
+      subject: 'Deploy web v1.5.0',
+      body: 'Tags: v1.4.0, v1.5.0 at 2026-03-01T10:00:00Z',
+    });
   });
 
   it('keeps going when Slack answers 500, SMTP is down and the webhook is slow; each outcome says why', async () => {
-    const p = { slack: await http({ status: 500, body: 'internal_error' }), discord: await http(), teams: await http(), hook: await http({ status: 200, hang: true }) };
+    const p = {
+      slack: await http({ status: 500, body: 'internal_error' }),
+      discord: await http(),
+      teams: await http(),
+      hook: await http({ status: 200, hang: true }),
+    };
     const deps = fastDeps({ timeoutMs: 300, retry: { attempts: 2 } });
-    const outcomes = await deliverAlert(everyChannel({ ...p, smtpPort: await freePort() }), notification, deps);
+    const outcomes = await deliverAlert(
+      everyChannel({ ...p, smtpPort: await freePort() }),
+      notification,
+      deps,
+    );
 
     const by = Object.fromEntries(outcomes.map((o) => [o.channel, o]));
     expect(by.discord).toMatchObject({ ok: true });
     expect(by.msteams).toMatchObject({ ok: true });
     expect(by.slack).toMatchObject({ ok: false, attempts: 2 });
-    expect(by.slack!.message).toMatch(/^failed after 2 attempts: 127\.0\.0\.1:\d+: HTTP 500: internal_error$/);
+    expect(by.slack!.message).toMatch(
+      /^failed after 2 attempts: 127\.0\.0\.1:\d+: HTTP 500: internal_error$/,
+    );
     expect(by.email).toMatchObject({ ok: false, attempts: 2 });
     expect(by.email!.message).toMatch(/^failed after 2 attempts: 127\.0\.0\.1:\d+: connection refused$/);
     expect(by.webhook).toMatchObject({ ok: false, attempts: 2 });
-    expect(by.webhook!.message).toMatch(/^failed after 2 attempts: 127\.0\.0\.1:\d+: no response within 300 ms$/);
+    expect(by.webhook!.message).toMatch(
+      /^failed after 2 attempts: 127\.0\.0\.1:\d+: no response within 300 ms$/,
+    );
     expect(p.slack.requests).toHaveLength(2);
     expect(p.hook.requests).toHaveLength(2);
     // Never the URL path (the credential of chat webhooks).
@@ -225,7 +281,9 @@ describe('deliverAlert', () => {
     );
     expect(outcomes[0]).toMatchObject({ channel: 'slack', ok: false, attempts: 1 });
     expect(outcomes[0]!.message).toMatch(/HTTP 404: no_service \(not retried\)$/);
-    expect(outcomes[1]!.message).toMatch(/HTTP 301 \(redirect not followed: configure the final URL\) \(not retried\)$/);
+    expect(outcomes[1]!.message).toMatch(
+      /HTTP 301 \(redirect not followed: configure the final URL\) \(not retried\)$/,
+    );
     expect(slack.requests).toHaveLength(1);
   });
 
@@ -244,7 +302,14 @@ describe('deliverAlert', () => {
     );
     expect(outcomes).toEqual([
       expect.objectContaining({ channel: 'slack', ok: true }),
-      { channel: 'discord', ok: false, attempts: 0, durationMs: 0, message: 'not sent: spec.discord.webhookURL: Secret prod/discord not found' },
+      {
+        channel: 'discord',
+        ok: false,
+        attempts: 0,
+        durationMs: 0,
+        message: 'not sent: spec.discord.webhookURL: Secret prod/discord not found',
+        error: 'spec.discord.webhookURL: Secret prod/discord not found',
+      },
     ]);
     expect(slack.requests).toHaveLength(1);
   });
@@ -253,9 +318,14 @@ describe('deliverAlert', () => {
     const hook = await http();
     hook.fallback = { status: 500, body: `bad token ${BEARER} for ${'http://127.0.0.1'}` };
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const logger = pino(
+      { level: 'info' },
+      new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
+    );
     const outcomes = await deliverAlert(
-      config({ webhook: { url: hook.url('/x'), headers: [{ name: 'Authorization', value: { value: BEARER } }] } }),
+      config({
+        webhook: { url: hook.url('/x'), headers: [{ name: 'Authorization', value: { value: BEARER } }] },
+      }),
       notification,
       fastDeps({ retry: { attempts: 1 }, logger }),
     );

@@ -25,6 +25,8 @@ export interface ChannelOutcome {
   attempts: number;
   /** What happened, for Events, logs and the CLI; never holds a secret value. */
   message: string;
+  /** When not ok: just the reason of the last failure (also in message). */
+  error?: string;
   durationMs: number;
 }
 
@@ -48,18 +50,38 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 async function sendOnce(
   channel: ResolvedChannel,
   m: AlertMessage,
-  ctx: { id: string; alertConfig: { namespace: string; name: string }; timeoutMs: number; smtpCA?: string | string[] },
+  ctx: {
+    id: string;
+    alertConfig: { namespace: string; name: string };
+    timeoutMs: number;
+    smtpCA?: string | string[];
+  },
 ): Promise<void> {
   const { timeoutMs } = ctx;
   switch (channel.type) {
     case 'slack':
-      await postJSON({ url: channel.webhookURL, body: JSON.stringify(slackPayload(channel, m)), headers: {}, timeoutMs });
+      await postJSON({
+        url: channel.webhookURL,
+        body: JSON.stringify(slackPayload(channel, m)),
+        headers: {},
+        timeoutMs,
+      });
       return;
     case 'discord':
-      await postJSON({ url: channel.webhookURL, body: JSON.stringify(discordPayload(m)), headers: {}, timeoutMs });
+      await postJSON({
+        url: channel.webhookURL,
+        body: JSON.stringify(discordPayload(m)),
+        headers: {},
+        timeoutMs,
+      });
       return;
     case 'msteams':
-      await postJSON({ url: channel.webhookURL, body: JSON.stringify(teamsPayload(m)), headers: {}, timeoutMs });
+      await postJSON({
+        url: channel.webhookURL,
+        body: JSON.stringify(teamsPayload(m)),
+        headers: {},
+        timeoutMs,
+      });
       return;
     case 'webhook': {
       const req = webhookRequest(channel, webhookDocument(m, ctx.alertConfig, ctx.id));
@@ -81,7 +103,10 @@ export async function deliverAlert(
   notification: Notification,
   deps: DeliveryDeps = {},
 ): Promise<ChannelOutcome[]> {
-  const ref = { namespace: alertConfig.metadata.namespace ?? 'default', name: alertConfig.metadata.name ?? '' };
+  const ref = {
+    namespace: alertConfig.metadata.namespace ?? 'default',
+    name: alertConfig.metadata.name ?? '',
+  };
   const resolution = deps.resolution ?? (await resolveChannels(alertConfig, deps.reader ?? noClusterReader));
   const message = buildMessage(alertConfig.spec, notification);
   const id = notification.id ?? updateKey(notification);
@@ -97,6 +122,7 @@ export async function deliverAlert(
     ok: false,
     attempts: 0,
     message: clean(`not sent: ${f.message}`),
+    error: clean(f.message),
     durationMs: 0,
   }));
 
@@ -104,22 +130,39 @@ export async function deliverAlert(
     resolution.channels.map(async (channel): Promise<ChannelOutcome> => {
       const started = performance.now();
       const result = await withRetries(
-        () => sendOnce(channel, message, { id, alertConfig: ref, timeoutMs, ...(deps.smtpCA ? { smtpCA: deps.smtpCA } : {}) }),
+        () =>
+          sendOnce(channel, message, {
+            id,
+            alertConfig: ref,
+            timeoutMs,
+            ...(deps.smtpCA ? { smtpCA: deps.smtpCA } : {}),
+          }),
         policy,
         { sleep, random, onAttempt: () => alertAttempts.inc({ channel: channel.type }) },
       );
       const durationMs = Math.round(performance.now() - started);
       const tries = `${result.attempts} ${result.attempts === 1 ? 'attempt' : 'attempts'}`;
+      if (result.ok) {
+        return {
+          channel: channel.type,
+          ok: true,
+          attempts: result.attempts,
+          message: clean(`sent (${tries})${notes}`),
+          durationMs,
+        };
+      }
+      const error = clean(
+        (result.error?.message ?? 'unknown error') +
+          (result.error && !result.error.retriable && result.attempts < policy.attempts
+            ? ' (not retried)'
+            : ''),
+      );
       return {
         channel: channel.type,
-        ok: result.ok,
+        ok: false,
         attempts: result.attempts,
-        message: clean(
-          result.ok
-            ? `sent (${tries})${notes}`
-            : `failed after ${tries}: ${result.error?.message ?? 'unknown error'}` +
-                (result.error && !result.error.retriable && result.attempts < policy.attempts ? ' (not retried)' : ''),
-        ),
+        message: `failed after ${tries}: ${error}`,
+        error,
         durationMs,
       };
     }),

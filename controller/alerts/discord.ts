@@ -21,7 +21,11 @@ export function discordPayload(m: AlertMessage): Record<string, unknown> {
         description: clip(bodyText(m, escapeDiscord), 4096),
         color: GREEN,
         ...(m.link ? { url: m.link } : {}),
-        fields: facts(m).map((f) => ({ name: f.label, value: clip(`\`${f.value}\``, 1024), inline: f.label !== 'Digest' })),
+        fields: facts(m).map((f) => ({
+          name: f.label,
+          value: clip(`\`${f.value}\``, 1024),
+          inline: f.label !== 'Digest',
+        })),
         timestamp: typeof t === 'string' ? t : t.toISOString(),
         footer: { text: 'tagpilot' },
       },

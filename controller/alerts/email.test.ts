@@ -1,7 +1,12 @@
 // The e-mail channel against a real SMTP server (smtp-server) on loopback, for every TLS mode.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertConfig, EmailChannel } from '../../crds/index.js';
-import { loopbackCertificate, startSmtpPeer, type ServerCert, type SmtpPeer } from '../../test/integration/alerts/peers.js';
+import {
+  loopbackCertificate,
+  startSmtpPeer,
+  type ServerCert,
+  type SmtpPeer,
+} from '../../test/integration/alerts/peers.js';
 import { deliverAlert, type DeliveryDeps } from './deliver.js';
 import { sampleNotification } from './notification.js';
 
@@ -37,9 +42,13 @@ function send(port: number, email: Partial<EmailChannel>, extra?: DeliveryDeps) 
     apiVersion: 'tagpilot.dev/v1alpha1',
     kind: 'AlertConfig',
     metadata: { name: 'mail', namespace: 'prod' },
-    spec: { email: { host: '127.0.0.1', port, from: 'tagpilot@example.com', to: ['ops@example.com'], ...email } },
+    spec: {
+      email: { host: '127.0.0.1', port, from: 'tagpilot@example.com', to: ['ops@example.com'], ...email },
+    },
   };
-  return deliverAlert(ac, sampleNotification(new Date('2026-03-01T10:00:00Z')), deps(extra)).then((o) => o[0]!);
+  return deliverAlert(ac, sampleNotification(new Date('2026-03-01T10:00:00Z')), deps(extra)).then(
+    (o) => o[0]!,
+  );
 }
 
 describe('e-mail TLS modes', () => {
@@ -50,13 +59,16 @@ describe('e-mail TLS modes', () => {
     ['None', true, false, false],
     ['StartTLS', true, false, true],
     ['ImplicitTLS', false, true, true],
-  ] as const)('%s (STARTTLS offered: %s, implicit: %s) → encrypted: %s', async (tlsMode, starttls, implicitTLS, secure) => {
-    const peer = await smtp({ ...(starttls || implicitTLS ? { tls: cert } : {}), implicitTLS });
-    const outcome = await send(peer.port, { tlsMode });
-    expect(outcome).toMatchObject({ channel: 'email', ok: true, attempts: 1 });
-    expect(peer.messages).toHaveLength(1);
-    expect(peer.messages[0]!.secure).toBe(secure);
-  });
+  ] as const)(
+    '%s (STARTTLS offered: %s, implicit: %s) → encrypted: %s',
+    async (tlsMode, starttls, implicitTLS, secure) => {
+      const peer = await smtp({ ...(starttls || implicitTLS ? { tls: cert } : {}), implicitTLS });
+      const outcome = await send(peer.port, { tlsMode });
+      expect(outcome).toMatchObject({ channel: 'email', ok: true, attempts: 1 });
+      expect(peer.messages).toHaveLength(1);
+      expect(peer.messages[0]!.secure).toBe(secure);
+    },
+  );
 
   it('StartTLS fails, without retrying, when the server does not offer it: nothing goes out in clear text', async () => {
     const peer = await smtp({});
@@ -81,7 +93,11 @@ describe('e-mail TLS modes', () => {
     expect(untrusted.message).toContain('trust the server certificate or set insecureSkipTLSVerify');
     expect(peer.messages).toHaveLength(0);
 
-    const skipped = await send(peer.port, { tlsMode: 'StartTLS', insecureSkipTLSVerify: true }, { smtpCA: undefined });
+    const skipped = await send(
+      peer.port,
+      { tlsMode: 'StartTLS', insecureSkipTLSVerify: true },
+      { smtpCA: undefined },
+    );
     expect(skipped.ok).toBe(true);
     expect(peer.messages).toHaveLength(1);
   });
@@ -90,14 +106,22 @@ describe('e-mail TLS modes', () => {
 describe('e-mail authentication and server replies', () => {
   it('logs in with the configured user', async () => {
     const peer = await smtp({ tls: cert, auth: { user: 'alerts', pass: 'sekrit-pass' } });
-    const outcome = await send(peer.port, { tlsMode: 'StartTLS', username: { value: 'alerts' }, password: { value: 'sekrit-pass' } });
+    const outcome = await send(peer.port, {
+      tlsMode: 'StartTLS',
+      username: { value: 'alerts' },
+      password: { value: 'sekrit-pass' },
+    });
     expect(outcome.ok).toBe(true);
     expect(peer.messages[0]!.user).toBe('alerts');
   });
 
   it('reports a wrong password without retrying and without the password', async () => {
     const peer = await smtp({ tls: cert, auth: { user: 'alerts', pass: 'right' } });
-    const outcome = await send(peer.port, { tlsMode: 'StartTLS', username: { value: 'alerts' }, password: { value: 'sekrit-wrong' } });
+    const outcome = await send(peer.port, {
+      tlsMode: 'StartTLS',
+      username: { value: 'alerts' },
+      password: { value: 'sekrit-wrong' },
+    });
     expect(outcome).toMatchObject({ ok: false, attempts: 1 });
     expect(outcome.message).toContain('authentication failed');
     expect(outcome.message).not.toContain('sekrit');

@@ -133,7 +133,8 @@ export async function sendEmail(ch: ResolvedEmail, m: AlertMessage, opts: SendEm
   // nodemailer's timeouts are per phase; this bounds the whole attempt.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new DeliveryError(`${ch.host}:${ch.port}: not delivered within ${opts.timeoutMs} ms`, true)),
+      () =>
+        reject(new DeliveryError(`${ch.host}:${ch.port}: not delivered within ${opts.timeoutMs} ms`, true)),
       opts.timeoutMs,
     );
   });

@@ -25,7 +25,11 @@ function clip(s: string): string {
   return s.length <= MAX_MESSAGE ? s : s.slice(0, MAX_MESSAGE - 1) + '…';
 }
 
-export function outcomeEvents(alertConfig: string, update: string, outcomes: readonly ChannelOutcome[]): EventSpec[] {
+export function outcomeEvents(
+  alertConfig: string,
+  update: string,
+  outcomes: readonly ChannelOutcome[],
+): EventSpec[] {
   return outcomes.map((o) => ({
     type: o.ok ? 'Normal' : 'Warning',
     reason: o.ok ? EVENT_REASONS.sent : EVENT_REASONS.failed,
@@ -33,7 +37,11 @@ export function outcomeEvents(alertConfig: string, update: string, outcomes: rea
   }));
 }
 
-export function skipEvent(alertConfig: string, update: string, decision: Exclude<Decision, { send: true }>): EventSpec | undefined {
+export function skipEvent(
+  alertConfig: string,
+  update: string,
+  decision: Exclude<Decision, { send: true }>,
+): EventSpec | undefined {
   switch (decision.reason) {
     case 'AlreadySent':
     case 'InProgress':
@@ -54,7 +62,11 @@ export function skipEvent(alertConfig: string, update: string, decision: Exclude
 
 /** A core/v1 Event about `image`; the caller creates it with CoreV1Api.createNamespacedEvent. */
 export function imageEvent(
-  image: { apiVersion?: string; kind?: string; metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string } },
+  image: {
+    apiVersion?: string;
+    kind?: string;
+    metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+  },
   spec: EventSpec,
   now: Date,
   component = 'tagpilot-controller',

@@ -87,7 +87,8 @@ export async function postJSON(opts: PostOptions): Promise<{ status: number; bod
   try {
     text = await res.text();
   } catch {
-    if (signal.aborted) throw new DeliveryError(`${host}: response not complete within ${opts.timeoutMs} ms`, true);
+    if (signal.aborted)
+      throw new DeliveryError(`${host}: response not complete within ${opts.timeoutMs} ms`, true);
   }
   if (res.status >= 200 && res.status < 300) return { status: res.status, body: text };
 

@@ -13,7 +13,13 @@ export {
   type ResolvedChannel,
   type ChannelFailure,
 } from './resolve.js';
-export { kubeValueReader, noClusterReader, ValueReadError, type ValueReader, type ValueRef } from './values.js';
+export {
+  kubeValueReader,
+  noClusterReader,
+  ValueReadError,
+  type ValueReader,
+  type ValueRef,
+} from './values.js';
 
 // Templates
 export { TEMPLATE_VARIABLES, parseTemplate, type TemplateVariable } from './template.js';
@@ -39,6 +45,12 @@ export {
   type AlertState,
   type Decision,
 } from './dedupe.js';
-export { sendAlertOnce, StateConflict, type AlertOnceResult, type AlertOnceOptions, type AlertStateStore } from './once.js';
+export {
+  sendAlertOnce,
+  StateConflict,
+  type AlertOnceResult,
+  type AlertOnceOptions,
+  type AlertStateStore,
+} from './once.js';
 export { imageAlertStateStore } from './kube-store.js';
 export { EVENT_REASONS, outcomeEvents, skipEvent, imageEvent, type EventSpec } from './events.js';

@@ -11,7 +11,11 @@ interface ObjectWithMeta {
   metadata?: { annotations?: Record<string, string>; resourceVersion?: string };
 }
 
-export function imageAlertStateStore(api: CustomObjectsApi, namespace: string, name: string): AlertStateStore {
+export function imageAlertStateStore(
+  api: CustomObjectsApi,
+  namespace: string,
+  name: string,
+): AlertStateStore {
   const target = { group: IMAGE.group, version: IMAGE.version, plural: IMAGE.plural, namespace, name };
   return {
     async read() {

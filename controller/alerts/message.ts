@@ -9,7 +9,13 @@ import {
   timeString,
   type Notification,
 } from './notification.js';
-import { formatTemplateError, parseTemplate, renderTemplate, type TemplateNode, type TemplateValues } from './template.js';
+import {
+  formatTemplateError,
+  parseTemplate,
+  renderTemplate,
+  type TemplateNode,
+  type TemplateValues,
+} from './template.js';
 
 export interface AlertMessage {
   notification: Notification;
@@ -53,7 +59,9 @@ export function buildMessage(spec: AlertConfigSpec, notification: Notification):
 export function subjectText(m: AlertMessage, escape?: (s: string) => string): string {
   // A multi-line subject breaks mail headers and chat titles; the subject template is validated as
   // one line, but a variable could still hold a newline.
-  return renderTemplate(m.subject, m.values, escape).replace(/[\r\n]+/g, ' ').trim();
+  return renderTemplate(m.subject, m.values, escape)
+    .replace(/[\r\n]+/g, ' ')
+    .trim();
 }
 
 export function bodyText(m: AlertMessage, escape?: (s: string) => string): string {

@@ -69,11 +69,18 @@ export async function sendAlertOnce(
     const decision = decide(state, key, config, opts.holder);
     if (!decision.send) return { status: 'skipped', key, decision };
     try {
-      await opts.store.write(formatAlertState(claim(state, key, config, opts.holder, now())), stored.resourceVersion);
+      await opts.store.write(
+        formatAlertState(claim(state, key, config, opts.holder, now())),
+        stored.resourceVersion,
+      );
       break;
     } catch (err) {
       if (err instanceof StateConflict && round + 1 < rounds) continue;
-      return { status: 'not-sent', key, reason: `cannot record the alert before sending: ${errorMessage(err)}` };
+      return {
+        status: 'not-sent',
+        key,
+        reason: `cannot record the alert before sending: ${errorMessage(err)}`,
+      };
     }
   }
 
@@ -94,7 +101,10 @@ export async function sendAlertOnce(
       return { status: 'delivered', key, outcomes, recorded: true };
     } catch (err) {
       if (!(err instanceof StateConflict)) {
-        opts.logger?.warn({ alertConfig: config, err: errorMessage(err) }, 'alert sent but its record not updated');
+        opts.logger?.warn(
+          { alertConfig: config, err: errorMessage(err) },
+          'alert sent but its record not updated',
+        );
         break;
       }
     }

@@ -45,7 +45,9 @@ describe('default templates', () => {
   it('replace a template that does not parse, and say so', () => {
     const m = buildMessage({ templateSubject: '{{ .nope }}' }, n);
     expect(emailContent(m).subject).toBe('[tagpilot] prod/web: v1.4.0 → v1.5.0');
-    expect(m.templateProblems[0]).toContain('spec.templateSubject is invalid (line 1, column 1: unknown variable .nope');
+    expect(m.templateProblems[0]).toContain(
+      'spec.templateSubject is invalid (line 1, column 1: unknown variable .nope',
+    );
   });
 });
 
@@ -55,7 +57,12 @@ describe('Slack Block Kit', () => {
     const p = slackPayload({ type: 'slack', webhookURL: 'https://h/x', channel: '#ops' }, m) as {
       text: string;
       channel: string;
-      blocks: { type: string; text?: { type: string; text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[];
+      blocks: {
+        type: string;
+        text?: { type: string; text: string };
+        fields?: { text: string }[];
+        elements?: { text: string }[];
+      }[];
     };
     expect(p.channel).toBe('#ops');
     expect(p.text).toBe('[tagpilot] prod/web: v1.4.0 → v1.5.0');
@@ -69,24 +76,34 @@ describe('Slack Block Kit', () => {
       '*Resource*\n`prod/web`',
       '*Rule*\n`minor updates`',
     ]);
-    expect(p.blocks[3]!.elements![0]!.text).toBe('<https://ghcr.io/acme/web|View ghcr.io/acme/web in the registry>');
+    expect(p.blocks[3]!.elements![0]!.text).toBe(
+      '<https://ghcr.io/acme/web|View ghcr.io/acme/web in the registry>',
+    );
   });
 
   it('escapes values so a tag cannot inject a link or mention', () => {
     expect(escapeSlack('<!channel> & <http://evil|x>')).toBe('&lt;!channel&gt; &amp; &lt;http://evil|x&gt;');
-    const p = slackPayload({ type: 'slack', webhookURL: 'https://h/x' }, buildMessage({ templateBody: '{{ .rule }}' }, { ...n, rule: '<!here>' }));
+    const p = slackPayload(
+      { type: 'slack', webhookURL: 'https://h/x' },
+      buildMessage({ templateBody: '{{ .rule }}' }, { ...n, rule: '<!here>' }),
+    );
     expect(JSON.stringify(p)).not.toContain('<!here>');
     expect(p).not.toHaveProperty('channel');
   });
 
   it('has no context block when the registry has no known web page', () => {
-    const p = slackPayload({ type: 'slack', webhookURL: 'https://h/x' }, buildMessage({}, { ...n, image: 'registry.internal:5000/web' }));
+    const p = slackPayload(
+      { type: 'slack', webhookURL: 'https://h/x' },
+      buildMessage({}, { ...n, image: 'registry.internal:5000/web' }),
+    );
     expect((p.blocks as { type: string }[]).map((b) => b.type)).not.toContain('context');
   });
 
   it('keeps header text within Block Kit limits', () => {
     const long = buildMessage({ templateSubject: 'x'.repeat(500) }, n);
-    const p = slackPayload({ type: 'slack', webhookURL: 'https://h/x' }, long) as { blocks: { text?: { text: string } }[] };
+    const p = slackPayload({ type: 'slack', webhookURL: 'https://h/x' }, long) as {
+      blocks: { text?: { text: string } }[];
+    };
     expect(p.blocks[0]!.text!.text).toHaveLength(150);
   });
 });
@@ -95,7 +112,13 @@ describe('Discord embed', () => {
   it('has title, description, fields, link and no mentions', () => {
     const p = discordPayload(buildMessage({}, n)) as {
       allowed_mentions: unknown;
-      embeds: { title: string; description: string; url: string; fields: { name: string; value: string }[]; timestamp: string }[];
+      embeds: {
+        title: string;
+        description: string;
+        url: string;
+        fields: { name: string; value: string }[];
+        timestamp: string;
+      }[];
     };
     expect(p.allowed_mentions).toEqual({ parse: [] });
     expect(p.embeds).toHaveLength(1);
@@ -116,7 +139,15 @@ describe('Teams Adaptive Card', () => {
   it('is a message with one adaptive card attachment', () => {
     const p = teamsPayload(buildMessage({}, n)) as {
       type: string;
-      attachments: { contentType: string; content: { type: string; version: string; body: { type: string; text?: string; facts?: { title: string; value: string }[] }[]; actions: { type: string; url: string }[] } }[];
+      attachments: {
+        contentType: string;
+        content: {
+          type: string;
+          version: string;
+          body: { type: string; text?: string; facts?: { title: string; value: string }[] }[];
+          actions: { type: string; url: string }[];
+        };
+      }[];
     };
     expect(p.type).toBe('message');
     expect(p.attachments).toHaveLength(1);
@@ -126,19 +157,33 @@ describe('Teams Adaptive Card', () => {
     expect(a.content.body.map((b) => b.type)).toEqual(['TextBlock', 'TextBlock', 'FactSet']);
     expect(a.content.body[0]!.text).toBe('[tagpilot] prod/web: v1.4.0 → v1.5.0');
     expect(a.content.body[2]!.facts).toContainEqual({ title: 'Tag', value: 'v1.4.0 → v1.5.0' });
-    expect(a.content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in the registry', url: 'https://ghcr.io/acme/web' }]);
+    expect(a.content.actions).toEqual([
+      { type: 'Action.OpenUrl', title: 'Open in the registry', url: 'https://ghcr.io/acme/web' },
+    ]);
   });
 });
 
 describe('generic webhook', () => {
-  const doc = webhookDocument(buildMessage({}, { ...n, previousTag: undefined }), { namespace: 'prod', name: 'team' }, 'id-1');
+  const doc = webhookDocument(
+    buildMessage({}, { ...n, previousTag: undefined }),
+    { namespace: 'prod', name: 'team' },
+    'id-1',
+  );
 
   it('carries the update as JSON', () => {
     expect(doc).toMatchObject({
       event: 'image.updated',
       id: 'id-1',
       alertConfig: { namespace: 'prod', name: 'team' },
-      image: { namespace: 'prod', name: 'web', repository: 'ghcr.io/acme/web', previousTag: null, newTag: 'v1.5.0', time: '2026-03-01T10:00:00Z', availableTagsOmitted: 5 },
+      image: {
+        namespace: 'prod',
+        name: 'web',
+        repository: 'ghcr.io/acme/web',
+        previousTag: null,
+        newTag: 'v1.5.0',
+        time: '2026-03-01T10:00:00Z',
+        availableTagsOmitted: 5,
+      },
       subject: '[tagpilot] prod/web: (none) → v1.5.0',
     });
     expect(doc.image.availableTags).toHaveLength(20);
@@ -146,7 +191,15 @@ describe('generic webhook', () => {
 
   it('signs the exact body with HMAC-SHA256 and never lets a custom header replace Tagpilot headers', () => {
     const req = webhookRequest(
-      { type: 'webhook', url: 'https://h/x', secret: 'k3y', headers: [{ name: 'X-Tagpilot-Signature', value: 'forged' }, { name: 'X-Team', value: 'ops' }] },
+      {
+        type: 'webhook',
+        url: 'https://h/x',
+        secret: 'k3y',
+        headers: [
+          { name: 'X-Tagpilot-Signature', value: 'forged' },
+          { name: 'X-Team', value: 'ops' },
+        ],
+      },
       doc,
     );
     const expected = 'sha256=' + createHmac('sha256', 'k3y').update(req.body).digest('hex');
@@ -197,7 +250,10 @@ describe('e-mail', () => {
   });
 
   it('sends no SNI for an IP host and skips verification only when asked', () => {
-    const o = transportOptions({ ...ch, host: '10.0.0.1', insecureSkipTLSVerify: true, username: 'u', password: 'p' }, 1000);
+    const o = transportOptions(
+      { ...ch, host: '10.0.0.1', insecureSkipTLSVerify: true, username: 'u', password: 'p' },
+      1000,
+    );
     expect(o.tls).toEqual({ rejectUnauthorized: false, minVersion: 'TLSv1.2' });
     expect(o.auth).toEqual({ user: 'u', pass: 'p' });
   });

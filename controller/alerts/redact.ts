@@ -7,7 +7,9 @@ const MIN_SCRUB_LENGTH = 3;
 
 export function scrub(message: string, sensitive: readonly string[]): string {
   let out = message;
-  const values = [...new Set(sensitive)].filter((v) => v.length >= MIN_SCRUB_LENGTH).sort((a, b) => b.length - a.length);
+  const values = [...new Set(sensitive)]
+    .filter((v) => v.length >= MIN_SCRUB_LENGTH)
+    .sort((a, b) => b.length - a.length);
   for (const v of values) {
     out = out.split(v).join('[redacted]');
     // URLs also appear percent-encoded or without their scheme in error texts.

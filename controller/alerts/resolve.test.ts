@@ -15,14 +15,20 @@ function fakeReader(objects: Record<string, Record<string, string>>): ValueReade
       const obj = objects[`${ref.kind}/${ref.namespace}/${ref.name}`];
       if (!obj) throw new ValueReadError(`${describeRef({ ...ref, key: undefined })} not found`);
       const v = obj[ref.key];
-      if (v === undefined) throw new ValueReadError(`${describeRef({ ...ref, key: undefined })} has no key "${ref.key}"`);
+      if (v === undefined)
+        throw new ValueReadError(`${describeRef({ ...ref, key: undefined })} has no key "${ref.key}"`);
       return v;
     },
   };
 }
 
 function alertConfig(spec: AlertConfig['spec']): AlertConfig {
-  return { apiVersion: 'tagpilot.dev/v1alpha1', kind: 'AlertConfig', metadata: { name: 'team', namespace: 'apps' }, spec };
+  return {
+    apiVersion: 'tagpilot.dev/v1alpha1',
+    kind: 'AlertConfig',
+    metadata: { name: 'team', namespace: 'apps' },
+    spec,
+  };
 }
 
 const SLACK_URL = 'https://hooks.slack.com/services/T000/B000/sekrit-slack-token';
@@ -73,7 +79,9 @@ describe('resolveChannels', () => {
       headers: [{ name: 'Authorization', value: 'Bearer sekrit-bearer' }],
     });
     expect(reader.reads.every((ref) => ref.namespace === 'apps')).toBe(true);
-    expect(r.sensitive).toEqual(expect.arrayContaining([SLACK_URL, PASSWORD, 'sekrit-hmac-key', 'Bearer sekrit-bearer']));
+    expect(r.sensitive).toEqual(
+      expect.arrayContaining([SLACK_URL, PASSWORD, 'sekrit-hmac-key', 'Bearer sekrit-bearer']),
+    );
   });
 
   it('hides resolved values from JSON, util.inspect and enumeration of the resolution', async () => {
@@ -114,23 +122,39 @@ describe('resolveChannels', () => {
 describe('checkAlertConfig (status for the operator)', () => {
   it('is Ready when every channel resolves', async () => {
     const s = await checkAlertConfig(full, fakeReader(objects));
-    expect(s.ready).toEqual({ status: 'True', reason: 'ChannelsResolved', message: 'resolved: slack, discord, msteams, email, webhook' });
+    expect(s.ready).toEqual({
+      status: 'True',
+      reason: 'ChannelsResolved',
+      message: 'resolved: slack, discord, msteams, email, webhook',
+    });
     expect(s.channels.every((c) => c.resolved)).toBe(true);
   });
 
   it('names the channels that did not resolve', async () => {
-    const s = await checkAlertConfig(full, fakeReader({ 'ConfigMap/apps/teams': objects['ConfigMap/apps/teams'] }));
+    const s = await checkAlertConfig(
+      full,
+      fakeReader({ 'ConfigMap/apps/teams': objects['ConfigMap/apps/teams'] }),
+    );
     expect(s.ready.status).toBe('False');
     expect(s.ready.reason).toBe('ChannelsNotResolved');
     expect(s.ready.message).toMatch(/^not resolved: slack, email, webhook \(/);
     expect(s.channels).toContainEqual({ type: 'discord', resolved: true });
-    expect(s.channels).toContainEqual({ type: 'email', resolved: false, message: 'spec.email.password: Secret apps/alerts not found' });
+    expect(s.channels).toContainEqual({
+      type: 'email',
+      resolved: false,
+      message: 'spec.email.password: Secret apps/alerts not found',
+    });
   });
 
   it('reports a template error at reconcile time, before any alert is sent', async () => {
-    const s = await checkAlertConfig({ ...full, spec: { ...full.spec, templateBody: '{{ .tag }}' } }, fakeReader(objects));
+    const s = await checkAlertConfig(
+      { ...full, spec: { ...full.spec, templateBody: '{{ .tag }}' } },
+      fakeReader(objects),
+    );
     expect(s.ready.reason).toBe('InvalidSpec');
-    expect(s.ready.message).toContain('spec.templateBody: Invalid value: line 1, column 1: unknown variable .tag');
+    expect(s.ready.message).toContain(
+      'spec.templateBody: Invalid value: line 1, column 1: unknown variable .tag',
+    );
     expect(JSON.stringify(s)).not.toContain('sekrit');
   });
 });

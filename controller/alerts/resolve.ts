@@ -37,7 +37,8 @@ export interface ResolvedWebhook {
   secret?: string;
   headers: { name: string; value: string }[];
 }
-export type ResolvedChannel = ResolvedSlack | ResolvedDiscord | ResolvedMSTeams | ResolvedEmail | ResolvedWebhook;
+export type ResolvedChannel =
+  ResolvedSlack | ResolvedDiscord | ResolvedMSTeams | ResolvedEmail | ResolvedWebhook;
 
 export interface ChannelFailure {
   channel: ChannelType;
@@ -90,7 +91,9 @@ class Resolver {
       if (!src || !sel) throw new FieldProblem(`${field}: set value or valueFrom`);
       const kind = src.secretKeyRef ? 'Secret' : 'ConfigMap';
       try {
-        out = chomp(await this.reader.read({ kind, namespace: this.namespace, name: sel.name, key: sel.key }));
+        out = chomp(
+          await this.reader.read({ kind, namespace: this.namespace, name: sel.name, key: sel.key }),
+        );
       } catch (err) {
         throw new FieldProblem(`${field}: ${errorMessage(err)}`);
       }
@@ -200,7 +203,9 @@ export async function resolveChannels(alertConfig: AlertConfig, reader: ValueRea
   const resolution = {
     configured,
     channels: results.flatMap((x) => (x.channel ? [x.channel] : [])),
-    failures: results.flatMap((x) => (x.failure !== undefined ? [{ channel: x.type, message: x.failure }] : [])),
+    failures: results.flatMap((x) =>
+      x.failure !== undefined ? [{ channel: x.type, message: x.failure }] : [],
+    ),
   } as Resolution;
   Object.defineProperty(resolution, 'sensitive', { value: r.sensitive, enumerable: false });
   return resolution;

@@ -61,7 +61,8 @@ export async function withRetries(
       await fn(attempt);
       return { ok: true, attempts: attempt };
     } catch (err) {
-      error = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error)?.message ?? err), false);
+      error =
+        err instanceof DeliveryError ? err : new DeliveryError(String((err as Error)?.message ?? err), false);
       if (!error.retriable || attempt === attempts) return { ok: false, attempts: attempt, error };
       await deps.sleep(backoffDelay(attempt, policy, deps.random, error.retryAfterMs));
     }

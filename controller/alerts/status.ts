@@ -27,7 +27,9 @@ export function readiness(specErrors: readonly FieldError[], resolution: Resolut
   const failed = new Map(resolution.failures.map((f) => [f.channel, f.message]));
   const channels: ChannelStatus[] = resolution.configured.map((type) => {
     const message = failed.get(type);
-    return message === undefined ? { type, resolved: true } : { type, resolved: false, message: clip(message) };
+    return message === undefined
+      ? { type, resolved: true }
+      : { type, resolved: false, message: clip(message) };
   });
   if (specErrors.length > 0) {
     return {
@@ -52,12 +54,19 @@ export function readiness(specErrors: readonly FieldError[], resolution: Resolut
   }
   return {
     channels,
-    ready: { status: 'True', reason: 'ChannelsResolved', message: `resolved: ${resolution.configured.join(', ')}` },
+    ready: {
+      status: 'True',
+      reason: 'ChannelsResolved',
+      message: `resolved: ${resolution.configured.join(', ')}`,
+    },
   };
 }
 
 /** Validation and resolution in one call, for the operator's AlertConfig reconciler. */
-export async function checkAlertConfig(alertConfig: AlertConfig, reader: ValueReader): Promise<AlertConfigReadiness> {
+export async function checkAlertConfig(
+  alertConfig: AlertConfig,
+  reader: ValueReader,
+): Promise<AlertConfigReadiness> {
   const errors = validateAlertConfigSpec(alertConfig.spec);
   return readiness(errors, await resolveChannels(alertConfig, reader));
 }

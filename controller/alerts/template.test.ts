@@ -24,7 +24,11 @@ describe('parseTemplate / renderTemplate', () => {
     ['plain text', 'hello', 'hello'],
     ['a variable', '{{ .newTag }}', 'v1.5.0'],
     ['no spaces', '{{.newTag}}', 'v1.5.0'],
-    ['several', '{{ .namespace }}/{{ .name }}: {{.previousTag}} → {{ .newTag }}', 'prod/web: v1.4.0 → v1.5.0'],
+    [
+      'several',
+      '{{ .namespace }}/{{ .name }}: {{.previousTag}} → {{ .newTag }}',
+      'prod/web: v1.4.0 → v1.5.0',
+    ],
     ['string literal for a literal {{', '{{ "{{" }} .newTag }}', '{{ .newTag }}'],
     ['literal with escapes', '{{ "a\\"b\\\\c\\n" }}', 'a"b\\c\n'],
     ['lone }} is text', 'a }} b', 'a }} b'],
@@ -32,7 +36,11 @@ describe('parseTemplate / renderTemplate', () => {
     ['trim left', 'a   \n {{- .newTag }}', 'av1.5.0'],
     ['trim right', '{{ .newTag -}}  \n b', 'v1.5.0b'],
     ['"-" without space is not a trim marker', 'a {{ .newTag }} - b', 'a v1.5.0 - b'],
-    ['every variable', TEMPLATE_VARIABLES.map((v) => `{{ .${v} }}`).join('|'), Object.values(values).join('|')],
+    [
+      'every variable',
+      TEMPLATE_VARIABLES.map((v) => `{{ .${v} }}`).join('|'),
+      Object.values(values).join('|'),
+    ],
     ['multi-line', 'line1\n{{ .rule }}\nline3', 'line1\nminor\nline3'],
   ])('%s', (_name, source, expected) => {
     expect(render(source)).toBe(expected);
@@ -44,12 +52,24 @@ describe('parseTemplate / renderTemplate', () => {
   });
 
   it.each([
-    ['unknown variable with a case hint', 'x {{ .NewTag }}', 1, 3, 'unknown variable .NewTag (did you mean .newTag?)'],
+    [
+      'unknown variable with a case hint',
+      'x {{ .NewTag }}',
+      1,
+      3,
+      'unknown variable .NewTag (did you mean .newTag?)',
+    ],
     ['unknown variable with a typo hint', '{{ .namspace }}', 1, 1, 'did you mean .namespace?'],
     ['unknown variable, no hint', '\n  {{ .password }}', 2, 3, 'the variables are .namespace, .name,'],
     ['unclosed action', 'a {{ .newTag', 1, 3, 'unclosed action'],
     ['missing dot', '{{ newTag }}', 1, 1, 'write {{ .newTag }} with a leading dot'],
-    ['function call', '{{ printf "%s" .newTag }}', 1, 1, 'functions, pipelines and conditionals are not available'],
+    [
+      'function call',
+      '{{ printf "%s" .newTag }}',
+      1,
+      1,
+      'functions, pipelines and conditionals are not available',
+    ],
     ['pipeline', '{{ .newTag | upper }}', 1, 1, 'unsupported action'],
     ['conditional', '{{ if .digest }}x{{ end }}', 1, 1, 'unsupported action'],
     ['field of a variable', '{{ .image.Name }}', 1, 1, 'unsupported action'],

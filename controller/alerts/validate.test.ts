@@ -18,7 +18,9 @@ const valid: AlertConfigSpec = {
   webhook: {
     url: 'https://hooks.example.com/tagpilot',
     secret: { valueFrom: { secretKeyRef: { name: 'hook', key: 'hmac' } } },
-    headers: [{ name: 'Authorization', value: { valueFrom: { secretKeyRef: { name: 'hook', key: 'token' } } } }],
+    headers: [
+      { name: 'Authorization', value: { valueFrom: { secretKeyRef: { name: 'hook', key: 'token' } } } },
+    ],
   },
   templateSubject: '{{ .namespace }}/{{ .name }} → {{ .newTag }}',
   templateBody: 'New tag {{ .newTag }}\n{{- "" }}\nTags: {{ .availableTags }}',
@@ -31,26 +33,124 @@ describe('validateAlertConfigSpec', () => {
 
   it.each<[string, AlertConfigSpec, string, string]>([
     ['no channel', { templateBody: 'x' }, 'spec', 'configure at least one channel'],
-    ['unknown template variable', { ...valid, templateBody: 'a\n{{ .tag }}' }, 'spec.templateBody', 'line 2, column 1: unknown variable .tag'],
-    ['template code', { ...valid, templateSubject: '{{ exec "rm" }}' }, 'spec.templateSubject', 'unsupported action'],
-    ['multi-line subject', { ...valid, templateSubject: 'a\nb' }, 'spec.templateSubject', 'a subject is one line'],
-    ['inline URL not http', { slack: { webhookURL: { value: 'ftp://x/y' } } }, 'spec.slack.webhookURL.value', 'http or https URL'],
-    ['inline URL garbage', { msteams: { webhookURL: { value: 'not a url' } } }, 'spec.msteams.webhookURL.value', 'http or https URL'],
-    ['value and valueFrom', { discord: { webhookURL: { value: 'https://a/b', valueFrom: { secretKeyRef: { name: 'a', key: 'b' } } } } }, 'spec.discord.webhookURL', 'exactly one of value or valueFrom'],
-    ['both refs', { discord: { webhookURL: { valueFrom: { secretKeyRef: { name: 'a', key: 'b' }, configMapKeyRef: { name: 'a', key: 'b' } } } } }, 'spec.discord.webhookURL.valueFrom', 'exactly one of secretKeyRef or configMapKeyRef'],
-    ['ref without key', { discord: { webhookURL: { valueFrom: { secretKeyRef: { name: 'a', key: '' } } } } }, 'spec.discord.webhookURL.valueFrom.secretKeyRef.key', 'Required'],
-    ['slack channel with space', { slack: { webhookURL: { value: 'https://a/b' }, channel: '#a b' } }, 'spec.slack.channel', 'without spaces'],
-    ['email host with scheme', { email: { ...valid.email!, host: 'smtp://mail' } }, 'spec.email.host', 'without scheme'],
+    [
+      'unknown template variable',
+      { ...valid, templateBody: 'a\n{{ .tag }}' },
+      'spec.templateBody',
+      'line 2, column 1: unknown variable .tag',
+    ],
+    [
+      'template code',
+      { ...valid, templateSubject: '{{ exec "rm" }}' },
+      'spec.templateSubject',
+      'unsupported action',
+    ],
+    [
+      'multi-line subject',
+      { ...valid, templateSubject: 'a\nb' },
+      'spec.templateSubject',
+      'a subject is one line',
+    ],
+    [
+      'inline URL not http',
+      { slack: { webhookURL: { value: 'ftp://x/y' } } },
+      'spec.slack.webhookURL.value',
+      'http or https URL',
+    ],
+    [
+      'inline URL garbage',
+      { msteams: { webhookURL: { value: 'not a url' } } },
+      'spec.msteams.webhookURL.value',
+      'http or https URL',
+    ],
+    [
+      'value and valueFrom',
+      {
+        discord: {
+          webhookURL: { value: 'https://a/b', valueFrom: { secretKeyRef: { name: 'a', key: 'b' } } },
+        },
+      },
+      'spec.discord.webhookURL',
+      'exactly one of value or valueFrom',
+    ],
+    [
+      'both refs',
+      {
+        discord: {
+          webhookURL: {
+            valueFrom: { secretKeyRef: { name: 'a', key: 'b' }, configMapKeyRef: { name: 'a', key: 'b' } },
+          },
+        },
+      },
+      'spec.discord.webhookURL.valueFrom',
+      'exactly one of secretKeyRef or configMapKeyRef',
+    ],
+    [
+      'ref without key',
+      { discord: { webhookURL: { valueFrom: { secretKeyRef: { name: 'a', key: '' } } } } },
+      'spec.discord.webhookURL.valueFrom.secretKeyRef.key',
+      'Required',
+    ],
+    [
+      'slack channel with space',
+      { slack: { webhookURL: { value: 'https://a/b' }, channel: '#a b' } },
+      'spec.slack.channel',
+      'without spaces',
+    ],
+    [
+      'email host with scheme',
+      { email: { ...valid.email!, host: 'smtp://mail' } },
+      'spec.email.host',
+      'without scheme',
+    ],
     ['email bad port', { email: { ...valid.email!, port: 70000 } }, 'spec.email.port', 'between 1 and 65535'],
     ['email bad from', { email: { ...valid.email!, from: 'alerts' } }, 'spec.email.from', 'an address'],
-    ['email bad to', { email: { ...valid.email!, to: ['ok@example.com', 'nope'] } }, 'spec.email.to[1]', 'an address'],
+    [
+      'email bad to',
+      { email: { ...valid.email!, to: ['ok@example.com', 'nope'] } },
+      'spec.email.to[1]',
+      'an address',
+    ],
     ['email no to', { email: { ...valid.email!, to: [] } }, 'spec.email.to', 'at least one recipient'],
-    ['username without password', { email: { host: 'h', from: 'a@b', to: ['c@d'], username: { value: 'u' } } }, 'spec.email.password', 'together'],
+    [
+      'username without password',
+      { email: { host: 'h', from: 'a@b', to: ['c@d'], username: { value: 'u' } } },
+      'spec.email.password',
+      'together',
+    ],
     ['webhook URL', { webhook: { url: 'hooks.example.com' } }, 'spec.webhook.url', 'http or https URL'],
-    ['reserved header', { webhook: { url: 'https://a/b', headers: [{ name: 'X-Tagpilot-Signature', value: { value: 'x' } }] } }, 'spec.webhook.headers[0].name', 'is set by Tagpilot'],
-    ['duplicate header', { webhook: { url: 'https://a/b', headers: [{ name: 'X-A', value: { value: '1' } }, { name: 'x-a', value: { value: '2' } }] } }, 'spec.webhook.headers[1].name', 'set twice'],
-    ['bad header name', { webhook: { url: 'https://a/b', headers: [{ name: 'X A', value: { value: '1' } }] } }, 'spec.webhook.headers[0].name', 'not a valid HTTP header name'],
-    ['header without value', { webhook: { url: 'https://a/b', headers: [{ name: 'X-A', value: {} }] } }, 'spec.webhook.headers[0].value', 'exactly one of value or valueFrom'],
+    [
+      'reserved header',
+      { webhook: { url: 'https://a/b', headers: [{ name: 'X-Tagpilot-Signature', value: { value: 'x' } }] } },
+      'spec.webhook.headers[0].name',
+      'is set by Tagpilot',
+    ],
+    [
+      'duplicate header',
+      {
+        webhook: {
+          url: 'https://a/b',
+          headers: [
+            { name: 'X-A', value: { value: '1' } },
+            { name: 'x-a', value: { value: '2' } },
+          ],
+        },
+      },
+      'spec.webhook.headers[1].name',
+      'set twice',
+    ],
+    [
+      'bad header name',
+      { webhook: { url: 'https://a/b', headers: [{ name: 'X A', value: { value: '1' } }] } },
+      'spec.webhook.headers[0].name',
+      'not a valid HTTP header name',
+    ],
+    [
+      'header without value',
+      { webhook: { url: 'https://a/b', headers: [{ name: 'X-A', value: {} }] } },
+      'spec.webhook.headers[0].value',
+      'exactly one of value or valueFrom',
+    ],
   ])('reports %s', (_name, spec, field, message) => {
     const errors = validateAlertConfigSpec(spec);
     expect(errors.map((e) => e.field)).toContain(field);

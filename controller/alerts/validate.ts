@@ -43,16 +43,24 @@ function checkSecretValue(field: string, v: SecretValue | undefined, errors: Fie
   }
   if (hasValue) {
     if (url && !isHttpURL(String(v.value).trim())) {
-      errors.push({ field: `${field}.value`, message: 'Invalid value: must be an http or https URL with a host' });
+      errors.push({
+        field: `${field}.value`,
+        message: 'Invalid value: must be an http or https URL with a host',
+      });
     } else if (v.value === '') {
       errors.push({ field: `${field}.value`, message: 'Required value: must not be empty' });
     }
     return;
   }
   const from = v.valueFrom!;
-  const refs = [from.secretKeyRef && 'secretKeyRef', from.configMapKeyRef && 'configMapKeyRef'].filter(Boolean);
+  const refs = [from.secretKeyRef && 'secretKeyRef', from.configMapKeyRef && 'configMapKeyRef'].filter(
+    Boolean,
+  );
   if (refs.length !== 1) {
-    errors.push({ field: `${field}.valueFrom`, message: 'Invalid value: set exactly one of secretKeyRef or configMapKeyRef' });
+    errors.push({
+      field: `${field}.valueFrom`,
+      message: 'Invalid value: set exactly one of secretKeyRef or configMapKeyRef',
+    });
     return;
   }
   const sel = from.secretKeyRef ?? from.configMapKeyRef!;
@@ -97,31 +105,46 @@ export function validateAlertConfigSpec(spec: AlertConfigSpec): FieldError[] {
     if (c !== undefined) checkSecretValue(`spec.${chat}.webhookURL`, c.webhookURL, errors, true);
   }
   if (spec.slack?.channel !== undefined && !/^[#@]?[^\s#@]+$/.test(spec.slack.channel)) {
-    errors.push({ field: 'spec.slack.channel', message: 'Invalid value: a channel name such as #deploys, without spaces' });
+    errors.push({
+      field: 'spec.slack.channel',
+      message: 'Invalid value: a channel name such as #deploys, without spaces',
+    });
   }
 
   const e = spec.email;
   if (e !== undefined) {
     if (!e.host || /\s|\/|:\/\//.test(e.host)) {
-      errors.push({ field: 'spec.email.host', message: 'Invalid value: a host name or IP address, without scheme or port' });
+      errors.push({
+        field: 'spec.email.host',
+        message: 'Invalid value: a host name or IP address, without scheme or port',
+      });
     }
     if (e.port !== undefined && !(Number.isInteger(e.port) && e.port >= 1 && e.port <= 65535)) {
       errors.push({ field: 'spec.email.port', message: 'Invalid value: must be between 1 and 65535' });
     }
     if (typeof e.from !== 'string' || mailbox(e.from) === undefined) {
-      errors.push({ field: 'spec.email.from', message: 'Invalid value: an address such as alerts@example.com or "Tagpilot <alerts@example.com>"' });
+      errors.push({
+        field: 'spec.email.from',
+        message: 'Invalid value: an address such as alerts@example.com or "Tagpilot <alerts@example.com>"',
+      });
     }
     if (!Array.isArray(e.to) || e.to.length === 0) {
       errors.push({ field: 'spec.email.to', message: 'Required value: at least one recipient' });
     } else {
       e.to.forEach((to, i) => {
         if (typeof to !== 'string' || !ADDRESS.test(to)) {
-          errors.push({ field: `spec.email.to[${i}]`, message: 'Invalid value: an address such as ops@example.com' });
+          errors.push({
+            field: `spec.email.to[${i}]`,
+            message: 'Invalid value: an address such as ops@example.com',
+          });
         }
       });
     }
     if ((e.username === undefined) !== (e.password === undefined)) {
-      errors.push({ field: 'spec.email.password', message: 'Invalid value: set username and password together, or neither' });
+      errors.push({
+        field: 'spec.email.password',
+        message: 'Invalid value: set username and password together, or neither',
+      });
     }
     if (e.username !== undefined) checkSecretValue('spec.email.username', e.username, errors);
     if (e.password !== undefined) checkSecretValue('spec.email.password', e.password, errors);
@@ -130,7 +153,10 @@ export function validateAlertConfigSpec(spec: AlertConfigSpec): FieldError[] {
   const w = spec.webhook;
   if (w !== undefined) {
     if (typeof w.url !== 'string' || !isHttpURL(w.url)) {
-      errors.push({ field: 'spec.webhook.url', message: 'Invalid value: must be an http or https URL with a host' });
+      errors.push({
+        field: 'spec.webhook.url',
+        message: 'Invalid value: must be an http or https URL with a host',
+      });
     }
     if (w.secret !== undefined) checkSecretValue('spec.webhook.secret', w.secret, errors);
     const seen = new Set<string>();

@@ -8,7 +8,12 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { errorMessage } from '../../common/errors.js';
 import { loadKubeConfig } from '../../common/kube.js';
-import { alertConfigWithDefaults, validateAlertConfig, type AlertConfig, type FieldError } from '../../crds/index.js';
+import {
+  alertConfigWithDefaults,
+  validateAlertConfig,
+  type AlertConfig,
+  type FieldError,
+} from '../../crds/index.js';
 import {
   deliverAlert,
   kubeValueReader,
@@ -61,7 +66,9 @@ async function readInput(path: string): Promise<string> {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
-    throw new UsageError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+    throw new UsageError(
+      `${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+    );
   }
 }
 
@@ -102,7 +109,8 @@ function specErrors(ac: AlertConfig): FieldError[] {
 function positiveNumber(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${flag} must be a positive number, got "${value}"`);
   return n;
 }
 
@@ -127,7 +135,9 @@ export async function run(argv: string[]): Promise<number> {
     const [sub, file, ...extra] = positionals;
     if (sub !== 'test') {
       throw new UsageError(
-        sub === undefined ? 'missing subcommand: tagpilot alert test FILE.yaml' : `unknown subcommand "${sub}"; the only one is "test"`,
+        sub === undefined
+          ? 'missing subcommand: tagpilot alert test FILE.yaml'
+          : `unknown subcommand "${sub}"; the only one is "test"`,
       );
     }
     if (file === undefined) throw new UsageError('missing FILE: tagpilot alert test FILE.yaml');
@@ -138,7 +148,9 @@ export async function run(argv: string[]): Promise<number> {
     ac = alertConfigWithDefaults(pickAlertConfig(await readInput(file), file, values.name));
     const errors = specErrors(ac);
     if (errors.length > 0) {
-      throw new UsageError(`${file}: invalid AlertConfig: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+      throw new UsageError(
+        `${file}: invalid AlertConfig: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      );
     }
 
     if (usesValueFrom(ac.spec)) {
@@ -162,7 +174,9 @@ export async function run(argv: string[]): Promise<number> {
   const width = Math.max(...outcomes.map((o) => o.channel.length));
   for (const o of outcomes) {
     const tries = o.attempts > 1 ? ` (after ${o.attempts} attempts)` : '';
-    process.stdout.write(`${o.channel.padEnd(width)}  ${o.ok ? `ok${tries}` : `failed: ${o.error ?? o.message}${tries}`}\n`);
+    process.stdout.write(
+      `${o.channel.padEnd(width)}  ${o.ok ? `ok${tries}` : `failed: ${o.error ?? o.message}${tries}`}\n`,
+    );
   }
   return outcomes.every((o) => o.ok) ? 0 : 1;
 }
