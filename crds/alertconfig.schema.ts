@@ -159,13 +159,14 @@ const spec = named(
       email,
       webhook,
       templateSubject: str(
-        `Template of the subject line (e-mail subject, first line of chat messages). Placeholders:
-         namespace, name, image, previousTag, newTag, digest, rule, time, availableTags. Default: a
-         built-in one-line summary.`,
+        `Template of the subject line (e-mail subject, title of chat messages), in a Go-template
+         subset: {{ .newTag }} prints a variable; no functions or conditionals. Variables: namespace,
+         name, image, previousTag, newTag, digest, rule, time, availableTags. Default: a built-in
+         one-line summary.`,
         { maxLength: 1024 },
       ),
       templateBody: str(
-        `Template of the message body, with the same placeholders as templateSubject. Default: a
+        `Template of the message body, with the syntax and variables of templateSubject. Default: a
          built-in summary.`,
         { maxLength: 16384 },
       ),
