@@ -10,8 +10,11 @@ if ! command -v node >/dev/null 2>&1; then
   log "error: Node.js >= 20.12 is required and is not on PATH"; exit 1
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund >&2
+  # Not `npm ci`: npm 11 writes lockfiles without the optional per-platform packages of other platforms
+  # (rollup, esbuild) and then `npm ci` refuses them as out of sync. `install --no-save` installs the
+  # locked versions and never rewrites package-lock.json.
+  log "installing npm packages from package-lock.json"
+  npm install --no-save --no-audit --no-fund >&2
 fi
 
 if [ "${1:-}" = "--registry" ] && ! [ -x /usr/bin/docker-registry ]; then
