@@ -1,0 +1,201 @@
+// The HTTP side of webhook triggers: POST /v1/hooks/<source>. Mounted by the controller on its ops server
+// (`handle` option of common/ops-server.ts); answers false for every other path.
+//
+// Order of checks: known source (404) → POST (405) → receiver enabled (404) → body size (413) →
+// authentication (401) → JSON and payload shape (400) → onHook (202, or 503 when the controller failed).
+// Nothing is triggered before authentication passed, and no secret, token, signature or body is logged.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../../../common/errors.js';
+import type { Logger } from '../../../common/logger.js';
+import { parseImageReference } from '../../registry/index.js';
+import { hookImagesTriggered, hooksReceived, type HookOutcome } from '../metrics.js';
+import { verifySignature, verifyToken, type AuthResult } from './auth.js';
+import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES, readBody } from './body.js';
+import { parseDistribution } from './distribution.js';
+import { parseDockerHub } from './dockerhub.js';
+import { parseGeneric } from './generic.js';
+import { parseGitHub } from './github.js';
+import { parseHarbor } from './harbor.js';
+import type { Json } from './json.js';
+import { toHookEvents } from './normalise.js';
+import { parseQuay } from './quay.js';
+import { secretsFor, type HookSecrets } from './secrets.js';
+import {
+  BadPayloadError,
+  HOOK_SOURCES,
+  type HookEvent,
+  type HookSource,
+  type ParseContext,
+  type ParseResult,
+} from './types.js';
+
+export const HOOKS_PATH = '/v1/hooks';
+
+type Auth = { kind: 'signature'; header: string; headerName: string } | { kind: 'token' };
+
+interface Receiver {
+  auth: Auth;
+  parse(body: Json, ctx: ParseContext): ParseResult;
+}
+
+const RECEIVERS: Record<HookSource, Receiver> = {
+  generic: {
+    auth: { kind: 'signature', header: 'x-tagpilot-signature', headerName: 'X-Tagpilot-Signature' },
+    parse: parseGeneric,
+  },
+  github: {
+    auth: { kind: 'signature', header: 'x-hub-signature-256', headerName: 'X-Hub-Signature-256' },
+    parse: parseGitHub,
+  },
+  dockerhub: { auth: { kind: 'token' }, parse: parseDockerHub },
+  harbor: { auth: { kind: 'token' }, parse: parseHarbor },
+  quay: { auth: { kind: 'token' }, parse: parseQuay },
+  distribution: { auth: { kind: 'token' }, parse: parseDistribution },
+};
+
+export interface HookHandlerOptions {
+  /**
+   * Queues every Image with a webhook trigger that follows `event.repository`; resolves to how many. A
+   * rejection answers 503 so that senders which retry (GitHub, Harbor, Distribution) try again.
+   */
+  onHook(event: HookEvent): Promise<number>;
+  /** Secrets per source; a function is called per request, so rotated secrets apply without a restart. */
+  secrets: HookSecrets | (() => HookSecrets);
+  /** Larger bodies get 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+export type HookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export function createHookHandler(opts: HookHandlerOptions): HookHandler {
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = opts.logger;
+
+  return async (req, res) => {
+    const rawUrl = req.url ?? '/';
+    const query = rawUrl.indexOf('?');
+    const path = query === -1 ? rawUrl : rawUrl.slice(0, query);
+    if (path !== HOOKS_PATH && !path.startsWith(`${HOOKS_PATH}/`)) return false;
+    const params = new URLSearchParams(query === -1 ? '' : rawUrl.slice(query + 1));
+
+    const name = path.slice(HOOKS_PATH.length + 1).replace(/\/+$/, '');
+    const source = (HOOK_SOURCES as readonly string[]).includes(name) ? (name as HookSource) : undefined;
+    const reply = (
+      status: number,
+      outcome: HookOutcome,
+      body: object,
+      headers: Record<string, string> = {},
+    ) => {
+      hooksReceived.inc({ source: source ?? 'unknown', outcome });
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+      res.end(JSON.stringify(body));
+      return true;
+    };
+
+    if (source === undefined) {
+      return reply(404, 'not_found', {
+        error: `no webhook receiver at ${path}; use ${HOOK_SOURCES.map((s) => `${HOOKS_PATH}/${s}`).join(', ')}`,
+      });
+    }
+    if (req.method !== 'POST') {
+      return reply(405, 'method_not_allowed', { error: `use POST for ${path}` }, { allow: 'POST' });
+    }
+    const receiver = RECEIVERS[source];
+    const secrets = secretsFor(typeof opts.secrets === 'function' ? opts.secrets() : opts.secrets, source);
+    if (secrets.length === 0) {
+      log?.warn({ source }, 'webhook for a disabled receiver: no secret is configured for it');
+      return reply(404, 'disabled', {
+        error: `the ${source} receiver is disabled: the controller has no secret for it (see docs/triggers.md)`,
+      });
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        // Stop reading: the rest of an oversized body is not worth the bandwidth, nor the connection.
+        res.once('finish', () => req.destroy());
+        return reply(
+          413,
+          'too_large',
+          { error: `the body is larger than ${maxBodyBytes} bytes` },
+          { connection: 'close' },
+        );
+      }
+      throw err;
+    }
+
+    const auth: AuthResult =
+      receiver.auth.kind === 'signature'
+        ? verifySignature(body, header(req, receiver.auth.header), receiver.auth.headerName, secrets)
+        : verifyToken(header(req, 'authorization'), params.get('token') ?? undefined, secrets);
+    if (!auth.ok) {
+      log?.warn(
+        { source, remote: req.socket.remoteAddress, reason: auth.reason },
+        'webhook authentication failed',
+      );
+      return reply(401, 'unauthorized', { error: `authentication failed: ${auth.reason}` });
+    }
+
+    let events: HookEvent[];
+    try {
+      let json: Json;
+      try {
+        json = JSON.parse(body.toString('utf8')) as Json;
+      } catch (err) {
+        throw new BadPayloadError(`the body is not valid JSON: ${errorMessage(err)}`);
+      }
+      const ctx: ParseContext = { headers: req.headers };
+      const registry = params.get('registry');
+      if (registry !== null) ctx.registry = checkRegistry(registry);
+      const result = receiver.parse(json, ctx);
+      if (result.kind === 'ping') {
+        log?.info({ source }, 'webhook ping');
+        return reply(200, 'ping', { ok: true });
+      }
+      if (result.kind === 'ignored') {
+        log?.debug({ source, reason: result.reason }, 'webhook ignored');
+        return reply(202, 'ignored', { triggered: 0, ignored: result.reason });
+      }
+      events = toHookEvents(source, result.events);
+    } catch (err) {
+      if (!(err instanceof BadPayloadError)) throw err;
+      log?.info({ source, reason: err.message }, 'webhook with a bad payload');
+      return reply(400, 'bad_request', { error: err.message });
+    }
+
+    let triggered = 0;
+    try {
+      const counts = await Promise.all(events.map((event) => opts.onHook(event)));
+      triggered = counts.reduce((sum, n) => sum + n, 0);
+    } catch (err) {
+      log?.error({ source, err: errorMessage(err) }, 'webhook could not trigger Images');
+      return reply(503, 'error', { error: 'the controller could not handle this hook now; retry later' });
+    }
+    hookImagesTriggered.inc({ source }, triggered);
+    const repositories = events.map((e) => e.repository);
+    log?.info({ source, repositories, tags: events.flatMap((e) => e.tags), triggered }, 'webhook received');
+    return reply(202, triggered > 0 ? 'triggered' : 'no_match', { triggered, repositories });
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `?registry=` must be a bare host[:port], as it is put in front of repository paths. */
+function checkRegistry(value: string): string {
+  const host = value.trim().toLowerCase();
+  try {
+    // With a two-part path, the host was read as a registry exactly when the path stays as given.
+    if (parseImageReference(`${host}/x/y`).repository === 'x/y') return host;
+  } catch {
+    // reported below
+  }
+  throw new BadPayloadError(
+    `?registry=${value} is not a registry host[:port] such as registry.example.com:5000`,
+  );
+}
