@@ -1,5 +1,5 @@
 # Thin wrappers over package.json scripts and hack/ so that `make <target>` and `npm run <target>` agree.
-.PHONY: all deps build typecheck lint format test test-unit test-integration test-e2e bench crds dev run testenv-assets clean
+.PHONY: all deps build typecheck lint format test test-unit test-integration test-e2e bench crds manifests dev run testenv-assets clean
 
 all: build
 
@@ -36,6 +36,11 @@ bench: deps
 
 crds: deps
 	npm run crds
+	npx tsx hack/sync-manifests.ts
+
+# Copies the CRDs and RBAC into the chart and kustomize trees and regenerates the chart's values table.
+manifests: deps
+	npx tsx hack/sync-manifests.ts
 
 # The README's run command: Tagpilot against the current kubeconfig, or an embedded cluster + registry.
 run:

@@ -1,0 +1,35 @@
+{{/* Command-line flags of the two programs, derived from values. Flag names: docs/configuration.md. */}}
+
+{{- define "tagpilot.operatorArgs" -}}
+- --log-level={{ .Values.logLevel }}
+- --namespace={{ .Release.Namespace }}
+{{- with include "tagpilot.watchNamespaces" . }}
+- --namespaces={{ . }}
+{{- end }}
+- --metrics-port={{ .Values.operator.metricsPort }}
+- --webhook-port={{ .Values.operator.webhookPort }}
+- --webhook-service={{ .Release.Namespace }}/{{ include "tagpilot.webhookServiceName" . }}:{{ .Values.webhook.servicePort }}
+- --webhook-failure-policy={{ .Values.webhook.failurePolicy }}
+- --webhook-timeout-seconds={{ .Values.webhook.timeoutSeconds }}
+- --webhook-config-name={{ include "tagpilot.fullname" . }}-operator
+- --webhook-cert-secret={{ include "tagpilot.webhookSecretName" . }}
+- --self-signed-certs={{ not .Values.webhook.certManager.enabled }}
+- --leader-elect={{ .Values.leaderElection.enabled }}
+- --lease-name={{ include "tagpilot.fullname" . }}-operator
+{{- end }}
+
+{{- define "tagpilot.controllerArgs" -}}
+- --log-level={{ .Values.logLevel }}
+{{- with include "tagpilot.watchNamespaces" . }}
+- --namespaces={{ . }}
+{{- end }}
+- --port={{ .Values.controller.port }}
+{{- if .Values.controller.dryRun }}
+- --dry-run
+{{- end }}
+{{- if .Values.controller.hooks.existingSecret }}
+- --hook-secrets-dir=/etc/tagpilot/hook-secrets
+{{- end }}
+- --leader-elect={{ .Values.leaderElection.enabled }}
+- --leader-election-namespace={{ .Release.Namespace }}
+{{- end }}
