@@ -10,17 +10,16 @@ import {
   type WorkloadKind,
 } from './workloads.js';
 
-function workload(
-  kind: WorkloadKind,
-  containers: string[],
-  initContainers: string[] = [],
-): Workload {
+function workload(kind: WorkloadKind, containers: string[], initContainers: string[] = []): Workload {
   const podSpec = {
     containers: containers.map((image, i) => ({ name: `c${i}`, image })),
-    ...(initContainers.length ? { initContainers: initContainers.map((image, i) => ({ name: `i${i}`, image })) } : {}),
+    ...(initContainers.length
+      ? { initContainers: initContainers.map((image, i) => ({ name: `i${i}`, image })) }
+      : {}),
   };
   const template = { metadata: {}, spec: podSpec };
-  const spec = kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : { template };
+  const spec =
+    kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : { template };
   return { kind, metadata: { name: 'w', namespace: 'ns' }, spec };
 }
 
@@ -57,17 +56,43 @@ describe('planApply', () => {
   const repo = '127.0.0.1:5000/team/app';
 
   it('patches only matching containers and init containers, each with a test of the old value', () => {
-    const w = workload('Deployment', ['127.0.0.1:5000/team/app:v1.0.0', 'busybox:1'], ['127.0.0.1:5000/team/app:v1.0.0']);
+    const w = workload(
+      'Deployment',
+      ['127.0.0.1:5000/team/app:v1.0.0', 'busybox:1'],
+      ['127.0.0.1:5000/team/app:v1.0.0'],
+    );
     const plan = planApply(w, repo, 'v1.1.0');
     expect(plan.changes).toEqual([
-      { container: 'c0', init: false, from: '127.0.0.1:5000/team/app:v1.0.0', to: '127.0.0.1:5000/team/app:v1.1.0' },
-      { container: 'i0', init: true, from: '127.0.0.1:5000/team/app:v1.0.0', to: '127.0.0.1:5000/team/app:v1.1.0' },
+      {
+        container: 'c0',
+        init: false,
+        from: '127.0.0.1:5000/team/app:v1.0.0',
+        to: '127.0.0.1:5000/team/app:v1.1.0',
+      },
+      {
+        container: 'i0',
+        init: true,
+        from: '127.0.0.1:5000/team/app:v1.0.0',
+        to: '127.0.0.1:5000/team/app:v1.1.0',
+      },
     ]);
     expect(plan.patch).toEqual([
       { op: 'test', path: '/spec/template/spec/containers/0/image', value: '127.0.0.1:5000/team/app:v1.0.0' },
-      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: '127.0.0.1:5000/team/app:v1.1.0' },
-      { op: 'test', path: '/spec/template/spec/initContainers/0/image', value: '127.0.0.1:5000/team/app:v1.0.0' },
-      { op: 'replace', path: '/spec/template/spec/initContainers/0/image', value: '127.0.0.1:5000/team/app:v1.1.0' },
+      {
+        op: 'replace',
+        path: '/spec/template/spec/containers/0/image',
+        value: '127.0.0.1:5000/team/app:v1.1.0',
+      },
+      {
+        op: 'test',
+        path: '/spec/template/spec/initContainers/0/image',
+        value: '127.0.0.1:5000/team/app:v1.0.0',
+      },
+      {
+        op: 'replace',
+        path: '/spec/template/spec/initContainers/0/image',
+        value: '127.0.0.1:5000/team/app:v1.1.0',
+      },
     ]);
   });
 
@@ -82,7 +107,12 @@ describe('planApply', () => {
 
   it('pins tag@digest for the digest rule', () => {
     const digest = 'sha256:' + 'd'.repeat(64);
-    const plan = planApply(workload('StatefulSet', ['127.0.0.1:5000/team/app:latest']), repo, 'latest', digest);
+    const plan = planApply(
+      workload('StatefulSet', ['127.0.0.1:5000/team/app:latest']),
+      repo,
+      'latest',
+      digest,
+    );
     expect(plan.changes[0]!.to).toBe(`127.0.0.1:5000/team/app:latest@${digest}`);
   });
 
@@ -95,7 +125,11 @@ describe('planApply', () => {
   it('matches Docker Hub names in any spelling', () => {
     const w = workload('Deployment', ['nginx:1.25', 'docker.io/library/nginx:1.25', 'library/nginx:1.25']);
     const plan = planApply(w, 'docker.io/library/nginx', '1.26');
-    expect(plan.changes.map((c) => c.to)).toEqual(['nginx:1.26', 'docker.io/library/nginx:1.26', 'library/nginx:1.26']);
+    expect(plan.changes.map((c) => c.to)).toEqual([
+      'nginx:1.26',
+      'docker.io/library/nginx:1.26',
+      'library/nginx:1.26',
+    ]);
   });
 });
 
@@ -113,7 +147,11 @@ describe('usesRepository, podSpecOf', () => {
 describe('restartPatch', () => {
   it('sets the kubectl restartedAt annotation on the pod template, not for CronJobs', () => {
     expect(restartPatch('Deployment', new Date('2025-03-04T05:06:07.890Z'))).toEqual({
-      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2025-03-04T05:06:07Z' } } } },
+      spec: {
+        template: {
+          metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2025-03-04T05:06:07Z' } },
+        },
+      },
     });
     expect(restartPatch('CronJob', new Date())).toBeUndefined();
   });

@@ -127,4 +127,5 @@ export function restartPatch(kind: WorkloadKind, at: Date): Record<string, unkno
   return { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: stamp } } } } };
 }
 
-export const describeWorkload = (w: Pick<Workload, 'kind' | 'metadata'>) => `${w.kind}/${w.metadata.name ?? ''}`;
+export const describeWorkload = (w: Pick<Workload, 'kind' | 'metadata'>) =>
+  `${w.kind}/${w.metadata.name ?? ''}`;

@@ -21,6 +21,14 @@ export class PullSecretReadError extends Error {
   }
 }
 
+/**
+ * The apiserver could not be reached (or answered 5xx/429) while the check needed it: nothing about the
+ * Image is wrong, and a status could not be written anyway. Retried without touching the status.
+ */
+export class ApiUnavailableError extends Error {
+  override readonly name = 'ApiUnavailableError';
+}
+
 export interface Classified {
   result: Exclude<ImageResult, 'Success' | 'Scheduled' | 'ActionError'>;
   message: string;
@@ -55,7 +63,11 @@ function registryResult(err: RegistryError): Classified {
       return { result: 'RegistryError', message: err.message, retry: true };
     case 'network':
     case 'timeout':
-      return { result: 'RegistryError', message: `${err.message}; Tagpilot retries with backoff`, retry: true };
+      return {
+        result: 'RegistryError',
+        message: `${err.message}; Tagpilot retries with backoff`,
+        retry: true,
+      };
   }
 }
 

@@ -51,7 +51,9 @@ export function needsCurrentDigest(rules: readonly ImageRule[]): boolean {
 export function decideRules(input: RulesInput): RulesOutcome {
   const excluded = input.excluded;
   const tags =
-    excluded && excluded.size > 0 ? input.tags.filter((t) => t === input.current || !excluded.has(t)) : input.tags;
+    excluded && excluded.size > 0
+      ? input.tags.filter((t) => t === input.current || !excluded.has(t))
+      : input.tags;
   const reasons: string[] = [];
   let digest: string | undefined;
   for (const [i, rule] of input.rules.entries()) {

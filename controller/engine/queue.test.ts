@@ -180,7 +180,13 @@ describe('WorkQueue', () => {
   it('honours a longer retry-after than the backoff', async () => {
     const clock = new FakeClock();
     const { calls, process } = controllable();
-    const q = new WorkQueue<string>({ concurrency: 1, process, clock, retryReason: 'retry', retryBaseMs: 1000 });
+    const q = new WorkQueue<string>({
+      concurrency: 1,
+      process,
+      clock,
+      retryReason: 'retry',
+      retryBaseMs: 1000,
+    });
     q.start();
     q.add('a', 'cron');
     await flush();

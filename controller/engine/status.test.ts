@@ -51,7 +51,11 @@ describe('nextOwnedStatus', () => {
   it('records a change in history with the rule and time', () => {
     const s = nextOwnedStatus(
       { tag: 'v1.0.0', history: [{ tag: 'v1.0.0', time: 'old' }] },
-      report({ tag: 'v1.1.0', digest: 'sha256:bbb', change: { tag: 'v1.1.0', digest: 'sha256:bbb', rule: 'minor' } }),
+      report({
+        tag: 'v1.1.0',
+        digest: 'sha256:bbb',
+        change: { tag: 'v1.1.0', digest: 'sha256:bbb', rule: 'minor' },
+      }),
       3,
       t0,
     );
@@ -65,7 +69,12 @@ describe('nextOwnedStatus', () => {
 
   it('keeps lastTransitionTime while the condition status stays, and moves it on a transition', () => {
     const first = written(report(), t0);
-    const same = nextOwnedStatus(first, report({ upToDate: { status: 'True', reason: 'Applied', message: 'x' } }), 1, later(60_000));
+    const same = nextOwnedStatus(
+      first,
+      report({ upToDate: { status: 'True', reason: 'Applied', message: 'x' } }),
+      1,
+      later(60_000),
+    );
     expect(same.upToDate.lastTransitionTime).toBe('2025-01-01T00:00:00Z');
     const flipped = nextOwnedStatus(
       first,
@@ -91,7 +100,10 @@ describe('writeNeed', () => {
     ['the schedule disappears', { nextCheckTime: undefined }, 1, 'changed'],
     [
       'the condition reason changes',
-      { upToDate: { status: 'True', reason: 'Applied', message: 'the workloads run v1.0.0' }, nextCheckTime: later(1) },
+      {
+        upToDate: { status: 'True', reason: 'Applied', message: 'the workloads run v1.0.0' },
+        nextCheckTime: later(1),
+      },
       1,
       'changed',
     ],

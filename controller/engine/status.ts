@@ -104,7 +104,13 @@ export function nextOwnedStatus(
     nextCheckTime: report.nextCheckTime ? iso(report.nextCheckTime) : undefined,
     observedGeneration: generation,
     history,
-    upToDate: nextCondition(findCondition(previous, UP_TO_DATE), UP_TO_DATE, report.upToDate, generation, now),
+    upToDate: nextCondition(
+      findCondition(previous, UP_TO_DATE),
+      UP_TO_DATE,
+      report.upToDate,
+      generation,
+      now,
+    ),
   };
 }
 

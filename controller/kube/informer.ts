@@ -116,7 +116,8 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const cached = this.objects.get(key);
     if (!cached) return; // deleted meanwhile: the watch is the authority on existence
-    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion)) this.objects.set(key, obj);
+    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion))
+      this.objects.set(key, obj);
   }
 
   private waitForSync(): Promise<void> {
@@ -153,7 +154,10 @@ export class Informer<T extends KubeObject> {
     const message = (err as { statusCode?: number } | null)?.statusCode
       ? `HTTP ${(err as { statusCode: number }).statusCode}`
       : kubeMessage(err);
-    this.opts.log.warn({ path: this.opts.path, err: message, retryInMs: delay }, 'list/watch failed; retrying');
+    this.opts.log.warn(
+      { path: this.opts.path, err: message, retryInMs: delay },
+      'list/watch failed; retrying',
+    );
     this.retry(epoch, delay);
   }
 
@@ -252,7 +256,8 @@ export class Informer<T extends KubeObject> {
         if (old && !isNotOlder(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
         this.objects.set(key, obj);
         if (!old) this.opts.onAdd?.(obj);
-        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.opts.onUpdate?.(obj, old);
+        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
+          this.opts.onUpdate?.(obj, old);
         return;
       }
       case 'DELETED': {

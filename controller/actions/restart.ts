@@ -1,0 +1,79 @@
+// The `restart` action: a rollout restart (pod template annotation, as `kubectl rollout restart` does)
+// of every workload that uses the repository. Workloads that apply changed in the same run are already
+// rolling and are left alone, so [apply, restart] does not roll twice.
+import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
+import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
+import { namespaceWorkloads } from './apply.js';
+import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
+import { describeWorkload, restartPatch, usesRepository, type Workload } from './workloads.js';
+
+export async function restartAction(
+  change: Change,
+  deps: ActionDeps,
+  state: RunState,
+): Promise<ActionResult> {
+  const namespace = change.image.metadata.namespace ?? 'default';
+  let workloads: Workload[];
+  try {
+    workloads = await namespaceWorkloads(change, deps, state);
+  } catch (err) {
+    return {
+      ok: false,
+      retriable: isTransientKubeError(err),
+      summary: `restart: could not list the workloads of namespace ${namespace}: ${kubeMessage(err)}`,
+    };
+  }
+  const users = workloads.filter((w) => usesRepository(w, change.repository));
+  const restarted: string[] = [];
+  const rolling: string[] = [];
+  const cronJobs: string[] = [];
+  const failed: string[] = [];
+  let retriable = true;
+  for (const w of users) {
+    const id = describeWorkload(w);
+    if (state.patched.has(id)) {
+      rolling.push(id);
+      continue;
+    }
+    const patch = restartPatch(w.kind, change.time);
+    if (!patch) {
+      cronJobs.push(id);
+      continue;
+    }
+    if (deps.dryRun) {
+      deps.log.info({ dryRun: true, workload: `${namespace}/${id}` }, 'would restart workload');
+      restarted.push(id);
+      continue;
+    }
+    try {
+      const stored = await deps.workloads.strategicPatch(w.kind, namespace, w.metadata.name ?? '', patch);
+      const image = change.image.metadata;
+      await deps.events.record(
+        { apiVersion: WORKLOAD_API_VERSION[w.kind], kind: w.kind, metadata: stored.metadata },
+        'Normal',
+        'RolloutRestarted',
+        `Tagpilot Image ${image.namespace}/${image.name} restarted the rollout for ${change.tag}${change.digest ? `@${change.digest}` : ''} (rule ${change.rule})`,
+      );
+      restarted.push(id);
+    } catch (err) {
+      if (!isTransientKubeError(err)) retriable = false;
+      failed.push(`${id}: ${kubeMessage(err)}`);
+    }
+  }
+  if (users.length === 0) {
+    return {
+      ok: true,
+      retriable: false,
+      summary: `restart: no Deployment, StatefulSet or DaemonSet in namespace ${namespace} uses ${change.repository}`,
+    };
+  }
+  const parts = [
+    ...(restarted.length ? [`${deps.dryRun ? 'would restart' : 'restarted'} ${restarted.join(', ')}`] : []),
+    ...(rolling.length ? [`${rolling.join(', ')} already rolling out from apply`] : []),
+    ...(cronJobs.length
+      ? [`${cronJobs.join(', ')} not restarted (a CronJob's next run uses its current template)`]
+      : []),
+    ...(failed.length ? [`FAILED ${failed.join('; ')}`] : []),
+  ];
+  return { ok: failed.length === 0, retriable, summary: `restart: ${parts.join('; ')}` };
+}

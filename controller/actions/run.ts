@@ -1,0 +1,65 @@
+// Runs the actions of the winning rule in order and stops at the first failure, so a later action never
+// acts on a half-done earlier one. Each action records an Event on the Image.
+import type { ImageAction } from '../../crds/index.js';
+import { IMAGE } from '../../crds/index.js';
+import { applyAction } from './apply.js';
+import { alertAction } from './alert.js';
+import { restartAction } from './restart.js';
+import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
+
+export interface ActionsOutcome {
+  ok: boolean;
+  /** Summaries of the actions that ran, in order. */
+  summaries: string[];
+  /** Index (in the rule's actions) of the action that failed. */
+  failedIndex?: number;
+  /** Whether retrying the failed action later may help. */
+  retriable: boolean;
+}
+
+const EVENT_REASON: Record<ImageAction['type'], [ok: string, failed: string]> = {
+  apply: ['Applied', 'ApplyFailed'],
+  restart: ['Restarted', 'RestartFailed'],
+  alert: ['AlertSent', 'AlertFailed'],
+};
+
+async function runOne(
+  action: ImageAction,
+  change: Change,
+  deps: ActionDeps,
+  state: RunState,
+): Promise<ActionResult> {
+  switch (action.type) {
+    case 'apply':
+      return applyAction(change, deps, state);
+    case 'restart':
+      return restartAction(change, deps, state);
+    case 'alert':
+      return alertAction(action, change, deps);
+  }
+}
+
+/** Runs `actions` from index `from` (a retry resumes at the action that failed). */
+export async function runActions(
+  actions: readonly ImageAction[],
+  change: Change,
+  deps: ActionDeps,
+  from = 0,
+): Promise<ActionsOutcome> {
+  const state: RunState = { patched: new Set() };
+  const summaries: string[] = [];
+  for (let i = from; i < actions.length; i++) {
+    const action = actions[i]!;
+    const result = await runOne(action, change, deps, state);
+    summaries.push(result.summary);
+    const [okReason, failedReason] = EVENT_REASON[action.type];
+    await deps.events.record(
+      { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: change.image.metadata },
+      result.ok ? 'Normal' : 'Warning',
+      result.ok ? okReason : failedReason,
+      result.summary,
+    );
+    if (!result.ok) return { ok: false, summaries, failedIndex: i, retriable: result.retriable };
+  }
+  return { ok: true, summaries, retriable: false };
+}

@@ -1,0 +1,65 @@
+// What every action gets and reports.
+import type { Image, ImageAction } from '../../crds/index.js';
+import type { Logger } from '../../common/logger.js';
+import type { EventRecorder } from '../kube/events.js';
+import type { WorkloadClient } from '../kube/workloads.js';
+import type { Workload } from './workloads.js';
+
+/** The change the actions carry out. */
+export interface Change {
+  image: Image;
+  /** `domain/repository` of spec.image. */
+  repository: string;
+  previousTag: string | undefined;
+  tag: string;
+  /** Digest of `tag` when known. */
+  digest: string | undefined;
+  /** Write `tag@digest` into workloads (the digest rule). */
+  pinDigest: boolean;
+  rule: string;
+  time: Date;
+  /** Tags the registry listed, for alert templates. */
+  availableTags: readonly string[];
+}
+
+export interface AlertRequest {
+  image: Image;
+  action: ImageAction;
+  change: Change;
+}
+
+/** Sends the alert of an `alert` action; the controller wires controller/alerts in here. */
+export type AlertSender = (req: AlertRequest) => Promise<{ summary: string }>;
+
+export interface ActionDeps {
+  workloads: WorkloadClient;
+  events: EventRecorder;
+  log: Logger;
+  dryRun: boolean;
+  alert?: AlertSender;
+}
+
+/** Shared by the actions of one run: the namespace's workloads are listed once, and restart skips what apply just rolled. */
+export interface RunState {
+  workloads?: Workload[];
+  /** `Kind/name` of workloads whose template apply changed in this run. */
+  patched: Set<string>;
+}
+
+export interface ActionResult {
+  ok: boolean;
+  /** One line for the Image's message and Event, e.g. `apply: patched Deployment/web (container web)`. */
+  summary: string;
+  /** Whether running the action again later may succeed without anyone changing anything. */
+  retriable: boolean;
+}
+
+export class ActionFailure extends Error {
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+  ) {
+    super(message);
+    this.name = 'ActionFailure';
+  }
+}

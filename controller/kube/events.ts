@@ -1,0 +1,98 @@
+// Kubernetes Events on Images and workloads (`kubectl describe` shows them). Best effort: a failed Event
+// is logged and never fails an evaluation. core/v1 Events rather than events.k8s.io/v1: kubectl describe
+// reads both, and core/v1 lets one RBAC rule (create on events) cover every namespace and kind.
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../../common/logger.js';
+import { kubeMessage } from './errors.js';
+
+export const COMPONENT = 'tagpilot-controller';
+/** The apiserver rejects longer Event messages. */
+const MAX_MESSAGE = 1024;
+
+export interface EventTarget {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorder {
+  record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
+}
+
+export class KubeEventRecorder implements EventRecorder {
+  private readonly api: CoreV1Api;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly log: Logger,
+    /** reportingInstance: which replica wrote it. */
+    private readonly instance: string,
+    private readonly onRecorded?: (ok: boolean) => void,
+  ) {
+    this.api = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+    const namespace = target.metadata.namespace ?? 'default';
+    const now = new Date();
+    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
+    try {
+      await this.api.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: {
+            name: `${target.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`,
+            namespace,
+          },
+          involvedObject: {
+            apiVersion: target.apiVersion,
+            kind: target.kind,
+            name: target.metadata.name,
+            namespace,
+            uid: target.metadata.uid,
+            resourceVersion: target.metadata.resourceVersion,
+          },
+          type,
+          reason,
+          message: text,
+          count: 1,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          eventTime: undefined,
+          source: { component: COMPONENT },
+          reportingComponent: COMPONENT,
+          reportingInstance: this.instance,
+          action: reason,
+        },
+      });
+      this.onRecorded?.(true);
+    } catch (err) {
+      this.onRecorded?.(false);
+      this.log.warn(
+        { kind: target.kind, namespace, name: target.metadata.name, reason, err: kubeMessage(err) },
+        'could not record an Event',
+      );
+    }
+  }
+}
+
+/** --dry-run: Events are logged, not written. */
+export class LoggingEventRecorder implements EventRecorder {
+  constructor(private readonly log: Logger) {}
+  async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+    this.log.info(
+      {
+        dryRun: true,
+        kind: target.kind,
+        namespace: target.metadata.namespace,
+        name: target.metadata.name,
+        type,
+        reason,
+      },
+      `would record Event: ${message}`,
+    );
+  }
+}

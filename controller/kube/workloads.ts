@@ -1,0 +1,105 @@
+// The workload kinds the apply and restart actions touch, behind one small interface so the actions do
+// not care which API group a kind lives in.
+import {
+  AppsV1Api,
+  BatchV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import { WORKLOAD_KINDS, type Workload, type WorkloadKind } from '../actions/workloads.js';
+import { FIELD_MANAGER } from './images.js';
+
+export const WORKLOAD_API_VERSION: Record<WorkloadKind, string> = {
+  Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
+  CronJob: 'batch/v1',
+};
+
+export interface WorkloadClient {
+  /** Every workload of the supported kinds in the namespace. */
+  list(namespace: string): Promise<Workload[]>;
+  get(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
+  jsonPatch(kind: WorkloadKind, namespace: string, name: string, ops: object[]): Promise<Workload>;
+  strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload>;
+}
+
+type Any = { metadata?: Workload['metadata']; spec?: unknown };
+const as = (kind: WorkloadKind, o: Any): Workload => ({ kind, metadata: o.metadata ?? {}, spec: o.spec });
+
+export class KubeWorkloadClient implements WorkloadClient {
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.batch = kubeConfig.makeApiClient(BatchV1Api);
+  }
+
+  async list(namespace: string): Promise<Workload[]> {
+    const lists = await Promise.all(
+      WORKLOAD_KINDS.map(async (kind) => {
+        const items: Any[] = (await this.listKind(kind, namespace)).items;
+        return items.map((o) => as(kind, o));
+      }),
+    );
+    return lists.flat();
+  }
+
+  private listKind(kind: WorkloadKind, namespace: string): Promise<{ items: Any[] }> {
+    switch (kind) {
+      case 'Deployment':
+        return this.apps.listNamespacedDeployment({ namespace });
+      case 'StatefulSet':
+        return this.apps.listNamespacedStatefulSet({ namespace });
+      case 'DaemonSet':
+        return this.apps.listNamespacedDaemonSet({ namespace });
+      case 'CronJob':
+        return this.batch.listNamespacedCronJob({ namespace });
+    }
+  }
+
+  async get(kind: WorkloadKind, namespace: string, name: string): Promise<Workload> {
+    const p = { namespace, name };
+    switch (kind) {
+      case 'Deployment':
+        return as(kind, await this.apps.readNamespacedDeployment(p));
+      case 'StatefulSet':
+        return as(kind, await this.apps.readNamespacedStatefulSet(p));
+      case 'DaemonSet':
+        return as(kind, await this.apps.readNamespacedDaemonSet(p));
+      case 'CronJob':
+        return as(kind, await this.batch.readNamespacedCronJob(p));
+    }
+  }
+
+  jsonPatch(kind: WorkloadKind, namespace: string, name: string, ops: object[]): Promise<Workload> {
+    return this.patch(kind, namespace, name, ops, PatchStrategy.JsonPatch);
+  }
+
+  strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload> {
+    return this.patch(kind, namespace, name, body, PatchStrategy.StrategicMergePatch);
+  }
+
+  private async patch(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    body: object,
+    strategy: PatchStrategy,
+  ): Promise<Workload> {
+    const p = { namespace, name, body, fieldManager: FIELD_MANAGER };
+    const o = setHeaderOptions('Content-Type', strategy);
+    switch (kind) {
+      case 'Deployment':
+        return as(kind, await this.apps.patchNamespacedDeployment(p, o));
+      case 'StatefulSet':
+        return as(kind, await this.apps.patchNamespacedStatefulSet(p, o));
+      case 'DaemonSet':
+        return as(kind, await this.apps.patchNamespacedDaemonSet(p, o));
+      case 'CronJob':
+        return as(kind, await this.batch.patchNamespacedCronJob(p, o));
+    }
+  }
+}
