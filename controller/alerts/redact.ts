@@ -12,7 +12,7 @@ export function scrub(message: string, sensitive: readonly string[]): string {
     .sort((a, b) => b.length - a.length);
   for (const v of values) {
     out = out.split(v).join('[redacted]');
-    // URLs also appear percent-encoded or without their scheme in error texts.
+    // Error texts often quote a URL without its scheme.
     const bare = v.replace(/^https?:\/\//, '');
     if (bare !== v && bare.length >= MIN_SCRUB_LENGTH) out = out.split(bare).join('[redacted]');
   }

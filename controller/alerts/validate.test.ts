@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import type { AlertConfigSpec } from '../../crds/index.js';
 import { mailbox, validateAlertConfigSpec } from './validate.js';
 
@@ -175,5 +179,23 @@ describe('mailbox', () => {
     ['Tagpilot <>', undefined],
   ])('%s → %s', (input, expected) => {
     expect(mailbox(input)).toBe(expected);
+  });
+});
+
+describe('shipped samples (config/samples/alertconfig-*.yaml)', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../../config/samples');
+  const files = readdirSync(dir).filter((f) => f.startsWith('alertconfig-') && f.endsWith('.yaml'));
+
+  it('exist', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s passes the alert checks', (file) => {
+    const docs = parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map(
+      (d) => d.toJS() as { kind?: string; spec: AlertConfigSpec },
+    );
+    const configs = docs.filter((d) => d?.kind === 'AlertConfig');
+    expect(configs.length).toBeGreaterThan(0);
+    for (const c of configs) expect(validateAlertConfigSpec(c.spec)).toEqual([]);
   });
 });
