@@ -55,7 +55,8 @@ export async function accessFromFlags(
   const access: RegistryAccess = {};
   const username = stringFlag(values, 'username');
   const password =
-    stringFlag(values, 'password') ?? (username !== undefined ? process.env[PASSWORD_ENV] : undefined);
+    stringFlag(values, 'password') ??
+    (username !== undefined ? process.env[PASSWORD_ENV] || undefined : undefined);
   const dockerConfig = stringFlag(values, 'docker-config');
   if (password !== undefined && username === undefined) throw new Error('--password needs --username');
   if (username !== undefined) {

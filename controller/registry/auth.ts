@@ -20,7 +20,14 @@ export interface AuthSubject {
   tls: TlsSettings;
 }
 
-type Learned = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
+type Learned =
+  { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
+
+/** What to send, and what to call with the final status once the exchange is over. */
+export interface PreparedAuth {
+  header: string | undefined;
+  settle(status: number | undefined): void;
+}
 
 /** A stable, non-reversible name for a set of credentials (cache keys); 'anonymous' for none. */
 export function credentialsIdentity(credentials: RegistryCredentials | undefined): string {
@@ -47,6 +54,8 @@ const DEFAULT_TOKEN_SECONDS = 60;
 
 export class Authenticator {
   private readonly learned = new Map<string, Learned>();
+  /** One request per registry finds out what it wants; the others wait for its answer (no 401 storm). */
+  private readonly probes = new Map<string, Promise<void>>();
   private readonly tokens: TtlCache<{ token: string; ttlMs: number }>;
 
   constructor(
@@ -67,14 +76,41 @@ export class Authenticator {
     return `${learned.realm}|${learned.service ?? ''}|repository:${s.repository}:pull|${s.credId}`;
   }
 
-  /** The Authorization header to send before any challenge, from what the registry asked for last time. */
-  async headerFor(s: AuthSubject): Promise<string | undefined> {
-    if (s.credentials?.registryToken) return `Bearer ${s.credentials.registryToken}`;
-    const learned = this.learned.get(this.learnedKey(s));
-    if (!learned) return undefined;
-    if (learned.scheme === 'basic')
-      return s.credentials && hasPassword(s.credentials) ? basicHeader(s.credentials) : undefined;
-    return `Bearer ${await this.token(s, learned, false)}`;
+  /**
+   * The Authorization header to send before any challenge, from what the registry asked for last time.
+   * While nothing is known about a registry, the first caller probes and the others wait for its answer,
+   * so a cycle over many repositories starts with one 401, not one per concurrent request.
+   */
+  async prepare(s: AuthSubject): Promise<PreparedAuth> {
+    const noop = { settle: () => {} };
+    if (s.credentials?.registryToken) return { header: `Bearer ${s.credentials.registryToken}`, ...noop };
+    const key = this.learnedKey(s);
+    let learned = this.learned.get(key);
+    while (!learned && this.probes.has(key)) {
+      await this.probes.get(key);
+      learned = this.learned.get(key);
+    }
+    if (!learned) {
+      let release!: () => void;
+      this.probes.set(key, new Promise<void>((resolve) => (release = resolve)));
+      return {
+        header: undefined,
+        settle: (status) => {
+          // Anything but 401 means this registry serves these credentials without a challenge.
+          if (status !== undefined && status !== 401 && !this.learned.has(key)) {
+            this.learned.set(key, { scheme: 'none' });
+          }
+          this.probes.delete(key);
+          release();
+        },
+      };
+    }
+    if (learned.scheme === 'none') return { header: undefined, ...noop };
+    if (learned.scheme === 'basic') {
+      const header = s.credentials && hasPassword(s.credentials) ? basicHeader(s.credentials) : undefined;
+      return { header, ...noop };
+    }
+    return { header: `Bearer ${await this.token(s, learned, false)}`, ...noop };
   }
 
   /**

@@ -188,6 +188,28 @@ describe('Docker Hub', () => {
     expect(await c.getDigest('nginx', '1')).toBe(digestB);
   });
 
+  it('lets one request discover the auth scheme while concurrent ones wait: one 401, not one per request', async () => {
+    const repos = ['library/nginx', 'library/redis', 'library/postgres'];
+    nock(HUB, { badheaders: ['authorization'] })
+      .get(/\/v2\/library\/\w+\/tags\/list/)
+      .query(true)
+      .reply(401, unauthorizedBody('library/x'), hubChallenge('library/x'));
+    for (const repo of repos) {
+      nock(HUB_AUTH)
+        .get('/token')
+        .query({ service: 'registry.docker.io', scope: `repository:${repo}:pull` })
+        .reply(200, hubToken(`t-${repo}`));
+      nock(HUB, { reqheaders: { authorization: `Bearer t-${repo}` } })
+        .get(`/v2/${repo}/tags/list`)
+        .query(true)
+        .reply(200, { tags: [repo] });
+    }
+    const c = client();
+    const lists = await Promise.all(repos.map((r) => c.listTags(r)));
+    expect(lists).toEqual(repos.map((r) => [r]));
+    expect(await counted({ status: '401' })).toBe(1);
+  });
+
   it('reads HEAD digests and records the pull rate limit left', async () => {
     nock(HUB).head('/v2/library/nginx/manifests/latest').reply(401, '', hubChallenge('library/nginx'));
     nock(HUB_AUTH).get('/token').query(true).reply(200, hubToken('t'));

@@ -228,7 +228,8 @@ export class RegistryClient {
     what: string,
   ): Promise<HttpResponse> {
     const sameOrigin = new URL(url).origin === new URL(target.baseUrl).origin;
-    let sent = sameOrigin ? await this.auth.headerFor(target) : undefined;
+    const prepared = sameOrigin ? await this.auth.prepare(target) : undefined;
+    let sent = prepared?.header;
     const send = (authorization: string | undefined) =>
       this.transport.send({
         registry: target.registry,
@@ -239,14 +240,19 @@ export class RegistryClient {
         tls: target.tls,
         what,
       });
-    let res = await send(sent);
-    // Two rounds: one to learn the scheme (or replace a token the registry stopped accepting), one more
-    // for a token that went stale while the request waited (e.g. out a long Retry-After).
-    for (let round = 0; round < 2 && res.status === 401 && sameOrigin; round++) {
-      const retry = await this.auth.afterUnauthorized(target, res, sent);
-      if (retry === undefined || retry === sent) break;
-      sent = retry;
-      res = await send(retry);
+    let res: HttpResponse | undefined;
+    try {
+      res = await send(sent);
+      // Two rounds: one to learn the scheme (or replace a token the registry stopped accepting), one more
+      // for a token that went stale while the request waited (e.g. out a long Retry-After).
+      for (let round = 0; round < 2 && res.status === 401 && sameOrigin; round++) {
+        const retry = await this.auth.afterUnauthorized(target, res, sent);
+        if (retry === undefined || retry === sent) break;
+        sent = retry;
+        res = await send(retry);
+      }
+    } finally {
+      prepared?.settle(res?.status);
     }
     if (res.status === 401 || res.status === 403) throw this.authError(target, res, what);
     return res;
