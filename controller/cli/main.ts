@@ -13,7 +13,14 @@ const commands: Record<string, Command> = {
 
 export function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return ['usage: tagpilot <command> [options]', '', 'commands:', ...lines, '', 'tagpilot <command> --help shows the options of a command.'].join('\n');
+  return [
+    'usage: tagpilot <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'tagpilot <command> --help shows the options of a command.',
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
