@@ -150,18 +150,19 @@ export function sourceRoles(root: string): SourceRole[] {
       name: object.metadata.name,
       rules: object.rules ?? [],
     }));
-  // In a namespaced install a ClusterRole's namespaced rules become a Role of the same name, which may
-  // land in the install namespace next to the source Roles.
+  // In a namespaced install a ClusterRole's namespaced rules become Roles named `<name>-watched`,
+  // which may land in the install namespace next to the source Roles.
   for (const r of roles.filter((x) => x.kind === 'Role')) {
-    if (roles.some((x) => x.kind === 'ClusterRole' && x.name === r.name))
-      throw new Error(
-        `config/rbac/${r.file}: Role ${r.name} has the name of a ClusterRole; give it another name`,
-      );
+    if (roles.some((x) => x.kind === 'ClusterRole' && watchedRoleName(x.name) === r.name))
+      throw new Error(`config/rbac/${r.file}: Role ${r.name} would collide with a namespaced install's Role; rename it`);
   }
   return roles;
 }
 
 const serviceAccountName = (c: Component) => `tagpilot-${c}`;
+
+/** Name of the Role that carries a ClusterRole's namespaced rules into each watched namespace. */
+export const watchedRoleName = (clusterRoleName: string) => `${clusterRoleName}-watched`;
 
 /** `tagpilot-operator-leader` → `operator-leader`: the part the chart appends to its full name. */
 export function nameSuffix(name: string): string {
@@ -201,17 +202,17 @@ export function chartRulesTemplate(roles: readonly SourceRole[]): string {
     define(`tagpilot.rbac.${component}.roles`, list(roleList.map((r) => nameSuffix(r.name))));
     for (const r of clusterRoles) {
       const { cluster, namespaced } = splitByScope(r.rules);
-      define(`tagpilot.rbac.rules.${nameSuffix(r.name)}`, rulesTemplate(r.rules));
+      define(`tagpilot.rbac.clusterrole.${nameSuffix(r.name)}`, rulesTemplate(r.rules));
       define(
-        `tagpilot.rbac.rules.${nameSuffix(r.name)}.cluster`,
+        `tagpilot.rbac.clusterrole.${nameSuffix(r.name)}.cluster`,
         cluster.length ? rulesTemplate(cluster) : '',
       );
       define(
-        `tagpilot.rbac.rules.${nameSuffix(r.name)}.namespaced`,
+        `tagpilot.rbac.clusterrole.${nameSuffix(r.name)}.namespaced`,
         namespaced.length ? rulesTemplate(namespaced) : '',
       );
     }
-    for (const r of roleList) define(`tagpilot.rbac.rules.${nameSuffix(r.name)}`, rulesTemplate(r.rules));
+    for (const r of roleList) define(`tagpilot.rbac.role.${nameSuffix(r.name)}`, rulesTemplate(r.rules));
   }
   return `${parts.join('\n')}\n`;
 }
@@ -338,10 +339,10 @@ export function namespacedOverlay(root: string): { path: string; content: string
       watched.push({
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
-        metadata: { name: r.name, namespace: WATCHED_NAMESPACE },
+        metadata: { name: watchedRoleName(r.name), namespace: WATCHED_NAMESPACE },
         rules: split.namespaced,
       });
-      watched.push(binding('RoleBinding', 'Role', r.name, r.component, WATCHED_NAMESPACE));
+      watched.push(binding('RoleBinding', 'Role', watchedRoleName(r.name), r.component, WATCHED_NAMESPACE));
     }
   }
   files.push({

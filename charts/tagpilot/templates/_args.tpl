@@ -24,6 +24,10 @@
 - --namespaces={{ . }}
 {{- end }}
 - --port={{ .Values.controller.port }}
+- --concurrency={{ .Values.controller.concurrency }}
+- --registry-concurrency={{ .Values.registry.concurrency }}
+- --registry-timeout={{ .Values.registry.timeout }}
+- --registry-cache-ttl={{ .Values.registry.cacheTTL }}
 {{- if .Values.controller.dryRun }}
 - --dry-run
 {{- end }}
@@ -32,4 +36,5 @@
 {{- end }}
 - --leader-elect={{ .Values.leaderElection.enabled }}
 - --leader-election-namespace={{ .Release.Namespace }}
+- --lease-name={{ include "tagpilot.fullname" . }}-controller
 {{- end }}

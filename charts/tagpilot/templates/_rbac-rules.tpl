@@ -2,17 +2,311 @@
 run `make manifests`. Used by rbac.yaml. */}}
 
 {{- define "tagpilot.rbac.operator.clusterRoles" -}}
-[]
+["operator"]
 {{- end }}
 
 {{- define "tagpilot.rbac.operator.roles" -}}
-[]
+["operator"]
+{{- end }}
+
+{{- define "tagpilot.rbac.clusterrole.operator" -}}
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images
+    - alertconfigs
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images/status
+    - alertconfigs/status
+  verbs:
+    - get
+    - patch
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+    - configmaps
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - events
+  verbs:
+    - create
+    - patch
+- apiGroups:
+    - admissionregistration.k8s.io
+  resources:
+    - mutatingwebhookconfigurations
+    - validatingwebhookconfigurations
+  verbs:
+    - create
+- apiGroups:
+    - admissionregistration.k8s.io
+  resources:
+    - mutatingwebhookconfigurations
+    - validatingwebhookconfigurations
+  resourceNames:
+    - {{ include "tagpilot.fullname" . }}-operator
+  verbs:
+    - get
+    - patch
+    - update
+{{- end }}
+
+{{- define "tagpilot.rbac.clusterrole.operator.cluster" -}}
+- apiGroups:
+    - admissionregistration.k8s.io
+  resources:
+    - mutatingwebhookconfigurations
+    - validatingwebhookconfigurations
+  verbs:
+    - create
+- apiGroups:
+    - admissionregistration.k8s.io
+  resources:
+    - mutatingwebhookconfigurations
+    - validatingwebhookconfigurations
+  resourceNames:
+    - {{ include "tagpilot.fullname" . }}-operator
+  verbs:
+    - get
+    - patch
+    - update
+{{- end }}
+
+{{- define "tagpilot.rbac.clusterrole.operator.namespaced" -}}
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images
+    - alertconfigs
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images/status
+    - alertconfigs/status
+  verbs:
+    - get
+    - patch
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+    - configmaps
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - events
+  verbs:
+    - create
+    - patch
+{{- end }}
+
+{{- define "tagpilot.rbac.role.operator" -}}
+- apiGroups:
+    - coordination.k8s.io
+  resources:
+    - leases
+  verbs:
+    - create
+- apiGroups:
+    - coordination.k8s.io
+  resources:
+    - leases
+  resourceNames:
+    - {{ include "tagpilot.fullname" . }}-operator
+  verbs:
+    - get
+    - update
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+  verbs:
+    - create
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+  resourceNames:
+    - {{ include "tagpilot.fullname" . }}-operator-webhook-tls
+  verbs:
+    - get
+    - update
 {{- end }}
 
 {{- define "tagpilot.rbac.controller.clusterRoles" -}}
-[]
+["controller"]
 {{- end }}
 
 {{- define "tagpilot.rbac.controller.roles" -}}
+["controller-leader"]
+{{- end }}
+
+{{- define "tagpilot.rbac.clusterrole.controller" -}}
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images
+  verbs:
+    - get
+    - list
+    - watch
+    - patch
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images/status
+  verbs:
+    - get
+    - patch
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - alertconfigs
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+    - configmaps
+  verbs:
+    - get
+- apiGroups:
+    - ""
+  resources:
+    - events
+  verbs:
+    - create
+    - patch
+- apiGroups:
+    - events.k8s.io
+  resources:
+    - events
+  verbs:
+    - create
+    - patch
+- apiGroups:
+    - apps
+  resources:
+    - deployments
+    - statefulsets
+    - daemonsets
+  verbs:
+    - get
+    - list
+    - patch
+- apiGroups:
+    - batch
+  resources:
+    - cronjobs
+  verbs:
+    - get
+    - list
+    - patch
+{{- end }}
+
+{{- define "tagpilot.rbac.clusterrole.controller.cluster" -}}
 []
+{{- end }}
+
+{{- define "tagpilot.rbac.clusterrole.controller.namespaced" -}}
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images
+  verbs:
+    - get
+    - list
+    - watch
+    - patch
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images/status
+  verbs:
+    - get
+    - patch
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - alertconfigs
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+    - configmaps
+  verbs:
+    - get
+- apiGroups:
+    - ""
+    - events.k8s.io
+  resources:
+    - events
+  verbs:
+    - create
+    - patch
+- apiGroups:
+    - apps
+  resources:
+    - deployments
+    - statefulsets
+    - daemonsets
+  verbs:
+    - get
+    - list
+    - patch
+- apiGroups:
+    - batch
+  resources:
+    - cronjobs
+  verbs:
+    - get
+    - list
+    - patch
+{{- end }}
+
+{{- define "tagpilot.rbac.role.controller-leader" -}}
+- apiGroups:
+    - coordination.k8s.io
+  resources:
+    - leases
+  verbs:
+    - create
+- apiGroups:
+    - coordination.k8s.io
+  resources:
+    - leases
+  resourceNames:
+    - {{ include "tagpilot.fullname" . }}-controller
+  verbs:
+    - get
+    - update
 {{- end }}
