@@ -2,6 +2,14 @@ import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/cl
 import type { Logger } from './logger.js';
 import { isConflict, isNotFound } from './kube.js';
 
+/**
+ * Lease times are metav1.MicroTime, which the apiserver only parses with six fractional digits;
+ * @kubernetes/client-node 1.x serialises Date objects with three and the request fails (400).
+ */
+function microTime(d: Date): Date {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
+
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -90,8 +98,8 @@ export class LeaderElector {
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds: this.leaseSeconds,
-              acquireTime: now,
-              renewTime: now,
+              acquireTime: microTime(now),
+              renewTime: microTime(now),
               leaseTransitions: 0,
             },
           },
@@ -119,8 +127,8 @@ export class LeaderElector {
           spec: {
             holderIdentity: identity,
             leaseDurationSeconds: this.leaseSeconds,
-            acquireTime: holder === identity ? spec.acquireTime : now,
-            renewTime: now,
+            acquireTime: holder === identity ? spec.acquireTime : microTime(now),
+            renewTime: microTime(now),
             leaseTransitions: transitions,
           },
         },
@@ -140,7 +148,7 @@ export class LeaderElector {
     await this.api.replaceNamespacedLease({
       name,
       namespace,
-      body: { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: new Date(0) } },
+      body: { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) } },
     });
   }
 
