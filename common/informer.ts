@@ -93,6 +93,10 @@ export class Informer<T extends KubernetesObject> {
     this.lw.on(event, cb);
   }
 
+  off(event: InformerEvent, cb: (obj: T) => void): void {
+    this.lw.off(event, cb);
+  }
+
   get(name: string, namespace?: string): T | undefined {
     return this.lw.get(name, namespace);
   }
