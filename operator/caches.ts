@@ -1,0 +1,170 @@
+// Informer caches of the kinds the operator reads, for every watched namespace (or the whole cluster),
+// with the transforms that keep memory small and Secret values out of it.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../crds/index.js';
+import { Informer, type InformerEvent } from '../common/informer.js';
+import type { Logger } from '../common/logger.js';
+
+/** A Secret or ConfigMap reduced to its key names and whether each value is non-empty. */
+export interface KeysObject extends KubernetesObject {
+  keys: Record<string, boolean>;
+}
+
+/** A cache over one informer per watched namespace, or one cluster-wide informer. */
+export class Cache<T extends KubernetesObject> {
+  private readonly informers = new Map<string, Informer<T>>();
+
+  constructor(namespaces: readonly string[], make: (namespace: string | undefined) => Informer<T>) {
+    if (namespaces.length === 0) this.informers.set('', make(undefined));
+    else for (const ns of namespaces) this.informers.set(ns, make(ns));
+  }
+
+  private informerFor(namespace: string): Informer<T> | undefined {
+    return this.informers.get('') ?? this.informers.get(namespace);
+  }
+
+  get(name: string, namespace: string): T | undefined {
+    return this.informerFor(namespace)?.get(name, namespace);
+  }
+
+  list(namespace?: string): T[] {
+    if (namespace !== undefined) return [...(this.informerFor(namespace)?.list(namespace) ?? [])];
+    return [...this.informers.values()].flatMap((i) => [...i.list()]);
+  }
+
+  on(event: InformerEvent, cb: (obj: T) => void): void {
+    for (const i of this.informers.values()) i.on(event, cb);
+  }
+
+  off(event: InformerEvent, cb: (obj: T) => void): void {
+    for (const i of this.informers.values()) i.off(event, cb);
+  }
+
+  get isSynced(): boolean {
+    return [...this.informers.values()].every((i) => i.isSynced);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+}
+
+function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
+  return obj;
+}
+
+function keysOf(obj: V1Secret | V1ConfigMap, kind: 'Secret' | 'ConfigMap'): KeysObject {
+  const keys: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(obj.data ?? {})) keys[k] = v !== '';
+  if (kind === 'ConfigMap')
+    for (const [k, v] of Object.entries((obj as V1ConfigMap).binaryData ?? {})) keys[k] = v !== '';
+  const m = obj.metadata ?? {};
+  return {
+    apiVersion: 'v1',
+    kind,
+    metadata: { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion, uid: m.uid },
+    keys,
+  };
+}
+
+export interface CacheContext {
+  kubeConfig: KubeConfig;
+  namespaces: readonly string[];
+  log: Logger;
+}
+
+function customCache<T extends KubernetesObject>(ctx: CacheContext, kind: KindInfo): Cache<T> {
+  const custom = ctx.kubeConfig.makeApiClient(CustomObjectsApi);
+  const { group, version, plural } = kind;
+  return new Cache<T>(ctx.namespaces, (ns) => {
+    const path =
+      ns === undefined
+        ? `/apis/${group}/${version}/${plural}`
+        : `/apis/${group}/${version}/namespaces/${ns}/${plural}`;
+    const list = () =>
+      (ns === undefined
+        ? custom.listClusterCustomObject({ group, version, plural })
+        : custom.listNamespacedCustomObject({ group, version, plural, namespace: ns })) as Promise<
+        KubernetesListObject<T>
+      >;
+    return new Informer<T>({
+      kubeConfig: ctx.kubeConfig,
+      path,
+      list,
+      transform: withoutManagedFields,
+      log: ctx.log,
+      name: `${plural}${ns ? ` in ${ns}` : ''}`,
+    });
+  });
+}
+
+export function imageCache(ctx: CacheContext): Cache<Image> {
+  return customCache<Image>(ctx, IMAGE);
+}
+
+export function alertConfigCache(ctx: CacheContext): Cache<AlertConfig> {
+  return customCache<AlertConfig>(ctx, ALERT_CONFIG);
+}
+
+/** Key names of Secrets (or ConfigMaps); values are dropped before anything is cached. */
+export function keysCache(ctx: CacheContext, kind: 'Secret' | 'ConfigMap'): Cache<KeysObject> {
+  const core = ctx.kubeConfig.makeApiClient(CoreV1Api);
+  const plural = kind === 'Secret' ? 'secrets' : 'configmaps';
+  return new Cache<KeysObject>(ctx.namespaces, (ns) => {
+    const path = ns === undefined ? `/api/v1/${plural}` : `/api/v1/namespaces/${ns}/${plural}`;
+    const list = async (): Promise<KubernetesListObject<KeysObject>> => {
+      const result =
+        kind === 'Secret'
+          ? ns === undefined
+            ? await core.listSecretForAllNamespaces()
+            : await core.listNamespacedSecret({ namespace: ns })
+          : ns === undefined
+            ? await core.listConfigMapForAllNamespaces()
+            : await core.listNamespacedConfigMap({ namespace: ns });
+      return { metadata: result.metadata, items: result.items as unknown as KeysObject[] };
+    };
+    return new Informer<KeysObject>({
+      kubeConfig: ctx.kubeConfig,
+      path,
+      list,
+      // The watch hands over full Secrets; this runs before the cache keeps anything.
+      transform: (o) => ('keys' in o ? o : keysOf(o as unknown as V1Secret, kind)),
+      log: ctx.log,
+      name: `${plural}${ns ? ` in ${ns}` : ''}`,
+    });
+  });
+}
+
+/** The operator's own certificate Secret, with its values (every replica serves from it). */
+export function certificateSecretInformer(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  log: Logger,
+): Informer<V1Secret> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const fieldSelector = `metadata.name=${name}`;
+  return new Informer<V1Secret>({
+    kubeConfig,
+    path: `/api/v1/namespaces/${namespace}/secrets`,
+    fieldSelector,
+    list: () =>
+      core.listNamespacedSecret({ namespace, fieldSelector }) as Promise<KubernetesListObject<V1Secret>>,
+    transform: withoutManagedFields,
+    log,
+    name: `certificate Secret ${namespace}/${name}`,
+  });
+}

@@ -1,0 +1,95 @@
+// The operator's writes: status through the status subresource with server-side apply (its own field
+// manager, so the controller's status fields survive), and Kubernetes Events for `kubectl describe`.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import type { KindInfo } from '../../crds/index.js';
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { FIELD_MANAGER } from '../webhook-config.js';
+
+export interface ObjectRef {
+  namespace: string;
+  name: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export class KubeWrites {
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+  private readonly apply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+  constructor(
+    kc: KubeConfig,
+    private readonly log: Logger,
+  ) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  /** Applies the operator-owned part of the status; fields it does not send stay with their owners. */
+  async applyStatus(kind: KindInfo, ref: ObjectRef, status: object): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: kind.group,
+        version: kind.version,
+        plural: kind.plural,
+        namespace: ref.namespace,
+        name: ref.name,
+        body: {
+          apiVersion: kind.apiVersion,
+          kind: kind.kind,
+          metadata: { name: ref.name, namespace: ref.namespace },
+          status,
+        },
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
+      this.apply,
+    );
+  }
+
+  /** Best effort: an Event that cannot be written is logged, never retried or fatal. */
+  async event(
+    kind: KindInfo,
+    ref: ObjectRef,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const now = new Date();
+    try {
+      await this.core.createNamespacedEvent({
+        namespace: ref.namespace,
+        body: {
+          metadata: {
+            name: `${ref.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}`,
+            namespace: ref.namespace,
+          },
+          involvedObject: {
+            apiVersion: kind.apiVersion,
+            kind: kind.kind,
+            name: ref.name,
+            namespace: ref.namespace,
+            ...(ref.uid ? { uid: ref.uid } : {}),
+            ...(ref.resourceVersion ? { resourceVersion: ref.resourceVersion } : {}),
+          },
+          type,
+          reason,
+          message: message.slice(0, 1024),
+          source: { component: FIELD_MANAGER },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    } catch (err) {
+      this.log.warn({ kind: kind.kind, ...ref, reason, err: errorMessage(err) }, 'could not record an Event');
+    }
+  }
+}

@@ -1,0 +1,212 @@
+// The leader's reconcilers for Image and AlertConfig: level-based (each run reads the cache and writes
+// the status the object should have; events only say which key to look at), idempotent (no write when
+// nothing changed), and linked: an AlertConfig appearing re-checks the Images that name it, a Secret or
+// ConfigMap changing re-checks the AlertConfigs that reference it.
+import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../../crds/index.js';
+import { isNotFound } from '../../common/kube.js';
+import type { Logger } from '../../common/logger.js';
+import { WorkQueue } from '../../common/work-queue.js';
+import type { Cache, KeysObject } from '../caches.js';
+import { queueDepth, reconcileDuration, reconciles, statusWrites } from '../metrics.js';
+import {
+  alertConfigReadiness,
+  alertConfigStatusUpdate,
+  references,
+  type KeyLookup,
+} from './alertconfig-status.js';
+import { findCondition, type DesiredCondition } from './conditions.js';
+import { imageReadiness, imageStatusUpdate, READY } from './image-status.js';
+import type { KubeWrites, ObjectRef } from './kube-writes.js';
+import type { Condition } from '../../crds/index.js';
+
+export interface ReconcilerCaches {
+  images: Cache<Image>;
+  alertConfigs: Cache<AlertConfig>;
+  secrets: Cache<KeysObject>;
+  configMaps: Cache<KeysObject>;
+}
+
+export interface ReconcilerOptions {
+  caches: ReconcilerCaches;
+  writes: KubeWrites;
+  log: Logger;
+  /** Everything is queued again this often, a safety net for missed events. */
+  resyncMs?: number;
+  now?: () => Date;
+}
+
+const key = (o: { metadata?: { namespace?: string; name?: string } }) =>
+  `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf('/');
+  return [k.slice(0, i), k.slice(i + 1)];
+}
+
+function refOf(o: Image | AlertConfig): ObjectRef {
+  return {
+    namespace: o.metadata.namespace ?? '',
+    name: o.metadata.name ?? '',
+    ...(o.metadata.uid ? { uid: o.metadata.uid } : {}),
+    ...(o.metadata.resourceVersion ? { resourceVersion: o.metadata.resourceVersion } : {}),
+  };
+}
+
+export class Reconcilers {
+  private readonly imageQueue: WorkQueue;
+  private readonly alertConfigQueue: WorkQueue;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: ReconcilerOptions) {
+    const { log } = opts;
+    this.imageQueue = new WorkQueue({
+      name: 'images',
+      log,
+      handler: (k) => this.timed('Image', () => this.reconcileImage(k)),
+      onDepth: (d) => queueDepth.set({ kind: 'Image' }, d),
+    });
+    this.alertConfigQueue = new WorkQueue({
+      name: 'alertconfigs',
+      log,
+      handler: (k) => this.timed('AlertConfig', () => this.reconcileAlertConfig(k)),
+      onDepth: (d) => queueDepth.set({ kind: 'AlertConfig' }, d),
+    });
+  }
+
+  private readonly onImage = (img: Image) => this.imageQueue.add(key(img));
+
+  /** Wires the cache events; call before the caches start so the initial list is seen. */
+  watch(): void {
+    const { images, alertConfigs, secrets, configMaps } = this.opts.caches;
+    for (const ev of ['add', 'update', 'delete'] as const) {
+      images.on(ev, this.onImage);
+      alertConfigs.on(ev, (ac) => {
+        this.alertConfigQueue.add(key(ac));
+        if (ev !== 'update') this.imagesReferencing(ac);
+      });
+      secrets.on(ev, (s) => this.alertConfigsReferencing('Secret', s));
+      configMaps.on(ev, (c) => this.alertConfigsReferencing('ConfigMap', c));
+    }
+  }
+
+  /** Queues everything in the caches and resyncs periodically. */
+  start(): void {
+    this.enqueueAll();
+    const resync = this.opts.resyncMs ?? 10 * 60_000;
+    this.resyncTimer = setInterval(() => this.enqueueAll(), resync);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.resyncTimer);
+    // The Image cache outlives a leadership term (the webhook uses it); the other caches stop with it.
+    for (const ev of ['add', 'update', 'delete'] as const) this.opts.caches.images.off(ev, this.onImage);
+    await Promise.all([this.imageQueue.shutdown(), this.alertConfigQueue.shutdown()]);
+  }
+
+  private enqueueAll(): void {
+    for (const img of this.opts.caches.images.list()) this.imageQueue.add(key(img));
+    for (const ac of this.opts.caches.alertConfigs.list()) this.alertConfigQueue.add(key(ac));
+  }
+
+  private imagesReferencing(ac: AlertConfig): void {
+    const ns = ac.metadata.namespace ?? '';
+    for (const img of this.opts.caches.images.list(ns)) {
+      const names = (img.spec?.rules ?? []).flatMap((r) =>
+        (r.actions ?? []).map((a) => a.alertConfigRef?.name),
+      );
+      if (names.includes(ac.metadata.name)) this.imageQueue.add(key(img));
+    }
+  }
+
+  private alertConfigsReferencing(kind: 'Secret' | 'ConfigMap', obj: KeysObject): void {
+    const ns = obj.metadata?.namespace ?? '';
+    for (const ac of this.opts.caches.alertConfigs.list(ns)) {
+      if (references(ac.spec).some((r) => r.kind === kind && r.name === obj.metadata?.name)) {
+        this.alertConfigQueue.add(key(ac));
+      }
+    }
+  }
+
+  private async timed(kind: string, run: () => Promise<void>): Promise<void> {
+    const end = reconcileDuration.startTimer({ kind });
+    try {
+      await run();
+      reconciles.inc({ kind, result: 'success' });
+    } catch (err) {
+      reconciles.inc({ kind, result: 'error' });
+      throw err;
+    } finally {
+      end();
+    }
+  }
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  private async reconcileImage(k: string): Promise<void> {
+    if (this.stopped) return;
+    const [ns, name] = splitKey(k);
+    const image = this.opts.caches.images.get(name, ns);
+    if (!image) return;
+    const alertConfigs = new Set(this.opts.caches.alertConfigs.list(ns).map((a) => a.metadata.name ?? ''));
+    const desired = imageReadiness(image, alertConfigs);
+    const update = imageStatusUpdate(image, desired, this.now());
+    if (!update) return;
+    await this.write(IMAGE, image, update, desired, findCondition(image.status?.conditions, READY));
+  }
+
+  private async reconcileAlertConfig(k: string): Promise<void> {
+    if (this.stopped) return;
+    const [ns, name] = splitKey(k);
+    const ac = this.opts.caches.alertConfigs.get(name, ns);
+    if (!ac) return;
+    const lookup: KeyLookup = {
+      keys: (kind, namespace, objName) => {
+        const cache = kind === 'Secret' ? this.opts.caches.secrets : this.opts.caches.configMaps;
+        const o = cache.get(objName, namespace);
+        return o ? new Map(Object.entries(o.keys)) : undefined;
+      },
+    };
+    const readiness = alertConfigReadiness(ac, lookup);
+    const update = alertConfigStatusUpdate(ac, readiness, this.now());
+    if (!update) return;
+    await this.write(ALERT_CONFIG, ac, update, readiness.ready, findCondition(ac.status?.conditions, READY));
+  }
+
+  private async write(
+    kind: KindInfo,
+    obj: Image | AlertConfig,
+    status: object,
+    desired: DesiredCondition,
+    previous: Condition | undefined,
+  ): Promise<void> {
+    const ref = refOf(obj);
+    try {
+      await this.opts.writes.applyStatus(kind, ref, status);
+    } catch (err) {
+      if (isNotFound(err)) return; // deleted meanwhile: nothing left to describe
+      throw err;
+    }
+    statusWrites.inc({ kind: kind.kind });
+    const changed = !previous || previous.status !== desired.status || previous.reason !== desired.reason;
+    if (!changed) return;
+    this.opts.log.info(
+      {
+        kind: kind.kind,
+        namespace: ref.namespace,
+        name: ref.name,
+        ready: desired.status,
+        reason: desired.reason,
+      },
+      'Ready condition changed',
+    );
+    // Events for problems and for recoveries; a healthy object's first Ready=True is not news.
+    if (desired.status === 'False')
+      await this.opts.writes.event(kind, ref, 'Warning', desired.reason, desired.message);
+    else if (previous?.status === 'False')
+      await this.opts.writes.event(kind, ref, 'Normal', desired.reason, desired.message);
+  }
+}
