@@ -79,9 +79,16 @@ function merge(schema: FieldError[], semantic: FieldError[]): FieldError[] {
   return out;
 }
 
-/** Every problem of an Image, or [] when it is valid. */
+/** The object without status: status is the programs' to write, and not what a user is judged on. */
+function withoutStatus(obj: unknown): unknown {
+  if (obj === null || typeof obj !== 'object') return obj;
+  const { status: _status, ...rest } = obj as Record<string, unknown>;
+  return rest;
+}
+
+/** Every problem of an Image's spec (and metadata), or [] when it is valid. */
 export function imageErrors(obj: unknown): FieldError[] {
-  const schema = validateImage(obj);
+  const schema = validateImage(withoutStatus(obj));
   const spec = ((obj as { spec?: unknown } | null)?.spec ?? {}) as Spec;
   return merge(schema.ok ? [] : schema.errors, imageSemantics(spec));
 }
@@ -121,7 +128,7 @@ function alertConfigSemantics(spec: Record<string, unknown>): FieldError[] {
 
 /** Every problem of an AlertConfig's spec, or [] when it is valid. Secret references are not read here. */
 export function alertConfigErrors(obj: unknown): FieldError[] {
-  const schema = validateAlertConfig(obj);
+  const schema = validateAlertConfig(withoutStatus(obj));
   const spec = ((obj as { spec?: unknown } | null)?.spec ?? {}) as Record<string, unknown>;
   return merge(schema.ok ? [] : schema.errors, alertConfigSemantics(spec));
 }
