@@ -154,7 +154,9 @@ export function sourceRoles(root: string): SourceRole[] {
   // which may land in the install namespace next to the source Roles.
   for (const r of roles.filter((x) => x.kind === 'Role')) {
     if (roles.some((x) => x.kind === 'ClusterRole' && watchedRoleName(x.name) === r.name))
-      throw new Error(`config/rbac/${r.file}: Role ${r.name} would collide with a namespaced install's Role; rename it`);
+      throw new Error(
+        `config/rbac/${r.file}: Role ${r.name} would collide with a namespaced install's Role; rename it`,
+      );
   }
   return roles;
 }

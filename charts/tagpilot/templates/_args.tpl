@@ -1,11 +1,9 @@
-{{/* Command-line flags of the two programs, derived from values. Flag names: docs/configuration.md. */}}
+{{/* Command-line flags of the two programs, derived from values. Flag names: docs/configuration.md.
+--namespaces comes last so the kustomize namespaced overlay can append it (parity.test.ts). */}}
 
 {{- define "tagpilot.operatorArgs" -}}
 - --log-level={{ .Values.logLevel }}
 - --namespace={{ .Release.Namespace }}
-{{- with include "tagpilot.watchNamespaces" . }}
-- --namespaces={{ . }}
-{{- end }}
 - --metrics-port={{ .Values.operator.metricsPort }}
 - --webhook-port={{ .Values.operator.webhookPort }}
 - --webhook-service={{ .Release.Namespace }}/{{ include "tagpilot.webhookServiceName" . }}:{{ .Values.webhook.servicePort }}
@@ -16,13 +14,13 @@
 - --self-signed-certs={{ not .Values.webhook.certManager.enabled }}
 - --leader-elect={{ .Values.leaderElection.enabled }}
 - --lease-name={{ include "tagpilot.fullname" . }}-operator
+{{- with include "tagpilot.watchNamespaces" . }}
+- --namespaces={{ . }}
+{{- end }}
 {{- end }}
 
 {{- define "tagpilot.controllerArgs" -}}
 - --log-level={{ .Values.logLevel }}
-{{- with include "tagpilot.watchNamespaces" . }}
-- --namespaces={{ . }}
-{{- end }}
 - --port={{ .Values.controller.port }}
 - --concurrency={{ .Values.controller.concurrency }}
 - --registry-concurrency={{ .Values.registry.concurrency }}
@@ -37,4 +35,7 @@
 - --leader-elect={{ .Values.leaderElection.enabled }}
 - --leader-election-namespace={{ .Release.Namespace }}
 - --lease-name={{ include "tagpilot.fullname" . }}-controller
+{{- with include "tagpilot.watchNamespaces" . }}
+- --namespaces={{ . }}
+{{- end }}
 {{- end }}

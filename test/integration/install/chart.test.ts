@@ -12,32 +12,11 @@ import {
   helmTemplate,
   parseManifests,
   renderChart,
+  podSpec,
   TOGGLES,
   type K8sObject,
 } from './render.js';
 
-interface Container {
-  name: string;
-  args?: string[];
-  env?: { name: string; value?: string }[];
-  image: string;
-  imagePullPolicy?: string;
-  securityContext?: Record<string, unknown>;
-  volumeMounts?: { name: string; mountPath: string }[];
-}
-interface PodSpec {
-  serviceAccountName?: string;
-  securityContext?: Record<string, unknown>;
-  containers: Container[];
-  volumes?: { name: string; configMap?: { name: string; items?: { key: string }[] }; secret?: { secretName: string } }[];
-  imagePullSecrets?: { name: string }[];
-  priorityClassName?: string;
-}
-
-export function podSpec(o: K8sObject | undefined): PodSpec {
-  if (!o) throw new Error('no such Deployment in the rendered output');
-  return (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
-}
 const container = (objects: K8sObject[], component: string, release = 'tagpilot') =>
   podSpec(find(objects, 'Deployment', `${release}-${component}`)).containers[0]!;
 const kinds = (objects: K8sObject[]) => objects.map((o) => o.kind);
@@ -70,14 +49,16 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
     expect(container(objects, 'controller').args!.some((a) => a.startsWith('--namespaces'))).toBe(false);
   },
   watchNamespaces: (objects) => {
-    for (const c of ['operator', 'controller']) expect(container(objects, c).args).toContain('--namespaces=tp-watch-a,tp-watch-b');
+    for (const c of ['operator', 'controller'])
+      expect(container(objects, c).args).toContain('--namespaces=tp-watch-a,tp-watch-b');
     const roleNamespaces = objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace);
     expect(roleNamespaces).toContain('tp-watch-a');
     expect(roleNamespaces).toContain('tp-watch-b');
     // Whatever stays in ClusterRoles is cluster-scoped.
     for (const cr of objects.filter((o) => o.kind === 'ClusterRole')) {
       for (const rule of (cr as unknown as { rules: { resources?: string[] }[] }).rules)
-        for (const r of rule.resources ?? []) expect(r).not.toMatch(/^(images|alertconfigs|deployments|secrets|events|leases|pods)/);
+        for (const r of rule.resources ?? [])
+          expect(r).not.toMatch(/^(images|alertconfigs|deployments|secrets|events|leases|pods)/);
     }
   },
   'certManager (self-signed CA)': (objects) => {
@@ -117,7 +98,9 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
       expect(m.metadata.labels?.release).toBe('kube-prometheus-stack');
       // The port it scrapes exists on the Service it selects.
       const component = m.metadata.labels?.['app.kubernetes.io/component'];
-      const svc = find(objects, 'Service', `tagpilot-${component}`) as unknown as { spec: { ports: { name: string }[] } };
+      const svc = find(objects, 'Service', `tagpilot-${component}`) as unknown as {
+        spec: { ports: { name: string }[] };
+      };
       expect(svc.spec.ports.map((p) => p.name)).toContain('metrics');
     }
   },
@@ -130,13 +113,17 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
       NO_PROXY: '.svc,10.0.0.0/8',
       NODE_EXTRA_CA_CERTS: '/etc/tagpilot/registry-ca/ca.crt',
     });
-    const cm = find(objects, 'ConfigMap', 'tagpilot-registry-ca') as unknown as { data: Record<string, string> };
+    const cm = find(objects, 'ConfigMap', 'tagpilot-registry-ca') as unknown as {
+      data: Record<string, string>;
+    };
     expect(cm.data['ca.crt']).toContain('BEGIN CERTIFICATE');
     expect(c.volumeMounts?.map((m) => m.mountPath)).toContain('/etc/tagpilot/registry-ca');
   },
   'registry CA ConfigMap': (objects) => {
     expect(kinds(objects)).not.toContain('ConfigMap');
-    const volume = podSpec(find(objects, 'Deployment', 'tagpilot-controller')).volumes?.find((v) => v.name === 'registry-ca');
+    const volume = podSpec(find(objects, 'Deployment', 'tagpilot-controller')).volumes?.find(
+      (v) => v.name === 'registry-ca',
+    );
     expect(volume?.configMap).toEqual({ name: 'corp-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] });
   },
   'controller dryRun, hook secrets, debug logs': (objects) => {
@@ -144,15 +131,20 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
     expect(c.args).toContain('--dry-run');
     expect(c.args).toContain('--log-level=debug');
     expect(container(objects, 'operator').args).toContain('--log-level=debug');
-    const volume = podSpec(find(objects, 'Deployment', 'tagpilot-controller')).volumes?.find((v) => v.name === 'hook-secrets');
+    const volume = podSpec(find(objects, 'Deployment', 'tagpilot-controller')).volumes?.find(
+      (v) => v.name === 'hook-secrets',
+    );
     expect(volume?.secret?.secretName).toBe('tagpilot-hooks');
   },
   'one replica (no PDB), no leader election': (objects) => {
     expect(kinds(objects)).not.toContain('PodDisruptionBudget');
-    for (const c of ['operator', 'controller']) expect(container(objects, c).args).toContain('--leader-elect=false');
+    for (const c of ['operator', 'controller'])
+      expect(container(objects, c).args).toContain('--leader-elect=false');
   },
   'images by digest, pull secrets, scheduling': (objects) => {
-    expect(container(objects, 'operator').image).toBe(`ghcr.io/tagpilot/tagpilot-operator@sha256:${'a'.repeat(64)}`);
+    expect(container(objects, 'operator').image).toBe(
+      `ghcr.io/tagpilot/tagpilot-operator@sha256:${'a'.repeat(64)}`,
+    );
     expect(container(objects, 'controller').image).toBe('ghcr.io/tagpilot/tagpilot-controller:0.1.0-rc.1');
     expect(container(objects, 'controller').imagePullPolicy).toBe('Always');
     const op = podSpec(find(objects, 'Deployment', 'tagpilot-operator'));
@@ -163,11 +155,15 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
   'existing ServiceAccounts, no RBAC': (objects) => {
     expect(kinds(objects).filter((k) => /Role|ServiceAccount/.test(k))).toEqual([]);
     expect(podSpec(find(objects, 'Deployment', 'tagpilot-operator')).serviceAccountName).toBe('my-operator');
-    expect(podSpec(find(objects, 'Deployment', 'tagpilot-controller')).serviceAccountName).toBe('my-controller');
+    expect(podSpec(find(objects, 'Deployment', 'tagpilot-controller')).serviceAccountName).toBe(
+      'my-controller',
+    );
   },
   'ServiceAccount names and annotations, fullnameOverride': (objects) => {
     expect(find(objects, 'Deployment', 'tp-operator')).toBeDefined();
-    const sa = find(objects, 'ServiceAccount', 'tp-ctl') as K8sObject & { metadata: { annotations?: Record<string, string> } };
+    const sa = find(objects, 'ServiceAccount', 'tp-ctl') as K8sObject & {
+      metadata: { annotations?: Record<string, string> };
+    };
     expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' });
     expect(podSpec(find(objects, 'Deployment', 'tp-controller')).serviceAccountName).toBe('tp-ctl');
     for (const b of objects.filter((o) => o.kind.endsWith('RoleBinding')))
@@ -179,7 +175,9 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
 describe('helm chart', () => {
   it('passes helm lint --strict with default values and with every toggle', async () => {
     for (const t of [...TOGGLES, ALL_AT_ONCE]) {
-      const r = await helm(['lint', '--strict', chartDir, '--values', '-'], { input: JSON.stringify(t.values) });
+      const r = await helm(['lint', '--strict', chartDir, '--values', '-'], {
+        input: JSON.stringify(t.values),
+      });
       expect({ toggle: t.name, code: r.code, out: r.code ? r.stdout + r.stderr : '' }).toEqual({
         toggle: t.name,
         code: 0,
@@ -198,7 +196,10 @@ describe('helm chart', () => {
     for (const c of ['operator', 'controller']) {
       const release = (toggle.values.fullnameOverride as string | undefined) ?? 'tagpilot';
       const spec = podSpec(find(objects, 'Deployment', `${release}-${c}`));
-      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(spec.containers[0]!.securityContext).toMatchObject({
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
@@ -209,16 +210,20 @@ describe('helm chart', () => {
 
   it('renders every toggle at once', async () => {
     const objects = parseManifests(await renderChart(ALL_AT_ONCE.values));
-    expect(kinds(objects)).toEqual(expect.arrayContaining(['NetworkPolicy', 'ServiceMonitor', 'Certificate']));
+    expect(kinds(objects)).toEqual(
+      expect.arrayContaining(['NetworkPolicy', 'ServiceMonitor', 'Certificate']),
+    );
     expect(container(objects, 'controller', 'tp').env?.map((e) => e.name)).toContain('NODE_EXTRA_CA_CERTS');
   });
 
   it('ships the CRDs with --include-crds', async () => {
     const objects = parseManifests(await renderChart({}, { includeCrds: true }));
-    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort()).toEqual([
-      'alertconfigs.tagpilot.dev',
-      'images.tagpilot.dev',
-    ]);
+    expect(
+      objects
+        .filter((o) => o.kind === 'CustomResourceDefinition')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['alertconfigs.tagpilot.dev', 'images.tagpilot.dev']);
   });
 
   // Bad values fail at `helm install` (helm validates against values.schema.json before rendering).
@@ -233,7 +238,11 @@ describe('helm chart', () => {
     ['replicas as a string', { operator: { replicas: 'two' } }, /replicas/],
     ['a digest that is not sha256', { controller: { image: { digest: 'latest' } } }, /digest/],
     ['a CA bundle that is not PEM', { registry: { caBundle: 'not a certificate' } }, /caBundle/],
-    ['an issuer kind cert-manager does not have', { webhook: { certManager: { issuerRef: { name: 'x', kind: 'Vault' } } } }, /kind/],
+    [
+      'an issuer kind cert-manager does not have',
+      { webhook: { certManager: { issuerRef: { name: 'x', kind: 'Vault' } } } },
+      /kind/,
+    ],
     ['extra args without dashes', { controller: { extraArgs: ['dry-run'] } }, /extraArgs/],
     ['a scrape interval without unit', { serviceMonitor: { interval: '30' } }, /interval/],
   ])('rejects %s', async (_what, values, field) => {
@@ -248,7 +257,8 @@ describe('helm chart', () => {
     const missing: string[] = [];
     const undescribed: string[] = [];
     // Groups (objects with described keys) are walked into; anything else is one value.
-    const isGroup = (s: SchemaNode) => Object.values(s.properties ?? {}).some((c) => c.description !== undefined);
+    const isGroup = (s: SchemaNode) =>
+      Object.values(s.properties ?? {}).some((c) => c.description !== undefined);
     const walk = (v: unknown, s: SchemaNode | undefined, path: string) => {
       if (!s) return missing.push(path);
       if (path !== '' && !isGroup(s)) {

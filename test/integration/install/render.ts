@@ -50,7 +50,9 @@ export const TOGGLES: Toggle[] = [
   },
   {
     name: 'certManager (own ClusterIssuer)',
-    values: { webhook: { certManager: { enabled: true, issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } } },
+    values: {
+      webhook: { certManager: { enabled: true, issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } },
+    },
     needs: ['cert-manager'],
   },
   { name: 'webhook failurePolicy Fail', values: { webhook: { failurePolicy: 'Fail', timeoutSeconds: 10 } } },
@@ -60,8 +62,12 @@ export const TOGGLES: Toggle[] = [
       networkPolicy: {
         enabled: true,
         receiverFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } } }],
-        metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
-        extraEgress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 3128, protocol: 'TCP' }] }],
+        metricsFrom: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+        extraEgress: [
+          { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 3128, protocol: 'TCP' }] },
+        ],
       },
     },
   },
@@ -74,12 +80,19 @@ export const TOGGLES: Toggle[] = [
     name: 'registry proxy and CA bundle',
     values: {
       registry: {
-        proxy: { httpsProxy: 'http://proxy:3128', httpProxy: 'http://proxy:3128', noProxy: '.svc,10.0.0.0/8' },
+        proxy: {
+          httpsProxy: 'http://proxy:3128',
+          httpProxy: 'http://proxy:3128',
+          noProxy: '.svc,10.0.0.0/8',
+        },
         caBundle: PEM,
       },
     },
   },
-  { name: 'registry CA ConfigMap', values: { registry: { caBundleConfigMap: { name: 'corp-ca', key: 'bundle.pem' } } } },
+  {
+    name: 'registry CA ConfigMap',
+    values: { registry: { caBundleConfigMap: { name: 'corp-ca', key: 'bundle.pem' } } },
+  },
   {
     name: 'controller dryRun, hook secrets, debug logs',
     values: { logLevel: 'debug', controller: { dryRun: true, hooks: { existingSecret: 'tagpilot-hooks' } } },
@@ -115,7 +128,10 @@ export const TOGGLES: Toggle[] = [
         affinity: {
           nodeAffinity: {
             preferredDuringSchedulingIgnoredDuringExecution: [
-              { weight: 1, preference: { matchExpressions: [{ key: 'pool', operator: 'In', values: ['system'] }] } },
+              {
+                weight: 1,
+                preference: { matchExpressions: [{ key: 'pool', operator: 'In', values: ['system'] }] },
+              },
             ],
           },
         },
@@ -134,7 +150,12 @@ export const TOGGLES: Toggle[] = [
     name: 'ServiceAccount names and annotations, fullnameOverride',
     values: {
       fullnameOverride: 'tp',
-      controller: { serviceAccount: { name: 'tp-ctl', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' } } },
+      controller: {
+        serviceAccount: {
+          name: 'tp-ctl',
+          annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' },
+        },
+      },
     },
   },
 ];
@@ -142,10 +163,9 @@ export const TOGGLES: Toggle[] = [
 /** All toggles at once: they must compose. */
 export const ALL_AT_ONCE: Toggle = {
   name: 'every toggle together',
-  values: TOGGLES.filter((t) => !t.name.startsWith('existing') && !t.name.includes('own ClusterIssuer')).reduce(
-    (acc, t) => deepMerge(acc, t.values),
-    {} as Record<string, unknown>,
-  ),
+  values: TOGGLES.filter(
+    (t) => !t.name.startsWith('existing') && !t.name.includes('own ClusterIssuer'),
+  ).reduce((acc, t) => deepMerge(acc, t.values), {} as Record<string, unknown>),
   needs: ['cert-manager', 'prometheus-operator'],
 };
 
@@ -154,7 +174,12 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] =
-      prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v)
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev) &&
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v)
         ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }
@@ -168,7 +193,10 @@ export interface RenderOptions {
 }
 
 /** `helm template`; rejects with helm's stderr when rendering fails (e.g. a schema violation). */
-export async function renderChart(values: Record<string, unknown>, opts: RenderOptions = {}): Promise<string> {
+export async function renderChart(
+  values: Record<string, unknown>,
+  opts: RenderOptions = {},
+): Promise<string> {
   const r = await helmTemplate(values, opts);
   if (r.code !== 0) throw new Error(`helm template failed (exit ${r.code}): ${r.stderr.trim()}`);
   return r.stdout;
@@ -192,11 +220,42 @@ export function helmTemplate(values: Record<string, unknown>, opts: RenderOption
 
 export async function kustomizeBuild(overlay: Overlay): Promise<string> {
   const r = await runTool('kubectl', ['kustomize', join(repoRoot, 'config/overlays', overlay)]);
-  if (r.code !== 0) throw new Error(`kubectl kustomize config/overlays/${overlay} failed: ${r.stderr.trim()}`);
+  if (r.code !== 0)
+    throw new Error(`kubectl kustomize config/overlays/${overlay} failed: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
 export const find = (objects: readonly K8sObject[], kind: string, name: string, namespace?: string) =>
   objects.find(
-    (o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace),
+    (o) =>
+      o.kind === kind &&
+      o.metadata.name === name &&
+      (namespace === undefined || o.metadata.namespace === namespace),
   );
+
+export interface Container {
+  name: string;
+  args?: string[];
+  env?: { name: string; value?: string }[];
+  image: string;
+  imagePullPolicy?: string;
+  securityContext?: Record<string, unknown>;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+export interface PodSpec {
+  serviceAccountName?: string;
+  securityContext?: Record<string, unknown>;
+  containers: Container[];
+  volumes?: {
+    name: string;
+    configMap?: { name: string; items?: { key: string }[] };
+    secret?: { secretName: string };
+  }[];
+  imagePullSecrets?: { name: string }[];
+  priorityClassName?: string;
+}
+
+export function podSpec(o: K8sObject | undefined): PodSpec {
+  if (!o) throw new Error('no such Deployment in the rendered output');
+  return (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+}
