@@ -10,24 +10,19 @@ export interface CalverInfo {
 
 /** Calendar version check; `undefined` when the tag's numbers are not a plausible date. */
 export function calverOf(t: ParsedTag): CalverInfo | undefined {
-  const [yearText, monthText] = t.numText;
-  if (yearText === undefined) return undefined;
-  const year = Number(yearText);
+  const [year = 0, month] = t.nums;
   let yearWidth: 2 | 4;
-  if (yearText.length === 4 && year >= 1970 && year <= 2999) yearWidth = 4;
+  if (t.width === 4 && year >= 1970 && year <= 2999) yearWidth = 4;
   // A lone two-digit number is just a major version; YY needs a month to look like a date.
-  else if (yearText.length === 2 && monthText !== undefined) yearWidth = 2;
+  else if (t.width === 2 && month !== undefined) yearWidth = 2;
   else return undefined;
-  if (monthText !== undefined) {
-    const month = Number(monthText);
-    if (month < 1 || month > 12) return undefined;
-  }
+  if (month !== undefined && (month < 1 || month > 12)) return undefined;
   // The third part is a day (2024.01.15) or a patch counter (Home Assistant's 2024.1.0): any number.
   return { yearWidth };
 }
 
 /** Years that look like calendar versions (used to keep semver-major from jumping from 3.x to 2024.1). */
 export function yearLike(t: ParsedTag): boolean {
-  const y = t.numText[0];
-  return y !== undefined && y.length === 4 && Number(y) >= 1970 && Number(y) <= 2999;
+  const y = t.nums[0] ?? 0;
+  return t.width === 4 && y >= 1970 && y <= 2999;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareDecimal, compareNatural, compareVersion, parseDecimal } from './compare.js';
 import { parseTag } from './parse.js';
@@ -82,5 +83,35 @@ describe('compareDecimal', () => {
     expect(parseDecimal('1.2.3')).toBeUndefined();
     expect(parseDecimal('v1')).toBeUndefined();
     expect(parseDecimal('-1')).toBeUndefined();
+  });
+});
+
+describe('compareNatural agrees with a chunk-by-chunk reference', () => {
+  // The straightforward definition: cut into digit and non-digit runs, compare run by run.
+  function reference(a: string, b: string): number {
+    const xs = a.match(/\d+|\D+/g) ?? [];
+    const ys = b.match(/\d+|\D+/g) ?? [];
+    for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+      const x = xs[i]!;
+      const y = ys[i]!;
+      const xd = /^\d/.test(x);
+      const yd = /^\d/.test(y);
+      if (xd !== yd) return xd ? -1 : 1;
+      if (xd) {
+        const bx = BigInt(x);
+        const by = BigInt(y);
+        if (bx !== by) return bx < by ? -1 : 1;
+      } else if (x !== y) return x < y ? -1 : 1;
+    }
+    return Math.sign(xs.length - ys.length);
+  }
+  const text = fc.stringMatching(/^[a0-9.-]{0,8}$/);
+  it('same sign on random strings', () => {
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(Math.sign(compareNatural(a, b))).toBe(reference(a, b));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

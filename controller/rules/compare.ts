@@ -60,32 +60,54 @@ export function compareVersion(a: ParsedTag, b: ParsedTag): number {
   return comparePre(a.preChunks, b.preChunks);
 }
 
-const NATURAL_CHUNK = /\d+|\D+/g;
-
-function compareDigits(a: string, b: string): number {
-  // Arbitrary length, exact: strip leading zeros, then longer is bigger, then text order.
-  const x = a.replace(/^0+(?=\d)/, '');
-  const y = b.replace(/^0+(?=\d)/, '');
-  return x.length !== y.length ? x.length - y.length : compareRaw(x, y);
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
-/** Natural order for any text: digit runs compare as numbers (`build-10` > `build-9`), the rest as text. */
+/**
+ * Natural order for any text: runs of digits compare as numbers (`build-10` > `build-9`, leading zeros
+ * ignored), other runs as text, a digit run before a text run, and a string that runs out first is lower.
+ * Scans in place: ranking 10,000 tags must not allocate per comparison.
+ */
 export function compareNatural(a: string, b: string): number {
-  const xs = a.match(NATURAL_CHUNK) ?? [];
-  const ys = b.match(NATURAL_CHUNK) ?? [];
-  const n = Math.min(xs.length, ys.length);
-  for (let i = 0; i < n; i++) {
-    const x = xs[i]!;
-    const y = ys[i]!;
-    const xd = x.charCodeAt(0) <= 57 && x.charCodeAt(0) >= 48;
-    const yd = y.charCodeAt(0) <= 57 && y.charCodeAt(0) >= 48;
-    let d: number;
-    if (xd && yd) d = compareDigits(x, y);
-    else if (xd !== yd) d = xd ? -1 : 1;
-    else d = compareRaw(x, y);
-    if (d !== 0) return d;
+  // Tags that tie on version share long prefixes (`20.11.0-alpine`, `20.11.0-alpine3.18`): skip the common
+  // prefix in one tight loop, then compare run by run from the start of the run it ends in (runs before
+  // it are identical in both strings, so their boundaries line up).
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++;
+  if (k === a.length && k === b.length) return 0;
+  if (k > 0) {
+    const digitRun = isDigit(a.charCodeAt(k - 1));
+    k--;
+    while (k > 0 && isDigit(a.charCodeAt(k - 1)) === digitRun) k--;
   }
-  return xs.length - ys.length;
+  let i = k;
+  let j = k;
+  while (i < a.length && j < b.length) {
+    const ad = isDigit(a.charCodeAt(i));
+    const bd = isDigit(b.charCodeAt(j));
+    if (ad !== bd) return ad ? -1 : 1;
+    let i2 = i + 1;
+    let j2 = j + 1;
+    while (i2 < a.length && isDigit(a.charCodeAt(i2)) === ad) i2++;
+    while (j2 < b.length && isDigit(b.charCodeAt(j2)) === bd) j2++;
+    if (ad) {
+      // Skip leading zeros (keeping one digit), then the longer number is bigger, else the first difference.
+      while (i < i2 - 1 && a.charCodeAt(i) === 48) i++;
+      while (j < j2 - 1 && b.charCodeAt(j) === 48) j++;
+      if (i2 - i !== j2 - j) return i2 - i - (j2 - j);
+    }
+    const n = Math.min(i2 - i, j2 - j);
+    for (let k = 0; k < n; k++) {
+      const d = a.charCodeAt(i + k) - b.charCodeAt(j + k);
+      if (d !== 0) return d;
+    }
+    if (i2 - i !== j2 - j) return i2 - i - (j2 - j); // text runs: a prefix is lower
+    i = i2;
+    j = j2;
+  }
+  return (a.length - i > 0 ? 1 : 0) - (b.length - j > 0 ? 1 : 0);
 }
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;

@@ -8,11 +8,11 @@ import type { Decision, Explanation } from './types.js';
 export function resolveDigest(c: {
   current: string;
   total: number;
-  start: Funnel<{ tag: string }>;
+  start: Funnel<string>;
   currentDigest: string | undefined;
   digests: Readonly<Record<string, string>> | undefined;
 }): Decision {
-  const f = c.start.keep('listed', `the current tag ${c.current} itself`, (x) => x.tag === c.current);
+  const f = c.start.keep('listed', `the current tag ${c.current} itself`, (x) => x === c.current);
   const listed = f.items.length === 1;
   const explanation: Explanation = {
     rule: 'digest',
@@ -20,7 +20,7 @@ export function resolveDigest(c: {
     total: c.total,
     steps: f.steps,
     candidates: f.items.length,
-    top: f.items.map((x) => x.tag),
+    top: [...f.items],
     order: 'digest comparison: the registry digest of the current tag against the recorded one',
   };
   if (!listed) {

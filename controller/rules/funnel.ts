@@ -14,7 +14,21 @@ export function pushBounded<T>(list: T[], item: T, cmp: (a: T, b: T) => number, 
   if (list.length > limit) list.pop();
 }
 
-export class Funnel<T extends { tag: string }> {
+/** Funnel items: bare tags, or richer entries that carry their tag. */
+export type Item = string | { tag: string };
+
+export function tagOf(item: Item): string {
+  return typeof item === 'string' ? item : item.tag;
+}
+
+/** Keep the EXAMPLES smallest removed tags (text order), so the explanation does not depend on listing order. */
+function addExample(examples: string[], tag: string): void {
+  // Most removed tags lose against the current largest example: one comparison, no call.
+  if (examples.length === EXAMPLES && tag >= examples[EXAMPLES - 1]!) return;
+  pushBounded(examples, tag, compareRaw, EXAMPLES);
+}
+
+export class Funnel<T extends Item> {
   readonly steps: FilterStep[];
   items: T[];
 
@@ -25,15 +39,22 @@ export class Funnel<T extends { tag: string }> {
 
   /** Drop items failing `pred`, recording the step (even when it removes nothing, so the funnel reads whole). */
   keep(filter: string, description: string, pred: (item: T) => boolean): Funnel<T> {
-    return this.keepMap(filter, description, (x) => (pred(x) ? x : undefined));
+    const kept: T[] = [];
+    const examples: string[] = [];
+    let removed = 0;
+    for (const item of this.items) {
+      if (pred(item)) kept.push(item);
+      else {
+        removed++;
+        addExample(examples, tagOf(item));
+      }
+    }
+    this.steps.push({ filter, description, removed, examples });
+    return new Funnel(kept, this.steps);
   }
 
   /** Like keep, but `fn` also turns kept items into richer ones (parse once, then filter on the result). */
-  keepMap<U extends { tag: string }>(
-    filter: string,
-    description: string,
-    fn: (item: T) => U | undefined,
-  ): Funnel<U> {
+  keepMap<U extends Item>(filter: string, description: string, fn: (item: T) => U | undefined): Funnel<U> {
     const kept: U[] = [];
     const examples: string[] = [];
     let removed = 0;
@@ -42,7 +63,7 @@ export class Funnel<T extends { tag: string }> {
       if (out !== undefined) kept.push(out);
       else {
         removed++;
-        pushBounded(examples, item.tag, compareRaw, EXAMPLES);
+        addExample(examples, tagOf(item));
       }
     }
     this.steps.push({ filter, description, removed, examples });

@@ -13,6 +13,7 @@ import type { CompiledRule } from './validate.js';
 /** Version-aware natural order key: versions (any shape) above other text, natural order among the rest. */
 interface Key {
   tag: string;
+  /** The version group's text (regex), else the tag. */
   text: string;
   v: ParsedTag | undefined;
 }
@@ -46,7 +47,7 @@ type OrderedRule = Extract<CompiledRule, { type: 'alphabetical' | 'numerical' }>
 interface Common {
   current: string;
   total: number;
-  start: Funnel<{ tag: string }>;
+  start: Funnel<string>;
   digests: Readonly<Record<string, string>> | undefined;
 }
 
@@ -57,7 +58,7 @@ export function resolveRegex(rule: Extract<CompiledRule, { type: 'regex' }>, c: 
     if (!m) return undefined;
     return keyOf(tag, versionGroup ? (m.groups?.['version'] ?? '') : tag);
   };
-  let f = c.start.keepMap('pattern', `fully matches ${value}`, (x) => keyFor(x.tag));
+  let f = c.start.keepMap('pattern', `fully matches ${value}`, keyFor);
   const cur = keyFor(c.current);
   if (cur) f = f.keep('not-newer', `newer than ${c.current}`, (x) => newerOrder(x, cur) > 0);
   else f.note('not-newer', `${c.current} does not match the pattern, so every match qualifies`);
@@ -76,7 +77,7 @@ export function resolveRegex(rule: Extract<CompiledRule, { type: 'regex' }>, c: 
 export function resolveAlways(c: Common): Decision {
   const cur = keyOf(c.current, c.current);
   const f = c.start
-    .keepMap('parse', 'every tag', (x) => keyOf(x.tag, x.tag))
+    .keepMap('parse', 'every tag', (x) => keyOf(x, x))
     .keep('not-newer', `newer than ${c.current}`, (x) => newerOrder(x, cur) > 0);
   return decide({
     rule: 'always',
@@ -93,10 +94,10 @@ export function resolveAlways(c: Common): Decision {
 export function resolveAlphabetical(rule: OrderedRule, c: Common): Decision {
   const sign = rule.descending ? -1 : 1;
   const cmp = (a: { tag: string }, b: { tag: string }) => sign * compareRaw(a.tag, b.tag);
-  const f = c.start.keep(
+  const f = c.start.keepMap(
     'not-newer',
     `${rule.descending ? 'before' : 'after'} ${c.current} in ${rule.descending ? 'descending' : 'ascending'} text order`,
-    (x) => cmp(x, { tag: c.current }) > 0,
+    (x) => (sign * compareRaw(x, c.current) > 0 ? { tag: x } : undefined),
   );
   return decide({
     rule: 'alphabetical',
@@ -121,8 +122,8 @@ export function resolveNumerical(rule: OrderedRule, c: Common): Decision {
   // `1.0` and `1` are the same number: never "newer" than each other, but still ranked apart.
   const cmp = (a: NumEntry, b: NumEntry) => byValue(a, b) || sign * compareRaw(a.tag, b.tag);
   let f = c.start.keepMap('not-a-number', 'decimal numbers only (42, 1.5, 20240115)', (x) => {
-    const d = parseDecimal(x.tag);
-    return d ? { tag: x.tag, d } : undefined;
+    const d = parseDecimal(x);
+    return d ? { tag: x, d } : undefined;
   });
   const curD = parseDecimal(c.current);
   if (curD) {

@@ -31,7 +31,7 @@ describe('parseTag', () => {
     ['20240115', '', [20240115], '', ''],
   ])('%s', (tag, prefix, nums, pre, variant) => {
     const t = parseTag(tag);
-    expect(t).toMatchObject({ raw: tag, prefix, nums, pre, variant });
+    expect(t).toMatchObject({ tag, prefix, nums, pre, variant });
   });
 
   it.each([

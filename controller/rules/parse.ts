@@ -6,16 +6,16 @@
 export type PreChunk = string | number;
 
 export interface ParsedTag {
-  raw: string;
+  tag: string;
   /** `v`, `V` or empty: part of the shape, so `v1.2.3` never moves to `1.2.4`. */
   prefix: string;
   /** 1 to 3 numbers. */
-  nums: number[];
-  /** Digits as written, e.g. `04` for Ubuntu-style `24.04` (calendar rules look at the year's width). */
-  numText: string[];
+  nums: readonly number[];
+  /** Digits in the first number as written (calendar rules tell `2024` from `24` by it). */
+  width: number;
   /** Pre-release as written (`rc.1`, `beta2`, `ea-13`), empty for a release. */
   pre: string;
-  preChunks: PreChunk[];
+  preChunks: readonly PreChunk[];
   /** The variant as written (`alpine`, `bookworm-slim`, `alpine3.19`), empty for none. Part of the shape. */
   variant: string;
 }
@@ -27,49 +27,86 @@ const PRE_WORD = String.raw`(?:(?:alpha|beta|rc|pre|preview|canary|nightly|snaps
 const PRE_SEGMENT = new RegExp(`^${PRE_WORD}$`, 'i');
 const NUMERIC_SEGMENT = /^\d+(?:\.\d+)*$/;
 // Numbers are capped at 15 digits so they stay exact as JavaScript numbers; longer ones are ids, not versions.
-const TAG = new RegExp(
-  String.raw`^([vV]?)(\d{1,15})(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(${PRE_WORD})?(?:-([A-Za-z0-9_.-]+))?$`,
-  'i',
-);
+// Group 5 is whatever letters stick to the numbers (`rc1` in `17rc1`); it must be a pre-release word.
+const TAG =
+  /^([vV]?)(\d{1,15})(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?([A-Za-z][A-Za-z0-9.]*)?(?:-([A-Za-z0-9_.-]+))?$/;
 // Commit ids (`3f2c1ab`, full sha1/sha256 hex) can start with a digit and even parse; they are not versions.
 const HEX_ID = /^[0-9a-f]{7,64}$/i;
 const HAS_HEX_LETTER = /[a-f]/i;
 
-/** Parse a Docker-style version tag; `undefined` when the tag is not a version (`latest`, `sha-…`, hashes). */
-export function parseTag(raw: string): ParsedTag | undefined {
-  const m = TAG.exec(raw);
-  if (!m) return undefined;
-  const body = m[1] ? raw.slice(1) : raw;
-  if (HEX_ID.test(body) && HAS_HEX_LETTER.test(body)) return undefined;
+interface Suffix {
+  pre: string;
+  variant: string;
+}
 
-  const numText = [m[2], m[3], m[4]].filter((s): s is string => s !== undefined);
-  const preParts: string[] = m[5] ? [m[5]] : [];
-  const variantParts: string[] = [];
-  if (m[6] !== undefined) {
-    // A dash suffix mixes pre-release and variant segments in either order (`rc1-alpine`, `ea-13-jdk-slim`).
-    // Plain numbers right after a pre-release word belong to it (`alpha-1`, `ea-13`).
-    let inPre = false;
-    for (const seg of m[6].split('-')) {
-      if (PRE_SEGMENT.test(seg) || (inPre && NUMERIC_SEGMENT.test(seg))) {
-        preParts.push(seg);
-        inPre = true;
-      } else {
-        variantParts.push(seg);
-        inPre = false;
-      }
+// Registries repeat a handful of suffixes thousands of times (`alpine`, `bookworm-slim`); splitting each
+// distinct one once keeps a 10,000-tag decision in the low milliseconds. Bounded, and pure: same input,
+// same output, so it cannot change a decision.
+const suffixMemo = new Map<string, Suffix>();
+const SUFFIX_MEMO_LIMIT = 4096;
+
+function splitSuffix(suffix: string): Suffix {
+  let hit = suffixMemo.get(suffix);
+  if (hit) return hit;
+  // A dash suffix mixes pre-release and variant segments in either order (`rc1-alpine`, `ea-13-jdk-slim`).
+  // Plain numbers right after a pre-release word belong to it (`alpha-1`, `ea-13`).
+  const pre: string[] = [];
+  const variant: string[] = [];
+  let inPre = false;
+  for (const seg of suffix.split('-')) {
+    if (PRE_SEGMENT.test(seg) || (inPre && NUMERIC_SEGMENT.test(seg))) {
+      pre.push(seg);
+      inPre = true;
+    } else {
+      variant.push(seg);
+      inPre = false;
     }
   }
-  const pre = preParts.join('-');
+  hit = { pre: pre.join('-'), variant: variant.join('-') };
+  if (suffixMemo.size >= SUFFIX_MEMO_LIMIT) suffixMemo.clear();
+  suffixMemo.set(suffix, hit);
+  return hit;
+}
+
+/** Parse a Docker-style version tag; `undefined` when the tag is not a version (`latest`, `sha-…`, hashes). */
+export function parseTag(raw: string): ParsedTag | undefined {
+  // Cheap first look: a version starts with a digit, or v/V then a digit. Most non-versions stop here.
+  let first = raw.charCodeAt(0);
+  if (first === 118 || first === 86) first = raw.charCodeAt(1);
+  if (!(first >= 48 && first <= 57)) return undefined;
+  const m = TAG.exec(raw);
+  if (!m) return undefined;
+  const glued = m[5];
+  if (glued !== undefined && !PRE_SEGMENT.test(glued)) return undefined;
+  if (glued !== undefined) {
+    // Only glued letters can make an all-hex body (digits alone are a version; a dash is not hex).
+    const body = m[1] ? raw.slice(1) : raw;
+    if (body.length >= 7 && HEX_ID.test(body) && HAS_HEX_LETTER.test(body)) return undefined;
+  }
+
+  const a = m[2]!;
+  const b = m[3];
+  const c3 = m[4];
+  const nums = c3 !== undefined ? [+a, +b!, +c3] : b !== undefined ? [+a, +b] : [+a];
+  let pre = glued ?? '';
+  let variant = '';
+  if (m[6] !== undefined) {
+    const split = splitSuffix(m[6]);
+    if (split.pre !== '') pre = pre === '' ? split.pre : `${pre}-${split.pre}`;
+    variant = split.variant;
+  }
   return {
-    raw,
-    prefix: m[1] ?? '',
-    nums: numText.map(Number),
-    numText,
+    tag: raw,
+    prefix: m[1]!,
+    nums,
+    width: a.length,
     pre,
-    preChunks: pre === '' ? [] : preChunks(pre),
-    variant: variantParts.join('-'),
+    preChunks: pre === '' ? NO_CHUNKS : preChunks(pre),
+    variant,
   };
 }
+
+const NO_CHUNKS: readonly PreChunk[] = Object.freeze([]);
 
 const CHUNK = /\d+|[a-z]+/gi;
 
@@ -87,6 +124,11 @@ export function preChunks(pre: string): PreChunk[] {
 export function shapeOf(t: ParsedTag): string {
   const nums = t.nums.map(() => 'N').join('.');
   return `${t.prefix}${nums}${t.variant ? `-${t.variant}` : ''}`;
+}
+
+/** The numbers as written, for messages: `24.04` stays `24.04` (nums would say 24.4). */
+export function writtenNumbers(t: ParsedTag): string[] {
+  return (/^\d+(?:\.\d+){0,2}/.exec(t.tag.slice(t.prefix.length))?.[0] ?? '').split('.');
 }
 
 export function sameShape(a: ParsedTag, b: ParsedTag): boolean {

@@ -209,8 +209,9 @@ describe('resolve properties', () => {
 
   // An independent, brute-force statement of DESIGN §4 for the plain semver rules.
   it('semver-major/minor/patch pick the best qualifying tag, and only say "none" when none qualifies', () => {
+    // Four written digits in the first number, 1970-2999 (read from the tag text, not from the parser).
     const yearLike = (t: ParsedTag) =>
-      /^\d{4}$/.test(t.numText[0]!) && t.nums[0]! >= 1970 && t.nums[0]! <= 2999;
+      /^[vV]?\d{4}(\D|$)/.test(t.tag) && t.nums[0]! >= 1970 && t.nums[0]! <= 2999;
     const semverInput = inputArb.filter((i) =>
       ['semver-major', 'semver-minor', 'semver-patch'].includes(i.rule.type),
     );

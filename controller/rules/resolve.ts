@@ -16,22 +16,21 @@ export function resolve(input: ResolveInput): Decision {
   const filter = compileTagFilter(input.filter, input.filterPath ?? 'tagFilter');
   const current = input.current.trim();
 
-  const unique: { tag: string }[] = [];
   const seen = new Set<string>();
   for (const raw of input.tags) {
-    const tag = raw.trim();
-    if (tag === '' || seen.has(tag)) continue;
-    seen.add(tag);
-    unique.push({ tag });
+    // Trim only what needs it: a registry's list is clean, a hand-made file may not be.
+    const tag = raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32 ? raw.trim() : raw;
+    if (tag !== '') seen.add(tag);
   }
+  const unique = [...seen];
   const total = unique.length;
 
   // tagFilter applies before every rule (DESIGN §4).
   let start = new Funnel(unique);
   const { include, exclude } = filter;
-  if (include) start = start.keep('include', `matches include ${include.source}`, (x) => include.test(x.tag));
+  if (include) start = start.keep('include', `matches include ${include.source}`, (x) => include.test(x));
   for (const re of exclude)
-    start = start.keep('exclude', `does not match exclude ${re.source}`, (x) => !re.test(x.tag));
+    start = start.keep('exclude', `does not match exclude ${re.source}`, (x) => !re.test(x));
 
   const common = { current, total, start, digests: input.digests };
   switch (rule.type) {

@@ -7,23 +7,18 @@ import { compareRaw, compareVersion } from './compare.js';
 import { decide } from './decision.js';
 import { RuleError } from './errors.js';
 import type { Funnel } from './funnel.js';
-import { parseTag, sameShape, shapeOf } from './parse.js';
+import { parseTag, sameShape, shapeOf, writtenNumbers } from './parse.js';
 import type { ParsedTag } from './parse.js';
 import type { Decision } from './types.js';
 import type { CompiledRule, VersionRuleType } from './validate.js';
 
 type VersionRule = Extract<CompiledRule, { type: VersionRuleType }>;
 
-interface Entry {
-  tag: string;
-  v: ParsedTag;
-}
-
 export const VERSION_ORDER =
   'version order: numbers part by part, then a release above its pre-releases (dev < alpha < beta < rc)';
 
-function byVersion(a: Entry, b: Entry): number {
-  return compareVersion(a.v, b.v) || compareRaw(a.tag, b.tag);
+function byVersion(a: ParsedTag, b: ParsedTag): number {
+  return compareVersion(a, b) || compareRaw(a.tag, b.tag);
 }
 
 /** npm semver text for a parsed tag: `1.4` -> `1.4.0`, `17rc1` -> `17.0.0-rc.1`. */
@@ -57,7 +52,7 @@ export function resolveVersionRule(
   current: string,
   currentPath: string,
   total: number,
-  start: Funnel<{ tag: string }>,
+  start: Funnel<string>,
   digests: Readonly<Record<string, string>> | undefined,
 ): Decision {
   const cur = parseCurrent(rule, current, currentPath);
@@ -68,17 +63,16 @@ export function resolveVersionRule(
   let f = start.keepMap(
     'not-a-version',
     calver ? 'calendar versions only (YYYY[.MM[.DD]] or YY.MM[.N])' : 'version tags only',
-    (x): Entry | undefined => {
-      const v = parseTag(x.tag);
-      if (!v || (calver && !calverOf(v))) return undefined;
-      return { tag: x.tag, v };
+    (x) => {
+      const v = parseTag(x);
+      return v && (!calver || calverOf(v)) ? v : undefined;
     },
   );
 
   f = f.keep(
     'shape',
     `same shape as ${current} (${shapeOf(cur)}${calver ? `, ${curYearWidth}-digit year` : ''})`,
-    (x) => sameShape(x.v, cur) && (!calver || calverOf(x.v)?.yearWidth === curYearWidth),
+    (x) => sameShape(x, cur) && (!calver || calverOf(x)?.yearWidth === curYearWidth),
   );
 
   if (rule.allowPrerelease || cur.pre !== '') {
@@ -87,7 +81,7 @@ export function resolveVersionRule(
       rule.allowPrerelease ? 'pre-releases allowed by the rule' : `pre-releases allowed: ${current} is one`,
     );
   } else {
-    f = f.keep('prerelease', 'releases only (pre-releases need allowPrerelease)', (x) => x.v.pre === '');
+    f = f.keep('prerelease', 'releases only (pre-releases need allowPrerelease)', (x) => x.pre === '');
     scope.push('releases only');
   }
 
@@ -96,25 +90,26 @@ export function resolveVersionRule(
     case 'semver-major':
       // A project that moves to calendar versions (3.2 -> 2024.1) is a different stream, not an upgrade.
       if (!yearLike(cur)) {
-        f = f.keep('bound', 'no calendar-year majors (1970-2999)', (x) => !yearLike(x.v));
+        f = f.keep('bound', 'no calendar-year majors (1970-2999)', (x) => !yearLike(x));
       }
       break;
     case 'semver-minor':
     case 'calver-minor': {
       const what = rule.type === 'semver-minor' ? 'major' : 'year';
-      f = f.keep('bound', `same ${what} (${cur.numText[0]})`, (x) => x.v.nums[0] === n0);
-      scope.push(`${what} ${cur.numText[0]}`);
+      const first = writtenNumbers(cur)[0];
+      f = f.keep('bound', `same ${what} (${first})`, (x) => x.nums[0] === n0);
+      scope.push(`${what} ${first}`);
       break;
     }
     case 'semver-patch':
     case 'calver-patch': {
       const what = rule.type === 'semver-patch' ? 'major.minor' : 'year.month';
       // A one-part tag (`18`, `2024`) has no minor: the bound is its only number.
-      const prefix = cur.numText.slice(0, 2).join('.');
+      const prefix = writtenNumbers(cur).slice(0, 2).join('.');
       f = f.keep(
         'bound',
         `same ${what} (${prefix})`,
-        (x) => x.v.nums[0] === n0 && (n1 === undefined || x.v.nums[1] === n1),
+        (x) => x.nums[0] === n0 && (n1 === undefined || x.nums[1] === n1),
       );
       scope.push(`${what} ${prefix}`);
       break;
@@ -123,7 +118,7 @@ export function resolveVersionRule(
       const range = new semver.Range(rule.range, {
         includePrerelease: rule.allowPrerelease || cur.pre !== '',
       });
-      f = f.keep('range', `satisfies ${rule.range}`, (x) => range.test(toSemver(x.v)));
+      f = f.keep('range', `satisfies ${rule.range}`, (x) => range.test(toSemver(x)));
       scope.push(`in ${rule.range}`);
       break;
     }
@@ -131,7 +126,7 @@ export function resolveVersionRule(
       break;
   }
 
-  f = f.keep('not-newer', `newer than ${current}`, (x) => compareVersion(x.v, cur) > 0);
+  f = f.keep('not-newer', `newer than ${current}`, (x) => compareVersion(x, cur) > 0);
 
   return decide({
     rule: rule.type,
