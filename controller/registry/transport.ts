@@ -7,6 +7,7 @@
 // with an undici 6 Agent as `dispatcher` for CA bundles, insecureSkipTLSVerify and connect timeouts; Node
 // 20's fetch is undici 6, whose dispatcher interface the npm package implements.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent } from 'undici';
 import type { Logger } from '../../common/logger.js';
@@ -97,6 +98,21 @@ const RETRYABLE_NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
 ]);
+
+let extraCAs: string[] | undefined;
+
+/** PEM of NODE_EXTRA_CA_CERTS, which Node adds to its default trust store but not to tls.rootCertificates. */
+function extraCACertificates(): string[] {
+  if (extraCAs === undefined) {
+    const file = process.env.NODE_EXTRA_CA_CERTS;
+    try {
+      extraCAs = file ? [readFileSync(file, 'utf8')] : [];
+    } catch {
+      extraCAs = []; // Node already warned about the unreadable file at startup
+    }
+  }
+  return extraCAs;
+}
 
 /** Short `CODE: message` of a Distribution error body (`{"errors":[{"code","message"}]}`), else ''. */
 export function describeErrorBody(body: Uint8Array): string {
@@ -232,8 +248,9 @@ export class Transport {
         connect: {
           timeout: this.options.connectTimeoutMs,
           rejectUnauthorized: !tls.insecureSkipTLSVerify,
-          // `ca` replaces Node's trust store, so the system roots are kept next to the extra bundle.
-          ...(tls.caBundle ? { ca: [...rootCertificates, tls.caBundle] } : {}),
+          // `ca` replaces Node's trust store, so the system roots (and NODE_EXTRA_CA_CERTS) are kept next
+          // to the extra bundle.
+          ...(tls.caBundle ? { ca: [...rootCertificates, ...extraCACertificates(), tls.caBundle] } : {}),
         },
       });
       this.agents.set(key, agent);
