@@ -25,13 +25,18 @@ function safeParse(s: string): unknown {
 }
 
 /**
- * A JSON patch whose `test` op failed: someone changed the object since we read it. The apiserver answers
- * 422 (Invalid) for a failed test rather than 409, so both mean "read again and recompute".
+ * A write based on a stale read: 409 (resourceVersion precondition), or a JSON patch whose `test` op
+ * failed because someone changed the value since we read it. The apiserver answers the latter with 422
+ * and only the generic "the server rejected our request due to an error in our request" (no detail), so
+ * that message is what identifies it; a 422 for an invalid object names the field instead.
  */
 export function isStaleWrite(err: unknown): boolean {
   const code = statusCode(err);
   if (code === 409) return true;
-  return code === 422 && /test(ing)? .*fail|testing value/i.test(kubeMessage(err));
+  return (
+    code === 422 &&
+    /rejected our request due to an error in our request|test operation failed/i.test(kubeMessage(err))
+  );
 }
 
 /** Errors where waiting and trying again may help (apiserver down, overloaded, timeouts). */
