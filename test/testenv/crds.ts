@@ -1,7 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { adminKubeConfig } from './kube.js';
 import type { TestEnvInfo } from './types.js';
@@ -22,7 +26,12 @@ export function crdObjects(): V1CustomResourceDefinition[] {
  * Idempotent: every suite calls it, the shared environment keeps them.
  */
 export async function installCRDs(env: TestEnvInfo): Promise<void> {
-  const api = adminKubeConfig(env).makeApiClient(ApiextensionsV1Api);
+  await installCRDsWith(adminKubeConfig(env));
+}
+
+/** installCRDs through any client configuration allowed to manage CRDs (`make run` uses the current one). */
+export async function installCRDsWith(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of crdObjects()) {
     const name = crd.metadata!.name!;
     try {
