@@ -45,6 +45,8 @@ export interface OperatorOptions {
   selfSignedCerts?: boolean;
   certValidityMs?: number;
   certRenewBeforeMs?: number;
+  /** Wait between publishing a new CA bundle and serving the new certificate (default 10 s). */
+  certPropagationDelayMs?: number;
   leaderElect?: boolean;
   leaseName?: string;
   /** Unique per replica; default hostname-pid-random. */
@@ -206,6 +208,9 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
         }),
       log: log.child({ component: 'certificates' }),
       ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}),
+      ...(opts.certPropagationDelayMs !== undefined
+        ? { propagationDelayMs: opts.certPropagationDelayMs }
+        : {}),
     });
     certs.start();
     let stopped = false;

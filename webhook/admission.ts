@@ -39,7 +39,7 @@ export interface AdmissionResponse {
     code?: number;
     reason?: string;
     message?: string;
-    details?: { causes?: StatusCause[] };
+    details?: { group?: string; kind?: string; name?: string; causes?: StatusCause[] };
   };
   patchType?: 'JSONPatch';
   /** base64 of the JSON patch. */
@@ -109,11 +109,17 @@ export function allowWithPatch(uid: string, patch: JsonPatchOp[], warnings?: str
 }
 
 /**
- * A rejection the apiserver prints as `admission webhook "…" denied the request: <message>`. The message
- * repeats every field so the one line kubectl shows says what to fix; causes carry them structured.
+ * A rejection shaped like the apiserver's own validation errors (422 Invalid with causes), so kubectl
+ * prints `The Image "web" is invalid: spec.triggers[0].value: …` as for a schema error, while API
+ * clients read `admission webhook "…" denied the request: Image web is invalid: …` in the message.
  */
-export function deny(uid: string, kind: string, causes: StatusCause[]): AdmissionResponse {
-  const message = `${kind} is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join('; ')}`;
+export function deny(
+  uid: string,
+  target: { group: string; kind: string; name?: string },
+  causes: StatusCause[],
+): AdmissionResponse {
+  const what = `${target.kind}${target.name ? ` ${target.name}` : ''}`;
+  const message = `${what} is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join('; ')}`;
   return {
     uid,
     allowed: false,
@@ -121,7 +127,12 @@ export function deny(uid: string, kind: string, causes: StatusCause[]): Admissio
       code: 422,
       reason: 'Invalid',
       message,
-      details: { causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', ...c })) },
+      details: {
+        group: target.group,
+        kind: target.kind,
+        ...(target.name ? { name: target.name } : {}),
+        causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', ...c })),
+      },
     },
   };
 }

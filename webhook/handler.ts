@@ -95,7 +95,12 @@ function validate(request: AdmissionRequest): AdmissionResponse {
   if (kind.kind === 'Image') errors = imageErrors(object);
   else if (kind.kind === 'AlertConfig') errors = alertConfigErrors(object);
   else return allow(uid);
-  return errors.length === 0 ? allow(uid) : deny(uid, `${kind.kind} ${request.name ?? ''}`.trim(), errors);
+  if (errors.length === 0) return allow(uid);
+  return deny(
+    uid,
+    { group: kind.group, kind: kind.kind, ...(request.name ? { name: request.name } : {}) },
+    errors,
+  );
 }
 
 function outcome(response: AdmissionResponse): string {

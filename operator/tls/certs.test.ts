@@ -20,6 +20,10 @@ describe('issueCertificates', () => {
     expect(ca.ca).toBe(true);
     expect(info.x509.ca).toBe(false);
     expect(info.x509.verify(ca.publicKey)).toBe(true);
+    // Go's x509 parser (the apiserver's) refuses names outside the PrintableString alphabet.
+    for (const name of [ca.subject, info.x509.subject, info.x509.issuer]) {
+      expect(name).toMatch(/^CN=[A-Za-z0-9 '()+,\-./:=?]+$/);
+    }
   });
 
   it('serves TLS that a client trusting only the CA accepts for 127.0.0.1', async () => {
@@ -82,6 +86,14 @@ describe('certificateState', () => {
     });
     expect(state.action).toBe('issue');
     expect(state.action === 'issue' && state.reason).toMatch(reason);
+  });
+
+  it('reissues when the configured validity was lowered below the certificate lifetime', () => {
+    const state = certificateState(data, { hosts, now, renewBeforeMs: 30_000, validityMs: 60_000 });
+    expect(state.action === 'issue' && state.reason).toMatch(/longer than the configured/);
+    expect(certificateState(data, { hosts, now, renewBeforeMs: HOUR, validityMs: 24 * HOUR }).action).toBe(
+      'keep',
+    );
   });
 
   it('accepts a certificate signed by the second CA of a rotation bundle', () => {

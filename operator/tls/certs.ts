@@ -75,8 +75,9 @@ export function issueCertificates(opts: IssueOptions): CertificateSet {
   caCert.publicKey = ca.publicKey;
   caCert.serialNumber = serialNumber();
   validity(caCert, now, opts.validityMs);
+  // forge encodes names as PrintableString, which has no '@' or '_': Go (the apiserver) rejects those.
   const caSubject = [
-    { name: 'commonName', value: `tagpilot-webhook-ca@${Math.floor(now.getTime() / 1000)}` },
+    { name: 'commonName', value: `tagpilot-webhook-ca-${Math.floor(now.getTime() / 1000)}` },
   ];
   caCert.setSubject(caSubject);
   caCert.setIssuer(caSubject);

@@ -32,6 +32,11 @@ export interface CertificateManagerOptions {
   log: Logger;
   /** How often configurations are re-applied when nothing is due, to undo manual drift. */
   resyncMs?: number;
+  /**
+   * Pause between publishing a new CA bundle and writing the new certificate: the apiserver picks up
+   * webhook configuration changes asynchronously, and must trust the new CA before anyone serves it.
+   */
+  propagationDelayMs?: number;
   now?: () => Date;
 }
 
@@ -50,6 +55,7 @@ export class CertificateManager {
   private stopped = true;
   private running: Promise<void> = Promise.resolve();
   private failures = 0;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly opts: CertificateManagerOptions) {}
 
@@ -61,7 +67,19 @@ export class CertificateManager {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.wake?.();
     await this.running;
+  }
+
+  /** Sleeps unless stopped meanwhile; false when stopped. */
+  private pause(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(!this.stopped), ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve(false);
+      };
+    });
   }
 
   private schedule(delayMs: number): void {
@@ -131,6 +149,9 @@ export class CertificateManager {
       // An unreadable old bundle has nothing worth keeping.
     }
     await this.opts.publish(bundle);
+    // Replicas serve whatever the Secret holds; on a rotation they must not switch before the
+    // apiserver trusts the new CA. (The first certificate has no one serving yet.)
+    if (secret && !(await this.pause(this.opts.propagationDelayMs ?? 10_000))) return 0;
     const body: V1Secret = {
       apiVersion: 'v1',
       kind: 'Secret',

@@ -21,7 +21,12 @@ export interface StateOptions {
   hosts: readonly string[];
   now: Date;
   renewBeforeMs: number;
+  /** Configured lifetime: a certificate issued for longer (the flag was lowered) is reissued. */
+  validityMs?: number;
 }
+
+/** Issued certificates start 5 minutes early (certs.ts); allow that and a minute of rounding. */
+const LIFETIME_SLACK_MS = 6 * 60_000;
 
 export function certificateState(data: CertificateData | undefined, opts: StateOptions): CertificateState {
   if (!data) return { action: 'issue', reason: 'the Secret does not exist' };
@@ -47,6 +52,13 @@ export function certificateState(data: CertificateData | undefined, opts: StateO
   const missing = opts.hosts.filter((h) => !info.hosts.includes(h));
   if (missing.length > 0) {
     return { action: 'issue', reason: `${CERT_KEY} does not cover ${missing.join(', ')}` };
+  }
+  const lifetime = info.notAfter.getTime() - info.notBefore.getTime();
+  if (opts.validityMs !== undefined && lifetime > opts.validityMs + LIFETIME_SLACK_MS) {
+    return {
+      action: 'issue',
+      reason: `${CERT_KEY} is valid for longer than the configured certificate validity`,
+    };
   }
   const renewAt = new Date(info.notAfter.getTime() - opts.renewBeforeMs);
   if (opts.now >= renewAt) {
