@@ -35,7 +35,20 @@ function buildTags(): string[] {
     x = (Math.imul(x ^ (x >>> 16), 0x45d9f3b) + 1) >>> 0;
     tags.add(`sha-${x.toString(16).padStart(8, '0').slice(0, 7)}`);
   }
-  return [...tags];
+  // A Distribution registry lists tags in text order; the controller sees them that way.
+  return [...tags].sort();
+}
+
+/** Deterministic shuffle, for the rows that check the cost does not hinge on listing order. */
+function shuffled(list: readonly string[]): string[] {
+  const out = [...list];
+  let x = 12345;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 const tags = buildTags();
@@ -61,6 +74,9 @@ const cases: [RuleSpec, string, Partial<ResolveInput>?][] = [
     '20.11.0-alpine',
     { filter: { include: '^\\d', exclude: ['-rc', 'windows', 'onbuild'] } },
   ],
+  // Same decisions with the list in random order (Docker Hub's API, for one, lists by push date).
+  [{ type: 'semver-minor' }, '20.11.0-alpine', { tags: shuffled(tags) }],
+  [{ type: 'always' }, '1.0.0', { tags: shuffled(tags) }],
 ];
 
 function quantile(sorted: number[], q: number): number {
@@ -88,7 +104,9 @@ for (const [rule, current, extra] of cases.filter(([r]) => only === undefined ||
   times.sort((a, b) => a - b);
   cpus.sort((a, b) => a - b);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const label = `${rule.type}${rule.value ? ` ${rule.value}` : ''}${extra?.filter ? ' + tagFilter' : ''}`;
+  const label = `${rule.type}${rule.value ? ` ${rule.value}` : ''}${extra?.filter ? ' + tagFilter' : ''}${
+    extra?.tags ? ', shuffled list' : ''
+  }`;
   const outcome = decision.kind === 'change' ? `${current} -> ${decision.tag}` : `${current}: no change`;
   rows.push([
     label,

@@ -5,9 +5,15 @@ import type { FilterStep } from './types.js';
 
 const EXAMPLES = 3;
 
-/** Keep the `limit` smallest by `cmp` in `list`, sorted; O(limit) per call. */
+/** Keep the `limit` smallest by `cmp` in `list`, sorted; one or two comparisons for most calls. */
 export function pushBounded<T>(list: T[], item: T, cmp: (a: T, b: T) => number, limit: number): void {
   if (list.length === limit && cmp(item, list[limit - 1]!) >= 0) return;
+  // A new best (ascending input does this for every item): straight to the front.
+  if (list.length > 0 && cmp(item, list[0]!) < 0) {
+    list.unshift(item);
+    if (list.length > limit) list.pop();
+    return;
+  }
   let i = list.length;
   while (i > 0 && cmp(item, list[i - 1]!) < 0) i--;
   list.splice(i, 0, item);
