@@ -28,11 +28,17 @@ export async function alertAction(
     return { ok: true, retriable: false, summary: `alert: would send through AlertConfig ${target}` };
   }
   try {
-    const { summary } = await deps.alert({ image: change.image, action, change });
-    return { ok: true, retriable: false, summary: `alert: ${summary}` };
+    const { summary, eventsRecorded } = await deps.alert({ image: change.image, action, change });
+    return {
+      ok: true,
+      retriable: false,
+      summary: `alert: ${summary}`,
+      eventsRecorded: eventsRecorded ?? false,
+    };
   } catch (err) {
     return {
       ok: false,
+      eventsRecorded: false,
       retriable: err instanceof ActionFailure ? err.retriable : true,
       summary: `alert: not sent through AlertConfig ${target}: ${errorMessage(err)}`,
     };

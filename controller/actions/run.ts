@@ -20,7 +20,7 @@ export interface ActionsOutcome {
 const EVENT_REASON: Record<ImageAction['type'], [ok: string, failed: string]> = {
   apply: ['Applied', 'ApplyFailed'],
   restart: ['Restarted', 'RestartFailed'],
-  alert: ['AlertSent', 'AlertFailed'],
+  alert: ['AlertSent', 'AlertNotSent'],
 };
 
 async function runOne(
@@ -53,12 +53,13 @@ export async function runActions(
     const result = await runOne(action, change, deps, state);
     summaries.push(result.summary);
     const [okReason, failedReason] = EVENT_REASON[action.type];
-    await deps.events.record(
-      { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: change.image.metadata },
-      result.ok ? 'Normal' : 'Warning',
-      result.ok ? okReason : failedReason,
-      result.summary,
-    );
+    if (!result.eventsRecorded)
+      await deps.events.record(
+        { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: change.image.metadata },
+        result.ok ? 'Normal' : 'Warning',
+        result.ok ? okReason : failedReason,
+        result.summary,
+      );
     if (!result.ok) return { ok: false, summaries, failedIndex: i, retriable: result.retriable };
   }
   return { ok: true, summaries, retriable: false };

@@ -28,8 +28,11 @@ export interface AlertRequest {
   change: Change;
 }
 
-/** Sends the alert of an `alert` action; the controller wires controller/alerts in here. */
-export type AlertSender = (req: AlertRequest) => Promise<{ summary: string }>;
+/**
+ * Sends the alert of an `alert` action; the controller wires controller/alerts in here. Throws
+ * ActionFailure when nothing was sent; `eventsRecorded` says it wrote its own Events on the Image.
+ */
+export type AlertSender = (req: AlertRequest) => Promise<{ summary: string; eventsRecorded?: boolean }>;
 
 export interface ActionDeps {
   workloads: WorkloadClient;
@@ -52,6 +55,8 @@ export interface ActionResult {
   summary: string;
   /** Whether running the action again later may succeed without anyone changing anything. */
   retriable: boolean;
+  /** The action wrote its own Events on the Image (the alert sender does, one per channel). */
+  eventsRecorded?: boolean;
 }
 
 export class ActionFailure extends Error {

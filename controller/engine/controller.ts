@@ -15,6 +15,7 @@ import { startOpsServer } from '../../common/ops-server.js';
 import type { Image } from '../../crds/index.js';
 import { repositoryOf } from '../actions/workloads.js';
 import type { AlertSender } from '../actions/types.js';
+import { createAlertSender } from '../actions/alert-sender.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from '../kube/events.js';
 import { kubeMessage } from '../kube/errors.js';
 import { ImageApi } from '../kube/images.js';
@@ -70,8 +71,8 @@ export interface ControllerOptions {
   retryMaxMs?: number;
   /** How long stop() waits for evaluations in flight. Default 30 s. */
   shutdownTimeoutMs?: number;
-  /** Sends alerts for `alert` actions (controller/alerts). Without it, alert actions fail with an Event. */
-  alert?: AlertSender;
+  /** Sends alerts for `alert` actions. Default: controller/alerts; false: alert actions fail with an Event. */
+  alert?: AlertSender | false;
   log?: Logger;
 }
 
@@ -146,7 +147,15 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     cache,
     registry,
     secrets: new PullSecretReader({ kubeConfig: kc }),
-    actions: { workloads, events, log, dryRun, ...(opts.alert ? { alert: opts.alert } : {}) },
+    actions: {
+      workloads,
+      events,
+      log,
+      dryRun,
+      ...(opts.alert !== false
+        ? { alert: opts.alert ?? createAlertSender({ kubeConfig: kc, events, log }) }
+        : {}),
+    },
     events,
     log,
     dryRun,

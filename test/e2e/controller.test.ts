@@ -2,6 +2,7 @@
 // out; real Distribution registries serve tags; the controller runs in-process as its ServiceAccount with
 // the shipped RBAC.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type Controller } from '../../controller/main.js';
 import { REFRESH_ANNOTATION } from '../../crds/index.js';
@@ -157,6 +158,56 @@ describe('tagpilot-controller', () => {
     // restart does not touch the reference
     expect(d.spec?.template.spec?.containers[0]?.image).toBe(`${ref}:stable`);
     expect(await cluster.eventReasons(ns, 'Deployment', 'worker')).toContain('RolloutRestarted');
+  });
+
+  it('alert: the update is announced once through the AlertConfig the action names', async () => {
+    const received: { newTag?: string; previousTag?: string; image?: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as (typeof received)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      await cluster.custom.createNamespacedCustomObject({
+        group: 'tagpilot.dev',
+        version: 'v1alpha1',
+        plural: 'alertconfigs',
+        namespace: ns,
+        body: {
+          apiVersion: 'tagpilot.dev/v1alpha1',
+          kind: 'AlertConfig',
+          metadata: { name: 'team' },
+          spec: { webhook: { url: `http://127.0.0.1:${port}/hook` } },
+        },
+      });
+      const repo = `ctl-${uid()}/announced`;
+      await pushImage(anon, repo, 'v1.0.0');
+      await cluster.createImage(
+        ns,
+        'announced',
+        imageSpec(anon, repo, {
+          baseTag: 'v1.0.0',
+          actions: [{ type: 'alert', alertConfigRef: { name: 'team' } }],
+        }),
+      );
+      await cluster.waitForStatus(ns, 'announced', 'first check', (s) => s.result === 'Success');
+      expect(received).toHaveLength(0); // the first check is not an update
+      await pushImage(anon, repo, 'v1.0.1');
+      const done = await cluster.waitForStatus(ns, 'announced', 'v1.0.1', (s) => s.tag === 'v1.0.1');
+      expect(done.result).toBe('Success');
+      expect(done.message).toMatch(/alert: sent through AlertConfig team to webhook/);
+      await waitFor('the alert', () => received.length > 0);
+      expect(received).toHaveLength(1);
+      expect(JSON.stringify(received[0])).toContain('v1.0.1');
+      expect(await cluster.eventReasons(ns, 'Image', 'announced')).toContain('AlertSent');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('registry errors land in status with actionable messages while other Images keep updating', async () => {
