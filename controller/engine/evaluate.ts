@@ -365,7 +365,7 @@ export class Evaluator {
         pending = undefined;
         report = {
           result: 'Success',
-          message: clip(`no update: ${outcome.reasons.join('; ')}`),
+          message: this.quietMessage(image, checked, outcome.reasons),
           tag: checked.current,
           digest: checked.digest,
           upToDate: this.keptUpToDate(image, checked.current),
@@ -447,6 +447,25 @@ export class Evaluator {
       upToDate: { status: 'False', reason: 'ActionFailed', message: clip(failed) },
       nextCheckTime: this.deps.nextCheck(key),
     };
+  }
+
+  /**
+   * The message of a check that found nothing new. After a successful change the message keeps telling
+   * that change (what was decided and done) until something newer or an error replaces it: the reasons
+   * why nothing is newer are the same on every tick, and rewriting the status for them would cost one
+   * write per Image after every update. Without a change to tell, it says why nothing is newer.
+   */
+  private quietMessage(image: Image, checked: Checked, reasons: string[]): string {
+    const s = image.status;
+    const last = s?.history?.[0];
+    const keep =
+      s?.result === 'Success' &&
+      s.message !== undefined &&
+      !s.message.startsWith('no update') &&
+      s.tag === checked.current &&
+      s.digest === checked.digest &&
+      last?.tag === checked.current;
+    return keep ? s.message! : clip(`no update: ${reasons.join('; ')}`);
   }
 
   /** The condition after a check that found nothing new: as it was, or True when there was none. */

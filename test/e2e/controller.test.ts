@@ -96,15 +96,8 @@ describe('tagpilot-controller', () => {
     const imageEvents = await cluster.eventReasons(ns, 'Image', 'web');
     expect(imageEvents).toEqual(expect.arrayContaining(['NewTag', 'Applied']));
 
-    // The next tick reports that nothing is newer (v2.0.0 is another major); after that, ticks that find
-    // nothing new do not write at all.
-    const settled = await cluster.waitForStatus(
-      ns,
-      'web',
-      'a tick after the change',
-      (s) => s.message?.startsWith('no update') ?? false,
-    );
-    expect(settled.tag).toBe('v1.1.0');
+    // Later ticks find nothing newer (v2.0.0 is another major) and do not write at all: the message keeps
+    // telling the last change.
     const before = await cluster.getImage(ns, 'web');
     const evaluated = controller.stats().evaluations;
     await new Promise((r) => setTimeout(r, 12_000));

@@ -1,0 +1,383 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Image, ImageSpec } from '../../crds/index.js';
+import type { Workload } from '../actions/workloads.js';
+import type { EventRecorder } from '../kube/events.js';
+import type { ImageApi } from '../kube/images.js';
+import type { PullSecretReader } from '../kube/secrets.js';
+import type { WorkloadClient } from '../kube/workloads.js';
+import {
+  RegistryAuthError,
+  RegistryNetworkError,
+  type PlatformImage,
+  type RegistryClient,
+} from '../registry/index.js';
+import { Evaluator, type Trigger } from './evaluate.js';
+
+const REPO = 'registry.example.com/team/web';
+const digestOf = (tag: string) => `sha256:${Buffer.from(tag).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+
+/** A registry with a tag list and per-tag platforms; throws `fail` when set. */
+class FakeRegistry {
+  tags: string[] = ['v1.0.0'];
+  digests: Record<string, string> = {};
+  platforms: Record<string, string[]> = {};
+  fail: Error | undefined;
+  calls: string[] = [];
+  async listTags(_ref: unknown, _access: unknown, opts: { fresh?: boolean } = {}) {
+    this.calls.push(`tags${opts.fresh ? ' fresh' : ''}`);
+    if (this.fail) throw this.fail;
+    return this.tags;
+  }
+  async getDigest(_ref: unknown, tag: string) {
+    this.calls.push(`digest ${tag}`);
+    if (this.fail) throw this.fail;
+    return this.digests[tag] ?? digestOf(tag);
+  }
+  async getPlatforms(_ref: unknown, tag: string): Promise<PlatformImage[]> {
+    this.calls.push(`platforms ${tag}`);
+    return (this.platforms[tag] ?? ['linux/amd64']).map((p) => {
+      const [os = '', architecture = ''] = p.split('/');
+      return { platform: { os, architecture }, digest: digestOf(`${tag}-${p}`) };
+    });
+  }
+}
+
+/** The Image "in the API": status patches apply to it; `conflictOnce` answers one 409 first. */
+class FakeImages {
+  image: Image;
+  patches: Record<string, unknown>[] = [];
+  metadataPatches: object[][] = [];
+  conflictOnce = false;
+  private rv = 1;
+  constructor(spec: Partial<ImageSpec>) {
+    this.image = {
+      apiVersion: 'tagpilot.dev/v1alpha1',
+      kind: 'Image',
+      metadata: { name: 'web', namespace: 'ns', generation: 1, resourceVersion: '1', annotations: {} },
+      spec: {
+        image: REPO,
+        baseTag: 'v1.0.0',
+        triggers: [{ type: 'crontab', value: '@every 1m' }],
+        rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
+        ...spec,
+      },
+    };
+  }
+  bump() {
+    this.image = { ...this.image, metadata: { ...this.image.metadata, resourceVersion: String(++this.rv) } };
+  }
+  api = {
+    get: async () => structuredClone(this.image),
+    patchStatus: async (_ns: string, _name: string, body: Record<string, unknown>) => {
+      const meta = body.metadata as { resourceVersion?: string };
+      if (this.conflictOnce) {
+        this.conflictOnce = false;
+        this.bump();
+        throw Object.assign(new Error('conflict'), { code: 409 });
+      }
+      if (meta.resourceVersion !== this.image.metadata.resourceVersion)
+        throw Object.assign(new Error('conflict'), { code: 409 });
+      this.patches.push(body);
+      const status = { ...(this.image.status ?? {}) } as Record<string, unknown>;
+      for (const [k, v] of Object.entries(body.status as Record<string, unknown>)) {
+        if (v === null) delete status[k];
+        else status[k] = v;
+      }
+      this.image = { ...this.image, status };
+      this.bump();
+      return structuredClone(this.image);
+    },
+    jsonPatch: async (_ns: string, _name: string, ops: object[]) => {
+      this.metadataPatches.push(ops);
+      const annotations = { ...this.image.metadata.annotations };
+      delete annotations['tagpilot.dev/refresh'];
+      this.image = { ...this.image, metadata: { ...this.image.metadata, annotations } };
+      this.bump();
+      return structuredClone(this.image);
+    },
+  };
+}
+
+class FakeWorkloads implements WorkloadClient {
+  deployment: Workload = {
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'ns' },
+    spec: { template: { spec: { containers: [{ name: 'main', image: `${REPO}:v1.0.0` }] } } },
+  };
+  failPatch: Error | undefined;
+  patched: object[][] = [];
+  restarted: string[] = [];
+  async list() {
+    return [structuredClone(this.deployment)];
+  }
+  async get() {
+    return structuredClone(this.deployment);
+  }
+  async jsonPatch(_k: Workload['kind'], _ns: string, _name: string, ops: object[]) {
+    if (this.failPatch) throw this.failPatch;
+    this.patched.push(ops);
+    const replace = ops.find((o) => (o as { op: string }).op === 'replace') as { value: string };
+    const containers = (this.deployment.spec as { template: { spec: { containers: { image: string }[] } } })
+      .template.spec.containers;
+    containers[0]!.image = replace.value;
+    return structuredClone(this.deployment);
+  }
+  async strategicPatch(_k: Workload['kind'], _ns: string, name: string) {
+    this.restarted.push(name);
+    return structuredClone(this.deployment);
+  }
+}
+
+function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } = {}) {
+  const registry = new FakeRegistry();
+  const images = new FakeImages(spec);
+  const workloads = new FakeWorkloads();
+  const events: string[] = [];
+  const recorder: EventRecorder = { record: async (_t, _type, reason) => void events.push(reason) };
+  const log = pino({ level: 'silent' });
+  const results: string[] = [];
+  const evaluator = new Evaluator({
+    images: images.api as unknown as ImageApi,
+    cache: { getByKey: () => structuredClone(images.image), upsert: () => undefined },
+    registry: registry as unknown as RegistryClient,
+    secrets: {
+      read: async (_ns: string, refs: { name: string }[]) =>
+        refs.map((r) => ({
+          metadata: { name: r.name },
+          type: 'kubernetes.io/dockerconfigjson',
+          data: {
+            '.dockerconfigjson': Buffer.from(
+              JSON.stringify({ auths: { 'registry.example.com': { username: 'u', password: 'p' } } }),
+            ).toString('base64'),
+          },
+        })),
+    } as unknown as PullSecretReader,
+    actions: { workloads, events: recorder, log, dryRun: opts.dryRun ?? false },
+    events: recorder,
+    log,
+    dryRun: opts.dryRun ?? false,
+    heartbeatMs: 3_600_000,
+    nextCheck: () => new Date(Date.now() + 60_000),
+    onResult: (r) => results.push(r),
+  });
+  const run = (...reasons: Trigger[]) =>
+    evaluator.evaluate('ns/web', new Set(reasons.length ? reasons : ['cron']));
+  return { registry, images, workloads, events, evaluator, run, results };
+}
+
+describe('Evaluator', () => {
+  it('first check: starts from spec.baseTag, records its digest, writes Success once', async () => {
+    const t = setup();
+    t.registry.tags = ['v1.0.0', 'v2.0.0'];
+    expect(await t.run('new')).toEqual({});
+    expect(t.images.image.status).toMatchObject({
+      tag: 'v1.0.0',
+      digest: digestOf('v1.0.0'),
+      result: 'Success',
+      observedGeneration: 1,
+    });
+    expect(t.images.image.status?.message).toMatch(/^no update: no tag is newer than "v1.0.0"/);
+    expect(t.images.image.status?.conditions?.[0]).toMatchObject({
+      type: 'UpToDate',
+      status: 'True',
+      reason: 'NoUpdate',
+    });
+    expect(t.workloads.patched).toHaveLength(0);
+    // Nothing new on the next tick: no write.
+    await t.run();
+    expect(t.images.patches).toHaveLength(1);
+  });
+
+  it('a new tag: apply runs, then one status write records tag, digest, history and what was done', async () => {
+    const t = setup();
+    await t.run('new');
+    t.registry.tags = ['v1.0.0', 'v1.1.0', 'v2.0.0'];
+    await t.run();
+    const s = t.images.image.status!;
+    expect(s).toMatchObject({ tag: 'v1.1.0', digest: digestOf('v1.1.0'), result: 'Success' });
+    expect(s.history?.[0]).toMatchObject({ tag: 'v1.1.0', digest: digestOf('v1.1.0'), rule: 'semver-minor' });
+    expect(s.message).toMatch(
+      /^v1\.0\.0 → v1\.1\.0 \(rule "semver-minor"\).*apply: patched Deployment\/web \(container main\)/,
+    );
+    expect(s.conditions?.[0]).toMatchObject({ status: 'True', reason: 'Applied' });
+    expect(t.workloads.patched).toHaveLength(1);
+    expect(t.events).toEqual(expect.arrayContaining(['NewTag', 'ImageUpdated', 'Applied']));
+    expect(t.images.patches).toHaveLength(2);
+    // The next tick finds nothing newer: no write, the message still tells the change.
+    await t.run();
+    expect(t.images.patches).toHaveLength(2);
+    expect(t.workloads.patched).toHaveLength(1);
+  });
+
+  it.each<[string, string, Error, RegExp, boolean]>([
+    [
+      'registry down',
+      'RegistryError',
+      new RegistryNetworkError('cannot reach registry r (ECONNREFUSED); check that it is up'),
+      /cannot reach registry.*retries with backoff/,
+      true,
+    ],
+    [
+      'auth',
+      'PullSecretsError',
+      new RegistryAuthError('registry r rejected user "u"; check the image pull secret', { status: 401 }),
+      /rejected user/,
+      true,
+    ],
+  ])('%s → %s in status, the tag kept, retried', async (_name, result, err, message, retry) => {
+    const t = setup();
+    await t.run('new');
+    t.registry.fail = err;
+    expect(await t.run()).toMatchObject({ retry });
+    const s = t.images.image.status!;
+    expect(s.result).toBe(result);
+    expect(s.message).toMatch(message);
+    expect(s.tag).toBe('v1.0.0');
+    // The UpToDate condition is not flipped by a failed check.
+    expect(s.conditions?.[0]).toMatchObject({ status: 'True' });
+    expect(t.events).toContain(result);
+    // The same failure again writes nothing and records no new Event.
+    const writes = t.images.patches.length;
+    await t.run('retry');
+    expect(t.images.patches).toHaveLength(writes);
+    expect(t.events.filter((e) => e === result)).toHaveLength(1);
+  });
+
+  it('a bad rule is a RuleError naming the field, not retried', async () => {
+    const t = setup({ rules: [{ type: 'regex', value: '(', actions: [{ type: 'apply' }] }] });
+    expect(await t.run('new')).toEqual({});
+    expect(t.images.image.status).toMatchObject({ result: 'RuleError' });
+    expect(t.images.image.status?.message).toMatch(
+      /^spec\.rules\[0\]\.value: invalid regular expression.*fix the rule/,
+    );
+  });
+
+  it('an empty tag list is a TagsError; spec.image with a tag is an Error saying what to change', async () => {
+    const t = setup();
+    t.registry.tags = [];
+    await t.run('new');
+    expect(t.images.image.status).toMatchObject({ result: 'TagsError' });
+    expect(t.images.image.status?.message).toMatch(/lists no tags for registry\.example\.com\/team\/web/);
+
+    const u = setup({ image: `${REPO}:v1` });
+    await u.run('new');
+    expect(u.images.image.status).toMatchObject({ result: 'Error' });
+    expect(u.images.image.status?.message).toMatch(/spec\.image.*repository only.*spec\.baseTag/);
+    expect(u.registry.calls).toEqual([]);
+  });
+
+  it('skips candidates that lack a platform of spec.platforms', async () => {
+    const t = setup({ platforms: ['linux/arm64'] });
+    t.registry.tags = ['v1.0.0', 'v1.1.0', 'v1.2.0'];
+    t.registry.platforms = { 'v1.2.0': ['linux/amd64'], 'v1.1.0': ['linux/amd64', 'linux/arm64'] };
+    await t.run('new');
+    expect(t.images.image.status?.tag).toBe('v1.1.0');
+    expect(t.registry.calls).toEqual(expect.arrayContaining(['platforms v1.2.0', 'platforms v1.1.0']));
+  });
+
+  it('a failed action: ActionError keeps the decided tag, says which action failed, and a retry resumes there', async () => {
+    const t = setup({
+      rules: [{ type: 'semver-minor', actions: [{ type: 'restart' }, { type: 'apply' }] }],
+    });
+    await t.run('new');
+    t.registry.tags = ['v1.0.0', 'v1.1.0'];
+    t.workloads.failPatch = Object.assign(new Error('unavailable'), { code: 503 });
+    expect(await t.run()).toEqual({ retry: true });
+    const s = t.images.image.status!;
+    expect(s).toMatchObject({ tag: 'v1.1.0', result: 'ActionError' });
+    expect(s.message).toMatch(
+      /status\.tag is v1\.1\.0, the decided tag, but action 2 failed: apply: FAILED Deployment\/web/,
+    );
+    expect(s.message).toMatch(/retries the failed action/);
+    expect(s.conditions?.[0]).toMatchObject({ status: 'False', reason: 'ActionFailed' });
+    expect(t.workloads.restarted).toEqual(['web']);
+
+    t.workloads.failPatch = undefined;
+    await t.run('retry');
+    expect(t.images.image.status).toMatchObject({ tag: 'v1.1.0', result: 'Success' });
+    expect(t.images.image.status?.message).toMatch(/^retried the actions for v1\.1\.0/);
+    // The restart that had succeeded was not repeated; apply ran.
+    expect(t.workloads.restarted).toEqual(['web']);
+    expect(t.workloads.patched).toHaveLength(1);
+  });
+
+  it('dry-run decides and reports but writes nothing and touches no workload', async () => {
+    const t = setup({}, { dryRun: true });
+    t.images.image.metadata.annotations = { 'tagpilot.dev/refresh': 'now' };
+    t.registry.tags = ['v1.0.0', 'v1.1.0'];
+    await t.run('manual');
+    expect(t.images.patches).toHaveLength(0);
+    expect(t.images.metadataPatches).toHaveLength(0);
+    expect(t.workloads.patched).toHaveLength(0);
+    expect(t.results).toEqual(['Success']);
+    expect(t.evaluator.refreshPending(t.images.image)).toBe(false);
+  });
+
+  it('a manual refresh reads the registry fresh and removes the annotation', async () => {
+    const t = setup();
+    t.images.image.metadata.annotations = { 'tagpilot.dev/refresh': 'now' };
+    await t.run('manual');
+    expect(t.registry.calls[0]).toBe('tags fresh');
+    expect(t.images.metadataPatches[0]).toEqual([
+      { op: 'test', path: '/metadata/annotations/tagpilot.dev~1refresh', value: 'now' },
+      { op: 'remove', path: '/metadata/annotations/tagpilot.dev~1refresh' },
+    ]);
+  });
+
+  it('a conflicting status write is recomputed on a fresh read', async () => {
+    const t = setup();
+    t.images.conflictOnce = true;
+    await t.run('new');
+    expect(t.images.image.status?.result).toBe('Success');
+    expect(t.images.patches).toHaveLength(1);
+  });
+
+  it('manual-only Images are not checked until asked: Scheduled once', async () => {
+    const t = setup({ triggers: [{ type: 'manual' }] });
+    await t.run('new');
+    expect(t.images.image.status).toMatchObject({ result: 'Scheduled' });
+    expect(t.registry.calls).toEqual([]);
+    await t.run('spec');
+    expect(t.images.patches).toHaveLength(1);
+  });
+
+  it('suspended Images are skipped entirely', async () => {
+    const t = setup({ suspend: true });
+    await t.run('cron');
+    expect(t.registry.calls).toEqual([]);
+    expect(t.images.patches).toHaveLength(0);
+    expect(t.results).toEqual(['Skipped']);
+  });
+
+  it('pull secrets are read and passed as credentials (the digest rule records, then rolls)', async () => {
+    const t = setup({
+      imagePullSecrets: [{ name: 'creds' }],
+      baseTag: 'latest',
+      rules: [{ type: 'digest', actions: [{ type: 'apply' }] }],
+    });
+    t.registry.tags = ['latest'];
+    t.workloads.deployment = {
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'ns' },
+      spec: { template: { spec: { containers: [{ name: 'main', image: `${REPO}:latest` }] } } },
+    };
+    t.registry.digests.latest = digestOf('one');
+    await t.run('new');
+    expect(t.images.image.status).toMatchObject({ tag: 'latest', digest: digestOf('one') });
+    expect(t.workloads.patched).toHaveLength(0);
+    t.registry.digests.latest = digestOf('two');
+    await t.run();
+    expect(t.images.image.status).toMatchObject({
+      tag: 'latest',
+      digest: digestOf('two'),
+      result: 'Success',
+    });
+    expect(t.workloads.patched[0]).toContainEqual({
+      op: 'replace',
+      path: '/spec/template/spec/containers/0/image',
+      value: `${REPO}:latest@${digestOf('two')}`,
+    });
+    expect(t.events).toContain('NewDigest');
+  });
+});
