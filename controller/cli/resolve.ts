@@ -4,10 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.js';
-import { RegistryError } from '../registry/index.js';
+import { parseImageReference, RegistryError } from '../registry/index.js';
 import { formatDecision, resolve, RuleError, ruleTypes } from '../rules/index.js';
 import type { ResolveInput } from '../rules/index.js';
-import { fetchTagsForCli, registryFlagOptions, registryFlagsUsage } from './registry-flags.js';
+import {
+  accessFromFlags,
+  cliRegistryClient,
+  fetchTagsForCli,
+  registryFlagOptions,
+  registryFlagsUsage,
+} from './registry-flags.js';
 
 const USAGE = `usage: tagpilot resolve --rule TYPE --current TAG (--tags-file FILE | --image REF) [options]
 
@@ -23,7 +29,8 @@ and exits 0; prints nothing and exits 0 when no newer tag qualifies; exits 2 on 
   --exclude RE           drop tags matching RE; may be repeated (tagFilter.exclude)
   --allow-prerelease     let pre-releases win even when TAG is a release
   --current-digest D     digest rule: the digest recorded for TAG (omit for a first observation)
-  --digest D             digest rule: the digest the registry reports for TAG now
+  --digest D             digest rule: the digest the registry reports for TAG now (with --image it
+                         is asked from the registry when omitted)
   --explain              print the reasoning (filters, candidates, why the winner won) on stderr
   -h, --help             this help
 
@@ -93,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }));
   } catch (err) {
-    return fail(`${errorMessage(err)}; run "tagpilot resolve --help"`, 2);
+    return fail(`${errorMessage(err).replace(/\.$/, '')}; run "tagpilot resolve --help"`, 2);
   }
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -116,9 +123,9 @@ export async function run(argv: string[]): Promise<number> {
       currentDigest: values['current-digest'],
       digests: values.digest !== undefined ? { [values.current]: values.digest } : undefined,
     };
-    if (input.rule.type === 'digest' && values.digest === undefined) {
+    if (input.rule.type === 'digest' && values.digest === undefined && !hasImage) {
       throw new UsageError(
-        '--digest is required by the digest rule: the digest the registry reports for the tag',
+        '--digest is required by the digest rule with --tags-file: the digest the registry reports for the tag',
       );
     }
     // Check the rule, filters and current tag before touching the network: bad input fails fast.
@@ -127,6 +134,12 @@ export async function run(argv: string[]): Promise<number> {
     const tags = hasFile
       ? await readTagsFile(values['tags-file']!)
       : await fetchTagsForCli(values.image!, values);
+    if (input.rule.type === 'digest' && input.digests === undefined && tags.includes(values.current)) {
+      // Same access as the listing; the digest a `docker pull` of the tag resolves to (index digest).
+      const ref = parseImageReference(values.image!);
+      const access = await accessFromFlags(ref, values);
+      input.digests = { [values.current]: await cliRegistryClient().getDigest(ref, values.current, access) };
+    }
     const decision = resolve({ ...input, tags });
 
     if (values.explain) process.stderr.write(formatDecision(decision) + '\n');
@@ -140,5 +153,7 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof RegistryError) return fail(err.message, err.kind === 'bad-reference' ? 2 : 1);
     // fetchTagsForCli throws plain Errors for bad registry flags (e.g. --password without --username).
     return fail(errorMessage(err), 2);
+  } finally {
+    if (values.image !== undefined) await cliRegistryClient().close();
   }
 }
