@@ -111,6 +111,18 @@ try {
   } else {
     console.error('[tagpilot] operator: not started (operator/main.ts does not export startOperator yet)');
   }
+  if (env) {
+    // The demo (hack/demo.ts): a Deployment, an Image following it, a newer tag pushed, the update shown.
+    const { runDemo } = await import('./demo.js');
+    await runDemo({
+      kubeconfig: kubeConfig,
+      registry: env.info.registries.anonymous,
+      log: (l) => console.error(l),
+    }).catch((err: unknown) => console.error(`[tagpilot] demo: ${errorMessage(err)}`));
+    console.log(
+      `\nStill running. In another terminal:\n  export KUBECONFIG=${resolve('.tagpilot/kubeconfig')}\n  kubectl get images -A\n`,
+    );
+  }
   console.error('[tagpilot] running; press Ctrl-C to stop everything.');
   setInterval(() => undefined, 1 << 30);
 } catch (err) {
