@@ -3,13 +3,15 @@
 //   config/rbac/{operator,controller}*.yaml       →  charts/tagpilot/templates/_rbac-rules.tpl, and the
 //                                                    namespaced overlay's Roles (config/overlays/namespaced/)
 //   charts/tagpilot/values.schema.json + values.yaml  →  the values table of charts/tagpilot/README.md
+//   operator/options.ts, controller/engine/options.ts  →  the flag tables of docs/configuration.md
 // Usage: npx tsx hack/sync-manifests.ts [--check]   (make manifests; `make crds` runs it too)
 // --check changes nothing and exits 1 listing stale files; test/integration/install/sync.test.ts runs it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { valuesTable, replaceBetweenMarkers } from './manifests/values-doc.js';
 import { rbacOutputs } from './manifests/rbac.js';
+import { controllerFlagsTable, operatorFlagsTable } from './manifests/flags-doc.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +38,11 @@ export function plannedFiles(root = repoRoot): PlannedFile[] {
   );
   files.push({ path: readme, content: replaceBetweenMarkers(read(readme), 'values', table) });
   files.push(...rbacOutputs(root));
+  const configuration = 'docs/configuration.md';
+  let doc = replaceBetweenMarkers(read(configuration), 'operator-flags', operatorFlagsTable());
+  doc = replaceBetweenMarkers(doc, 'controller-flags', controllerFlagsTable());
+  doc = replaceBetweenMarkers(doc, 'chart-values', table);
+  files.push({ path: configuration, content: doc });
   return files;
 }
 
@@ -61,6 +68,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   } else {
     const byPath = new Map(plannedFiles().map((f) => [f.path, f.content]));
     for (const path of stale) {
+      mkdirSync(dirname(join(repoRoot, path)), { recursive: true });
       writeFileSync(join(repoRoot, path), byPath.get(path)!);
       console.error(`wrote ${relative(process.cwd(), join(repoRoot, path))}`);
     }
