@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { startControlServer } from './control.js';
 import { startNotificationRelay, type NotificationRelay } from './notifications.js';
@@ -38,7 +39,16 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    if (!opts.keepData) rmSync(dir, { recursive: true, force: true });
+    if (opts.keepData && !opts.dir) {
+      // The state directory is removed (and would be by the next run's orphan clean-up), so kept data moves
+      // out of it first.
+      const kept = join(tmpdir(), 'tagpilot-testenv-kept', basename(stateDir));
+      mkdirSync(join(kept, '..'), { recursive: true });
+      renameSync(dir, kept);
+      log(`data and logs kept in ${kept}`);
+    } else if (!opts.keepData) {
+      rmSync(dir, { recursive: true, force: true });
+    }
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
@@ -84,7 +94,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     };
     return { info, controlPlane, registries, stop: stopAll };
   } catch (err) {
-    log(`start-up failed; logs kept in ${logDir}`);
+    log('start-up failed');
     opts.keepData = true;
     await stopAll();
     throw err;

@@ -16,7 +16,7 @@ import { adminKubeConfig, createTestNamespace } from '../../testenv/kube.js';
 import { waitFor } from '../../testenv/wait.js';
 import { badCases, goodCases, type BadCase, type KubeObject } from './cases.js';
 import { installCrds, readCrds } from './install.js';
-import { kubectl } from './kubectl.js';
+import { kubectl } from '../../testenv/tools.js';
 
 const env = inject('testenv');
 const kc = adminKubeConfig(env);
