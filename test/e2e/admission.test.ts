@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IMAGE, type Image } from '../../crds/index.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
 import { waitFor } from '../testenv/wait.js';
-import { kubectl } from '../integration/crds/kubectl.js';
+import { kubectl } from '../testenv/tools.js';
 import {
   alertConfigObject,
   applyControllerStatus,

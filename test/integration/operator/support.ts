@@ -19,7 +19,7 @@ import { adminKubeConfig, serviceAccountKubeConfig } from '../../testenv/kube.js
 import type { TestEnvInfo } from '../../testenv/types.js';
 import { waitFor } from '../../testenv/wait.js';
 import { installCrds } from '../crds/install.js';
-import { kubectl } from '../crds/kubectl.js';
+import { kubectl } from '../../testenv/tools.js';
 
 export const OPERATOR_NAMESPACE = 'tagpilot-system';
 export const OPERATOR_SA = 'tagpilot-operator';
