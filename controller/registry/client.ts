@@ -31,7 +31,14 @@ import {
 import { registryCache, type RequestKind } from './metrics.js';
 import { formatPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
 import { isLocalRegistry, parseImageReference, repositoryName, type ImageReference } from './reference.js';
-import { Transport, describeErrorBody, type HttpResponse, type TlsSettings } from './transport.js';
+import {
+  Transport,
+  describeErrorBody,
+  proxyFromEnv,
+  type HttpResponse,
+  type ProxySettings,
+  type TlsSettings,
+} from './transport.js';
 
 export interface RegistryClientOptions {
   /** How long a tag list is reused by every Image following the repository. Default 60 s. */
@@ -55,6 +62,11 @@ export interface RegistryClientOptions {
   /** Requests in flight per registry host. Default 8. */
   concurrencyPerRegistry?: number;
   userAgent?: string;
+  /**
+   * Outbound HTTP(S) proxy. Default: the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` environment
+   * variables (either case), as curl and Go programs read them.
+   */
+  proxy?: ProxySettings;
   /** Debug lines per request and warnings on rate limits; never headers or bodies. */
   logger?: Logger;
   /** Test seams. */
@@ -126,6 +138,7 @@ export class RegistryClient {
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
       concurrencyPerRegistry: options.concurrencyPerRegistry ?? 8,
       userAgent: options.userAgent ?? 'tagpilot (+https://tagpilot.dev)',
+      proxy: options.proxy ?? proxyFromEnv(),
       logger: options.logger,
       sleep: options.sleep ?? sleep,
       random: options.random ?? Math.random,

@@ -11,5 +11,6 @@ export {
 export * from './credentials.js';
 export * from './errors.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
+export { proxyFromEnv, type ProxySettings } from './transport.js';
 export { formatPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
 export * from './reference.js';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import type { Logger } from '../../common/logger.js';
 import {
   RegistryNetworkError,
@@ -40,10 +40,31 @@ export interface TransportOptions {
   maxRetryAfterMs: number;
   concurrencyPerRegistry: number;
   userAgent: string;
+  proxy: ProxySettings;
   logger: Logger | undefined;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
+}
+
+export interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  /** Comma-separated hosts, domains (`.example.com`) and `*`, as in NO_PROXY. */
+  noProxy?: string;
+}
+
+/** The proxy the environment asks for; empty when none is set. */
+export function proxyFromEnv(env: NodeJS.ProcessEnv = process.env): ProxySettings {
+  const pick = (name: string) => env[name] || env[name.toLowerCase()] || undefined;
+  const httpProxy = pick('HTTP_PROXY');
+  const httpsProxy = pick('HTTPS_PROXY') ?? httpProxy;
+  const noProxy = pick('NO_PROXY');
+  return {
+    ...(httpProxy ? { httpProxy } : {}),
+    ...(httpsProxy ? { httpsProxy } : {}),
+    ...(noProxy ? { noProxy } : {}),
+  };
 }
 
 export interface TlsSettings {
@@ -150,7 +171,7 @@ function errorText(err: unknown): string {
 export class Transport {
   private readonly semaphores = new Map<string, Semaphore>();
   private readonly pausedUntil = new Map<string, number>();
-  private readonly agents = new Map<string, Agent>();
+  private readonly agents = new Map<string, Dispatcher>();
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -240,19 +261,28 @@ export class Transport {
     return s;
   }
 
-  private agent(tls: TlsSettings): Agent {
+  private agent(tls: TlsSettings): Dispatcher {
     const key = `${tls.insecureSkipTLSVerify}|${tls.caBundle ? createHash('sha256').update(tls.caBundle).digest('hex') : ''}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new Agent({
-        connect: {
-          timeout: this.options.connectTimeoutMs,
-          rejectUnauthorized: !tls.insecureSkipTLSVerify,
-          // `ca` replaces Node's trust store, so the system roots (and NODE_EXTRA_CA_CERTS) are kept next
-          // to the extra bundle.
-          ...(tls.caBundle ? { ca: [...rootCertificates, ...extraCACertificates(), tls.caBundle] } : {}),
-        },
-      });
+      const connect = {
+        timeout: this.options.connectTimeoutMs,
+        rejectUnauthorized: !tls.insecureSkipTLSVerify,
+        // `ca` replaces Node's trust store, so the system roots (and NODE_EXTRA_CA_CERTS) are kept next
+        // to the extra bundle.
+        ...(tls.caBundle ? { ca: [...rootCertificates, ...extraCACertificates(), tls.caBundle] } : {}),
+      };
+      const { httpProxy, httpsProxy, noProxy } = this.options.proxy;
+      agent =
+        httpProxy || httpsProxy
+          ? // Through a proxy the registry's TLS runs inside the CONNECT tunnel: `requestTls` carries the
+            // same trust settings there; `connect` still applies to hosts that NO_PROXY exempts.
+            new EnvHttpProxyAgent({
+              ...{ httpProxy, httpsProxy, noProxy, connect },
+              // undici 6 passes requestTls on to its ProxyAgents; its typings omit it.
+              ...({ requestTls: connect } as object),
+            })
+          : new Agent({ connect });
       this.agents.set(key, agent);
     }
     return agent;
