@@ -101,11 +101,16 @@ export function allow(uid: string, warnings?: string[]): AdmissionResponse {
 
 export function allowWithPatch(uid: string, patch: JsonPatchOp[], warnings?: string[]): AdmissionResponse {
   if (patch.length === 0) return allow(uid, warnings);
-  return {
-    ...allow(uid, warnings),
+  // Built field by field: this runs for every pinned Pod, and object spread here cost more than the
+  // JSON and base64 work together.
+  const response: AdmissionResponse = {
+    uid,
+    allowed: true,
     patchType: 'JSONPatch',
     patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
   };
+  if (warnings && warnings.length > 0) response.warnings = warnings;
+  return response;
 }
 
 /**

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Image } from '../crds/index.js';
 import type { AdmissionRequest, AdmissionReview, JsonPatchOp } from './admission.js';
+import { metricsRegistry } from '../common/metrics.js';
 import { createAdmissionHandler } from './handler.js';
 import { ImageIndex } from './image-index.js';
 
@@ -104,6 +105,18 @@ describe('admission handler', () => {
       oldObject: object,
     });
     expect(out.response?.allowed).toBe(true);
+  });
+
+  it('counts requests and durations by webhook and outcome when scraped', async () => {
+    const text = await metricsRegistry.getSingleMetricAsString('tagpilot_admission_requests_total');
+    expect(text).toMatch(
+      /tagpilot_admission_requests_total\{webhook="mutate",kind="Pod",outcome="patched"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /tagpilot_admission_requests_total\{webhook="validate",kind="Image",outcome="denied"\} 1\n/,
+    );
+    const durations = await metricsRegistry.getSingleMetricAsString('tagpilot_admission_duration_seconds');
+    expect(durations).toMatch(/tagpilot_admission_duration_seconds_count\{webhook="mutate"\} 2\n/);
   });
 
   it('answers 400 to a body that is not an AdmissionReview and 404 elsewhere', async () => {

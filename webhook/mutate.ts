@@ -38,9 +38,13 @@ export function kindKey(group: string, kind: string): string {
   return `${group === '' ? 'core' : group}/${kind}`;
 }
 
+const POINTER_PARTS = new Map<string, string[]>();
+
 function at(obj: unknown, pointer: string): unknown {
+  let parts = POINTER_PARTS.get(pointer);
+  if (!parts) POINTER_PARTS.set(pointer, (parts = pointer.split('/').slice(1)));
   let cur = obj;
-  for (const part of pointer.split('/').slice(1)) {
+  for (const part of parts) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }

@@ -29,14 +29,26 @@ export function tracksDigest(image: Pick<Image, 'spec'>): boolean {
   return (image.spec?.rules ?? []).some((r) => r.type === 'digest');
 }
 
-/** The normalised repository key of a reference, or undefined when it does not parse. */
+/**
+ * The normalised repository key of a reference, or undefined when it does not parse. Memoised: a
+ * cluster uses a few hundred distinct references, and every admitted Pod repeats them.
+ */
 export function repositoryKey(reference: string): string | undefined {
+  const cached = keyCache.get(reference);
+  if (cached !== undefined || keyCache.has(reference)) return cached;
+  let key: string | undefined;
   try {
-    return repositoryName(parseImageReference(reference));
+    key = repositoryName(parseImageReference(reference));
   } catch {
-    return undefined;
+    key = undefined;
   }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(reference, key);
+  return key;
 }
+
+const KEY_CACHE_MAX = 10_000;
+const keyCache = new Map<string, string | undefined>();
 
 /**
  * The pins of one namespace. Images without status.tag pin nothing (the controller has not decided

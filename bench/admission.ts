@@ -1,0 +1,374 @@
+// AdmissionReview throughput and latency over HTTPS on loopback: the real mutating webhook (the
+// operator's TLS server, handler and Image index) side by side with a bare Node HTTPS server that
+// answers a fixed AdmissionReview (the floor: TLS + HTTP + reading the body, no work).
+//
+//   npx tsx bench/admission.ts [--rate 500] [--seconds 10] [--rounds 5] [--concurrency 32] [--namespaces 200]
+//
+// Each server runs in its own child process so the load generator does not steal its event loop.
+// Latency is measured open-loop from each request's *scheduled* send time, so a stalled server
+// cannot hide its queueing delay (no coordinated omission). Throughput is closed-loop with a fixed
+// number of requests in flight. Numbers go to docs/benchmarks.md ("Admission webhook").
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:https';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino, destination } from 'pino';
+import { Agent, request } from 'undici';
+import type { Image } from '../crds/index.js';
+import { issueCertificates } from '../operator/tls/certs.js';
+import { startWebhookServer } from '../operator/webhook-server.js';
+import { createAdmissionHandler, ImageIndex, reviewResponse, warmUpValidators } from '../webhook/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    serve: { type: 'string' },
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '5' },
+    namespaces: { type: 'string', default: '200' },
+    'images-per-namespace': { type: 'string', default: '5' },
+  },
+});
+
+const TARGET_NS = 'team-7';
+
+/** A Pod as the apiserver sends it for a create: three containers, two of them followed by Images. */
+function podReview(uid: string): string {
+  const container = (name: string, image: string) => ({
+    name,
+    image,
+    ports: [{ containerPort: 8080, protocol: 'TCP' }],
+    env: [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+    readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 },
+    volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
+    terminationMessagePath: '/dev/termination-log',
+    imagePullPolicy: 'IfNotPresent',
+  });
+  return JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      requestKind: { group: '', version: 'v1', kind: 'Pod' },
+      namespace: TARGET_NS,
+      operation: 'CREATE',
+      userInfo: {
+        username: 'system:serviceaccount:ci:deployer',
+        groups: ['system:serviceaccounts', 'system:authenticated'],
+      },
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: 'web-',
+          namespace: TARGET_NS,
+          labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop', 'tagpilot.dev/webhook': 'enabled' },
+          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' },
+        },
+        spec: {
+          initContainers: [container('migrate', 'registry.local:5000/team-7/app-1:v1.0.0')],
+          containers: [
+            container('web', 'registry.local:5000/team-7/app-0:v1.0.0'),
+            container('sidecar', 'docker.io/library/envoy:v1.30.1'),
+          ],
+          volumes: [{ name: 'config', configMap: { name: 'web-config' } }],
+          restartPolicy: 'Always',
+          terminationGracePeriodSeconds: 30,
+          dnsPolicy: 'ClusterFirst',
+          serviceAccountName: 'web',
+          schedulerName: 'default-scheduler',
+        },
+        status: {},
+      },
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+    },
+  });
+}
+
+// ---- servers (child processes) -----------------------------------------------------------------
+
+function images(namespaces: number, perNamespace: number): Image[] {
+  const out: Image[] = [];
+  for (let n = 0; n < namespaces; n++) {
+    for (let i = 0; i < perNamespace; i++) {
+      out.push({
+        apiVersion: 'tagpilot.dev/v1alpha1',
+        kind: 'Image',
+        metadata: { name: `app-${i}`, namespace: `team-${n}` },
+        spec: {
+          image: `registry.local:5000/team-${n}/app-${i}`,
+          triggers: [{ type: 'crontab', value: '@hourly' }],
+          rules: [{ type: i % 3 === 0 ? 'digest' : 'semver-minor', actions: [{ type: 'apply' }] }],
+        },
+        status: { tag: 'v1.4.2', digest: `sha256:${String(i).padStart(64, 'a')}` },
+      });
+    }
+  }
+  return out;
+}
+
+type ServerKind = 'real' | 'floor' | 'parse';
+const KINDS: readonly ServerKind[] = ['real', 'floor', 'parse'];
+
+async function serve(kind: ServerKind): Promise<void> {
+  const { cert, key } = issueCertificates({ hosts: ['127.0.0.1'], validityMs: 3_600_000 });
+  let port: number;
+  if (kind === 'real') {
+    const index = new ImageIndex();
+    for (const img of images(Number(args.namespaces), Number(args['images-per-namespace'])))
+      index.upsert(img);
+    warmUpValidators();
+    // The log level the operator runs with by default; per-request logs are at debug.
+    const handler = createAdmissionHandler({
+      pins: index,
+      log: pino({ level: 'info' }, destination('/dev/null')),
+    });
+    port = (await startWebhookServer({ host: '127.0.0.1', port: 0, cert, key, handler })).port;
+  } else {
+    // floor: read the body, answer a fixed AdmissionReview. parse: the same plus JSON.parse of the
+    // body, the least any real webhook must do; it shows how much of the gap is just reading JSON.
+    const fixed = reviewResponse({ uid: 'fixed', allowed: true });
+    const server = createServer(
+      { cert, key, minVersion: 'TLSv1.2', keepAliveTimeout: 60_000 },
+      (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => void (kind === 'parse' && chunks.push(c)));
+        req.on('end', () => {
+          if (kind === 'parse') JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(fixed),
+          });
+          res.end(fixed);
+        });
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  }
+  // A clean exit on SIGTERM, so --cpu-prof (BENCH_CPU_PROF=dir) gets written.
+  process.once('SIGTERM', () => process.exit(0));
+  // CPU time used so far, for the parent's per-request cost (robust to other load on the machine).
+  process.on('message', () => {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpuMicros: user + system });
+  });
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+}
+
+interface Child {
+  port: number;
+  child: ChildProcess;
+}
+
+function cpuMicros(c: Child): Promise<number> {
+  return new Promise((resolve) => {
+    c.child.once('message', (m: { cpuMicros: number }) => resolve(m.cpuMicros));
+    c.child.send('cpu');
+  });
+}
+
+function startChild(kind: ServerKind): Promise<Child> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      '--import',
+      'tsx',
+      self,
+      '--serve',
+      kind,
+      '--namespaces',
+      args.namespaces!,
+      '--images-per-namespace',
+      args['images-per-namespace']!,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n') && line) resolve({ port: (JSON.parse(line) as { port: number }).port, child });
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+// ---- load ----------------------------------------------------------------------------------------
+
+interface Target {
+  name: string;
+  port: number;
+  agent: Agent;
+  server: Child;
+}
+
+async function send(t: Target, body: string): Promise<void> {
+  const res = await request(`https://127.0.0.1:${t.port}/mutate`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+    dispatcher: t.agent,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${t.name}: HTTP ${res.statusCode}: ${text}`);
+  // The real webhook must have pinned two containers: otherwise this measures the wrong thing.
+  if (t.name === 'tagpilot /mutate' && !text.includes('"patch"'))
+    throw new Error(`${t.name}: no patch in ${text}`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Open loop: one request every 1/rate s from a fixed schedule; latency from the scheduled time. */
+async function openLoop(t: Target, rate: number, seconds: number, latencies: number[]) {
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  let errors = 0;
+  let ok = 0;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      send(t, podReview(`u-${i}`)).then(
+        () => {
+          ok++;
+          latencies.push(performance.now() - due);
+        },
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  return { achieved: ok / ((performance.now() - start) / 1000), errors };
+}
+
+/** Closed loop: `concurrency` requests always in flight for `seconds`; also the server's CPU per request. */
+async function closedLoop(t: Target, concurrency: number, seconds: number) {
+  const cpuBefore = await cpuMicros(t.server);
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const worker = async (w: number) => {
+    for (let i = 0; performance.now() < end; i++) {
+      try {
+        await send(t, podReview(`c-${w}-${i}`));
+        done++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const elapsed = (performance.now() - start) / 1000;
+  const cpuPerRequest = ((await cpuMicros(t.server)) - cpuBefore) / Math.max(done, 1);
+  return { throughput: done / elapsed, cpuPerRequest, errors };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  if (KINDS.includes(args.serve as ServerKind)) return serve(args.serve as ServerKind);
+  const rate = Number(args.rate);
+  const seconds = Number(args.seconds);
+  const concurrency = Number(args.concurrency);
+  const rounds = Number(args.rounds);
+  const servers = await Promise.all(KINDS.map(startChild));
+  const agent = () => new Agent({ connect: { rejectUnauthorized: false }, connections: 64 });
+  const names: Record<ServerKind, string> = {
+    real: 'tagpilot /mutate',
+    floor: 'bare HTTPS floor',
+    parse: 'floor + JSON.parse (reference)',
+  };
+  const targets: Target[] = KINDS.map((k, i) => ({
+    name: names[k],
+    port: servers[i]!.port,
+    agent: agent(),
+    server: servers[i]!,
+  }));
+  try {
+    // Warm-up: TLS sessions, JIT.
+    for (const t of targets) await closedLoop(t, 8, 2);
+    // The machine is shared: measure in short interleaved slices (alternating which server goes
+    // first), so both servers see the same background load, and compare them round by round.
+    const stats = targets.map(() => ({
+      latencies: [] as number[],
+      achieved: [] as number[],
+      throughput: [] as number[],
+      cpu: [] as number[],
+      errors: 0,
+    }));
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+      for (const i of order) {
+        const open = await openLoop(targets[i]!, rate, seconds / rounds, stats[i]!.latencies);
+        stats[i]!.achieved.push(open.achieved);
+        stats[i]!.errors += open.errors;
+      }
+      for (const i of order) {
+        const closed = await closedLoop(targets[i]!, concurrency, 1);
+        stats[i]!.throughput.push(closed.throughput);
+        stats[i]!.cpu.push(closed.cpuPerRequest);
+        stats[i]!.errors += closed.errors;
+      }
+      ratios.push(stats[0]!.throughput[r]! / stats[1]!.throughput[r]!);
+    }
+    console.log(
+      `AdmissionReview (Pod create, 3 containers, 2 pinned) over HTTPS on loopback: open loop ${rate} req/s, ` +
+        `${seconds} s per server in ${rounds} interleaved slices; closed loop ${concurrency} in flight, ${rounds} × 1 s; ` +
+        `${Number(args.namespaces) * Number(args['images-per-namespace'])} Images in the index; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    console.log('');
+    console.log(
+      '| server | achieved req/s | p50 ms | p99 ms | max ms | max throughput req/s (median) | server CPU µs/request (median) | capacity req/s per core | errors |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    targets.forEach((t, i) => {
+      const st = stats[i]!;
+      const lat = st.latencies.sort((a, b) => a - b);
+      console.log(
+        `| ${t.name} | ${median(st.achieved).toFixed(0)} | ${percentile(lat, 50).toFixed(2)} | ${percentile(lat, 99).toFixed(2)} | ` +
+          `${(lat[lat.length - 1] ?? NaN).toFixed(2)} | ${median(st.throughput).toFixed(0)} | ` +
+          `${median(st.cpu).toFixed(0)} | ${(1e6 / median(st.cpu)).toFixed(0)} | ${st.errors} |`,
+      );
+    });
+    console.log('');
+    console.log(
+      `throughput vs floor, median of ${rounds} paired rounds: ${(median(ratios) * 100).toFixed(0)}% ` +
+        `(rounds: ${ratios.map((x) => `${(x * 100).toFixed(0)}%`).join(', ')}; target ≥ 70%)`,
+    );
+    const cpuRatio = median(stats[1]!.cpu) / median(stats[0]!.cpu);
+    console.log(
+      `capacity vs floor from server CPU per request (insensitive to other load): ${(cpuRatio * 100).toFixed(0)}%`,
+    );
+  } finally {
+    for (const t of targets) await t.agent.close();
+    for (const s of servers) s.child.kill();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench/admission: ${(err as Error).message}`);
+  process.exit(1);
+});
