@@ -171,12 +171,6 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     if (!leading || !queue) return;
     metrics.triggers.inc({ trigger });
     queue.add(key, trigger, delayMs);
-    updateQueueGauges();
-  }
-
-  function updateQueueGauges(): void {
-    metrics.queueDepth.set(queue?.depth ?? 0);
-    metrics.queueActive.set(queue?.active ?? 0);
   }
 
   /** Schedules an Image's triggers and queues it now if it is due (never checked, spec changed, missed run). */
@@ -278,13 +272,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       retryReason: 'retry',
       retryBaseMs: opts.retryBaseMs ?? 2_000,
       retryMaxMs: opts.retryMaxMs ?? 300_000,
-      process: async (key, reasons) => {
-        updateQueueGauges();
-        try {
-          return await evaluator.evaluate(key, reasons);
-        } finally {
-          updateQueueGauges();
-        }
+      process: (key, reasons) => evaluator.evaluate(key, reasons),
+      onChange: (depth, active) => {
+        metrics.queueDepth.set(depth);
+        metrics.queueActive.set(active);
       },
       onError: (key, err) =>
         log.warn({ image: key, err: kubeMessage(err) }, 'evaluation failed; retrying with backoff'),
@@ -302,6 +293,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const q = queue;
     queue = undefined;
     await q?.shutdown(opts.shutdownTimeoutMs ?? 30_000);
+    metrics.queueDepth.set(0);
+    metrics.queueActive.set(0);
   }
 
   const elector = opts.leaderElection

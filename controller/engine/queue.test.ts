@@ -236,6 +236,25 @@ describe('WorkQueue', () => {
     expect(calls[0]!.reasons).toEqual(['retry', 'webhook']);
   });
 
+  it('reports depth and active after every change, ending at 0 when all is done', async () => {
+    const clock = new FakeClock();
+    const seen: [number, number][] = [];
+    const q = new WorkQueue<string>({
+      concurrency: 2,
+      clock,
+      retryReason: 'retry',
+      process: async () => ({}),
+      onChange: (depth, active) => seen.push([depth, active]),
+    });
+    q.start();
+    q.add('a', 'cron');
+    q.add('b', 'cron');
+    q.add('c', 'cron');
+    await q.idle();
+    expect(seen.some(([, active]) => active === 2)).toBe(true);
+    expect(seen.at(-1)).toEqual([0, 0]);
+  });
+
   it('shutdown waits for evaluations in flight and drops the rest', async () => {
     const clock = new FakeClock();
     const { calls, process } = controllable();

@@ -46,6 +46,8 @@ export interface WorkQueueOptions<R extends string> {
   clock?: QueueClock;
   /** Called when process() throws: the key is retried with backoff. */
   onError?: (key: string, err: unknown) => void;
+  /** Called whenever depth or active may have changed (for gauges). */
+  onChange?: (depth: number, active: number) => void;
 }
 
 interface Pending<R> {
@@ -117,6 +119,7 @@ export class WorkQueue<R extends string> {
     const entry: Pending<R> = { reasons: new Set(reasons), dueAt };
     this.pending.set(key, entry);
     this.schedule(key, entry, dueAt);
+    this.opts.onChange?.(this.pending.size, this.inFlight.size);
   }
 
   /** Drops a key (its Image was deleted): nothing pending, no retry state. An evaluation in flight finishes. */
@@ -212,6 +215,7 @@ export class WorkQueue<R extends string> {
       const run = this.run(key, entry.reasons);
       this.inFlight.set(key, run);
     }
+    this.opts.onChange?.(this.pending.size, this.inFlight.size);
     this.notifyIdle();
   }
 
@@ -225,6 +229,7 @@ export class WorkQueue<R extends string> {
     }
     this.inFlight.delete(key);
     if (this.stopped) {
+      this.opts.onChange?.(this.pending.size, this.inFlight.size);
       this.notifyIdle();
       return;
     }

@@ -28,16 +28,56 @@ export interface WorkloadClient {
 type Any = { metadata?: Workload['metadata']; spec?: unknown };
 const as = (kind: WorkloadKind, o: Any): Workload => ({ kind, metadata: o.metadata ?? {}, spec: o.spec });
 
+export interface WorkloadClientOptions {
+  /**
+   * How long a namespace's workload list is shared by the evaluations that need it (default 2 s; 0: not
+   * at all). When a tag lands, every Image of the repository applies at once: without sharing, 100
+   * Images in a namespace cost 400 LISTs. A stale list is safe: a patch tests the values it read, and a
+   * failed test makes apply read the workload again.
+   */
+  listTtlMs?: number;
+  now?: () => number;
+}
+
 export class KubeWorkloadClient implements WorkloadClient {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
+  private readonly lists = new Map<string, { at: number; items: Promise<Workload[]> }>();
+  private readonly listTtlMs: number;
+  private readonly now: () => number;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, opts: WorkloadClientOptions = {}) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.listTtlMs = opts.listTtlMs ?? 2_000;
+    this.now = opts.now ?? Date.now;
   }
 
   async list(namespace: string): Promise<Workload[]> {
+    const now = this.now();
+    const cached = this.lists.get(namespace);
+    if (cached && now - cached.at < this.listTtlMs) return (await cached.items).map((w) => w);
+    const items = this.listAll(namespace);
+    if (this.listTtlMs > 0) {
+      this.lists.set(namespace, { at: now, items });
+      items.catch(() => this.lists.delete(namespace));
+      for (const [ns, entry] of this.lists) if (now - entry.at >= this.listTtlMs) this.lists.delete(ns);
+    }
+    return (await items).map((w) => w);
+  }
+
+  /** Keeps a shared list current with what we just wrote. */
+  private remember(namespace: string, written: Workload): Workload {
+    const cached = this.lists.get(namespace);
+    if (cached) {
+      cached.items = cached.items.then((list) =>
+        list.map((w) => (w.kind === written.kind && w.metadata.name === written.metadata.name ? written : w)),
+      );
+    }
+    return written;
+  }
+
+  private async listAll(namespace: string): Promise<Workload[]> {
     const lists = await Promise.all(
       WORKLOAD_KINDS.map(async (kind) => {
         const items: Any[] = (await this.listKind(kind, namespace)).items;
@@ -83,6 +123,16 @@ export class KubeWorkloadClient implements WorkloadClient {
   }
 
   private async patch(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    body: object,
+    strategy: PatchStrategy,
+  ): Promise<Workload> {
+    return this.remember(namespace, await this.patchKind(kind, namespace, name, body, strategy));
+  }
+
+  private async patchKind(
     kind: WorkloadKind,
     namespace: string,
     name: string,
