@@ -302,6 +302,42 @@ describe('Evaluator', () => {
     expect(t.workloads.patched).toHaveLength(1);
   });
 
+  it('a failure that is not retried keeps ActionError on quiet ticks; a refresh re-runs the actions', async () => {
+    // No alert sender: the alert action cannot succeed, and retrying on its own would not help.
+    const t = setup({
+      rules: [
+        {
+          type: 'semver-minor',
+          actions: [{ type: 'apply' }, { type: 'alert', alertConfigRef: { name: 'team' } }],
+        },
+      ],
+    });
+    await t.run('new');
+    t.registry.tags = ['v1.0.0', 'v1.1.0'];
+    expect(await t.run()).toEqual({});
+    expect(t.images.image.status).toMatchObject({ tag: 'v1.1.0', result: 'ActionError' });
+    expect(t.images.image.status?.message).toMatch(
+      /action 2 failed: alert: not sent through AlertConfig team.*kubectl annotate image web tagpilot\.dev\/refresh=now/,
+    );
+    expect(t.events).toContain('AlertNotSent');
+    const writes = t.images.patches.length;
+    await t.run();
+    expect(t.images.image.status?.result).toBe('ActionError');
+    expect(t.images.patches).toHaveLength(writes);
+    // A failed check in between does not lose it either.
+    t.registry.fail = new RegistryNetworkError('cannot reach registry r');
+    await t.run();
+    expect(t.images.image.status?.result).toBe('RegistryError');
+    t.registry.fail = undefined;
+    await t.run('retry');
+    expect(t.images.image.status?.result).toBe('ActionError');
+    // The refresh resumes at the failed action (apply is not repeated) and fails the same way.
+    t.images.image.metadata.annotations = { 'tagpilot.dev/refresh': 'now' };
+    await t.run('manual');
+    expect(t.workloads.patched).toHaveLength(1);
+    expect(t.images.image.status?.message).toMatch(/^retried the actions for v1\.1\.0/);
+  });
+
   it('dry-run decides and reports but writes nothing and touches no workload', async () => {
     const t = setup({}, { dryRun: true });
     t.images.image.metadata.annotations = { 'tagpilot.dev/refresh': 'now' };

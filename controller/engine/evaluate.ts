@@ -361,6 +361,24 @@ export class Evaluator {
         actions = await this.runFrom(image, rule, pending, checked);
         const headline = `retried the actions for ${pending.tag} (rule "${pending.rule}")`;
         report = this.actionsReport(image, checked, headline, actions);
+      } else if (this.failedActionsPending(image, checked)) {
+        // The last change's actions failed and are not retried now: the Image stays in ActionError
+        // (a quiet tick must not turn it into Success) until a retry, a refresh or a newer change.
+        pending = undefined;
+        const failed = findCondition(image.status, UP_TO_DATE)!;
+        report = {
+          result: 'ActionError',
+          message:
+            image.status?.result === 'ActionError' && image.status.message
+              ? image.status.message
+              : clip(
+                  `status.tag is ${checked.current}, the decided tag, but an action failed: ${failed.message}; run "kubectl annotate image ${image.metadata.name} ${REFRESH_ANNOTATION}=now" to retry it`,
+                ),
+          tag: checked.current,
+          digest: checked.digest,
+          upToDate: { status: failed.status, reason: failed.reason, message: failed.message },
+          nextCheckTime: this.deps.nextCheck(key),
+        };
       } else {
         pending = undefined;
         report = {
@@ -493,17 +511,32 @@ export class Evaluator {
       return remembered.retriable || manual ? remembered : undefined;
     }
     const last = status?.history?.[0];
-    if (manual && status?.result === 'ActionError' && last && last.tag === status.tag && last.rule) {
+    if (manual && last?.rule && this.failedActionsPending(image, undefined)) {
       return {
         tag: last.tag,
-        digest: status.digest,
+        digest: status?.digest,
         rule: last.rule,
         from: 0,
         retriable: true,
-        previousTag: status.history?.[1]?.tag,
+        previousTag: status?.history?.[1]?.tag,
       };
     }
     return undefined;
+  }
+
+  /**
+   * Whether the actions of the last recorded change failed and were not completed since: the UpToDate
+   * condition says ActionFailed (it survives failed checks and restarts), and no newer tag was recorded.
+   */
+  private failedActionsPending(image: Image, checked: Checked | undefined): boolean {
+    const s = image.status;
+    const last = s?.history?.[0];
+    return (
+      findCondition(s, UP_TO_DATE)?.reason === 'ActionFailed' &&
+      last !== undefined &&
+      last.tag === s?.tag &&
+      (checked === undefined || (checked.current === s.tag && checked.digest === s.digest))
+    );
   }
 
   private runFrom(
