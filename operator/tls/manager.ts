@@ -52,7 +52,7 @@ export function decodeSecret(secret: V1Secret | undefined): CertificateData | un
 
 export class CertificateManager {
   private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
+  private stopped = false;
   private running: Promise<void> = Promise.resolve();
   private failures = 0;
   private wake: (() => void) | undefined;
@@ -135,6 +135,7 @@ export class CertificateManager {
       hosts: this.opts.hosts,
       now,
       renewBeforeMs: this.opts.renewBeforeMs,
+      validityMs: this.opts.validityMs,
     });
     if (state.action === 'keep') {
       await this.opts.publish(data![CA_KEY]!);

@@ -265,15 +265,29 @@ describe('AlertConfig reconciler', () => {
 
 describe('webhook TLS and configurations', () => {
   it('keeps a CA and serving certificate for 127.0.0.1 in its Secret and publishes the CA', async () => {
-    const secret = await core.readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: CERT_SECRET });
+    const api = admin.makeApiClient(AdmissionregistrationV1Api);
+    // Level-based: an earlier suite may have left certificates this operator replaces (its validity
+    // differs), so wait for the state it converges to.
+    const { secret, mutating, validating } = await waitFor(
+      'the Secret and both configurations to agree on the CA',
+      async () => {
+        const secret = await core.readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: CERT_SECRET });
+        const mutating = await api.readMutatingWebhookConfiguration({ name: WEBHOOK_CONFIG });
+        const validating = await api.readValidatingWebhookConfiguration({ name: WEBHOOK_CONFIG });
+        const bundles = [...(mutating.webhooks ?? []), ...(validating.webhooks ?? [])].map(
+          (w) => w.clientConfig.caBundle,
+        );
+        return bundles.every((b) => b === secret.data?.['ca.crt'])
+          ? { secret, mutating, validating }
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     const decode = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString();
     const cert = new X509Certificate(decode('tls.crt'));
     const ca = new X509Certificate(decode('ca.crt'));
     expect(cert.subjectAltName).toContain('IP Address:127.0.0.1');
     expect(cert.verify(ca.publicKey)).toBe(true);
-    const api = admin.makeApiClient(AdmissionregistrationV1Api);
-    const mutating = await api.readMutatingWebhookConfiguration({ name: WEBHOOK_CONFIG });
-    const validating = await api.readValidatingWebhookConfiguration({ name: WEBHOOK_CONFIG });
     for (const w of [...(mutating.webhooks ?? []), ...(validating.webhooks ?? [])]) {
       expect(Buffer.from(w.clientConfig.caBundle ?? '', 'base64').toString()).toBe(decode('ca.crt'));
       expect(w.sideEffects).toBe('None');
