@@ -88,7 +88,7 @@ describe('admission handler', () => {
     expect(out.response?.allowed).toBe(false);
     expect(out.response?.status?.code).toBe(422);
     expect(out.response?.status?.message).toMatch(
-      /^Image web is invalid: spec\.triggers\[0\]\.value: invalid cron/,
+      /^Image web is invalid: spec\.triggers\[0\]\.value: schedule "\* \* \*" has 3 field\(s\)/,
     );
     expect(out.response?.status?.details?.causes?.[0]?.field).toBe('spec.triggers[0].value');
   });

@@ -12,5 +12,4 @@ export {
   type NamespacePins,
   type Pin,
 } from './pins.js';
-export { parseSchedule, parseDuration, isTimeZone, SCHEDULE_MACROS, type Schedule } from './schedule.js';
 export { imageErrors, alertConfigErrors, isTemplateField } from './validate.js';

@@ -36,19 +36,19 @@ describe('imageErrors', () => {
       name: 'cron with a value out of range',
       spec: { triggers: [{ type: 'crontab', value: '61 * * * *' }] },
       field: 'spec.triggers[0].value',
-      message: /invalid cron expression "61 \* \* \* \*".*0-59/,
+      message: /schedule "61 \* \* \* \*": the minute field "61" is not valid.*0-59/,
     },
     {
       name: 'cron with 4 fields',
       spec: { triggers: [{ type: 'webhook' }, { type: 'crontab', value: '* * * *' }] },
       field: 'spec.triggers[1].value',
-      message: /4 fields; write 5/,
+      message: /has 4 field\(s\); write 5 fields/,
     },
     {
       name: 'cron that never fires',
       spec: { triggers: [{ type: 'crontab', value: '0 0 30 2 *' }] },
       field: 'spec.triggers[0].value',
-      message: /invalid cron expression/,
+      message: /never occurs in the chosen month\(s\).*would never run/,
     },
     {
       name: 'unknown macro',
@@ -60,7 +60,7 @@ describe('imageErrors', () => {
       name: '@every without a duration',
       spec: { triggers: [{ type: 'crontab', value: '@every soon' }] },
       field: 'spec.triggers[0].value',
-      message: /write @every followed by a duration/,
+      message: /duration "soon" is not valid; write whole numbers with units/,
     },
     {
       name: 'unknown time zone',

@@ -5,7 +5,7 @@ import { validateAlertConfig, validateImage, type FieldError, type Image } from 
 import { parseImageReference } from '../controller/registry/reference.js';
 import { RuleError, validateRule, validateTagFilter } from '../controller/rules/index.js';
 import { formatTemplateError, parseTemplate } from '../controller/alerts/template.js';
-import { parseSchedule, isTimeZone } from './schedule.js';
+import { validateTrigger } from '../controller/triggers/index.js';
 
 type Spec = Partial<Image['spec']> & Record<string, unknown>;
 
@@ -36,22 +36,9 @@ function imageSemantics(spec: Spec): FieldError[] {
       errors.push({ field: 'spec.image', message: (err as Error).message });
     }
   }
+  // The scheduler's own parser, so admission accepts exactly what the controller can schedule.
   (Array.isArray(spec.triggers) ? spec.triggers : []).forEach((t, i) => {
-    if (t?.type !== 'crontab') return;
-    const at = `spec.triggers[${i}]`;
-    if (typeof t.timezone === 'string' && !isTimeZone(t.timezone)) {
-      errors.push({
-        field: `${at}.timezone`,
-        message: `unknown time zone ${JSON.stringify(t.timezone)}; use an IANA name such as Europe/Paris or UTC`,
-      });
-      return;
-    }
-    if (typeof t.value !== 'string') return;
-    try {
-      parseSchedule(t.value, t.timezone);
-    } catch (err) {
-      errors.push({ field: `${at}.value`, message: (err as Error).message });
-    }
+    if (t && typeof t.type === 'string') errors.push(...validateTrigger(t, i));
   });
   (Array.isArray(spec.rules) ? spec.rules : []).forEach((r, i) => {
     if (r && typeof r.type === 'string')

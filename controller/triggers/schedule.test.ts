@@ -103,7 +103,7 @@ describe('parseSchedule: invalid schedules', () => {
     ['0,5 * * * * *', undefined, 'value', /runs every 5s/],
     ['0,59 * * * * *', undefined, 'value', /runs every 1s/],
     ['* * 3 * * *', undefined, 'value', /runs every 1s/],
-    ['@every 10m', 'Europe/Paris', 'timezone', /a time zone has no effect; remove timezone/],
+    ['@every 10m', 'Mars/Olympus', 'timezone', /unknown time zone "Mars\/Olympus"/],
     ['0 0 * * *', 'Mars/Olympus', 'timezone', /unknown time zone "Mars\/Olympus": use an IANA name/],
     ['0 0 * * *', '+05:00', 'timezone', /unknown time zone/],
   ])('%j (tz %s) → %s error %s', (value, timezone, field, message) => {
@@ -116,6 +116,11 @@ describe('parseSchedule: invalid schedules', () => {
     expect(error).toBeInstanceOf(ScheduleError);
     expect((error as ScheduleError).field).toBe(field);
     expect((error as ScheduleError).message).toMatch(message);
+  });
+
+  it('accepts a valid time zone on @every and ignores it', () => {
+    const plain = parseSchedule('@every 10m');
+    expect(parseSchedule('@every 10m', 'Europe/Paris')).toEqual(plain);
   });
 
   it('accepts the shortest allowed seconds schedule', () => {

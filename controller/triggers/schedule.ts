@@ -99,12 +99,9 @@ function parseUncached(value: string, timezone: string | undefined): Schedule {
 
   const every = /^@every(.*)$/is.exec(text);
   if (every) {
-    if (timezone !== undefined) {
-      throw new ScheduleError(
-        'timezone',
-        '@every counts from a fixed instant, so a time zone has no effect; remove timezone, or use a cron expression such as "0 3 * * *" for a wall-clock time',
-      );
-    }
+    // An interval counts from a fixed instant, so a zone changes nothing; it is still checked, so a typo
+    // does not pass silently, and otherwise tolerated (DESIGN: timezone is optional on every crontab).
+    if (timezone !== undefined) canonicalTimezone(timezone);
     return parseEvery(text, (every[1] ?? '').trim());
   }
 

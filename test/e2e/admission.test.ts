@@ -258,7 +258,7 @@ describe('validating webhook', () => {
     [
       'an invalid cron expression',
       { triggers: [{ type: 'crontab' as const, value: '0 25 * * *' }] },
-      /spec\.triggers\[0\]\.value: invalid cron expression "0 25 \* \* \*"/,
+      /spec\.triggers\[0\]\.value: schedule "0 25 \* \* \*": the hour field "25" is not valid/,
     ],
     [
       'an unknown time zone',

@@ -131,7 +131,7 @@ describe('Image reconciler', () => {
       reason: 'InvalidSpec',
     });
     expect(readyOf(img)?.message).toMatch(
-      /^spec\.triggers\[0\]\.value: invalid cron expression "0 0 31 2 \*"/,
+      /^spec\.triggers\[0\]\.value: schedule "0 0 31 2 \*": the day-of-month never occurs/,
     );
     const events = await waitFor('a Warning event on the Image', async () => {
       const list = await core.listNamespacedEvent({
