@@ -1,22 +1,10 @@
-// Public shapes of the rule engine. Kept structurally compatible with the Image CRD's rule entry
-// (`{ name?, type, value?, allowPrerelease? }`) without importing from crds/, so either side can evolve
-// its own file and TypeScript still checks that a CRD rule can be passed straight in.
+// Public shapes of the rule engine. RuleSpec stays structurally compatible with the Image CRD's rule
+// entry (`{ name?, type, value?, allowPrerelease? }`), so a CRD rule can be passed straight in; the list
+// of rule types comes from the API schema, the one source the CRD, the validators and this engine share.
+import { RULE_TYPES } from '../../crds/image.schema.js';
 
 /** Every rule type of DESIGN §4, in the order the docs list them. */
-export const ruleTypes = [
-  'semver-major',
-  'semver-minor',
-  'semver-patch',
-  'semver-range',
-  'calver-major',
-  'calver-minor',
-  'calver-patch',
-  'regex',
-  'alphabetical',
-  'numerical',
-  'digest',
-  'always',
-] as const;
+export const ruleTypes = RULE_TYPES;
 
 export type RuleType = (typeof ruleTypes)[number];
 
