@@ -16,9 +16,11 @@ describe('validateTrigger', () => {
       { type: 'crontab', value: '0 3 * * *', timezone: 'Europe/Pariss' },
       [{ field: 'spec.triggers[2].timezone', message: /unknown time zone "Europe\/Pariss"/ }],
     ],
+    // A valid zone on an interval changes nothing and is accepted; an unknown one is still an error.
+    [{ type: 'crontab', value: '@every 1m', timezone: 'UTC' }, []],
     [
-      { type: 'crontab', value: '@every 1m', timezone: 'UTC' },
-      [{ field: 'spec.triggers[2].timezone', message: /no effect/ }],
+      { type: 'crontab', value: '@every 1m', timezone: 'Mars/Base' },
+      [{ field: 'spec.triggers[2].timezone', message: /unknown time zone "Mars\/Base"/ }],
     ],
   ])('%j', (trigger, expected) => {
     const errors = validateTrigger(trigger, 2);

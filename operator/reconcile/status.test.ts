@@ -43,7 +43,10 @@ describe('imageReadiness', () => {
       new Set(['slack']),
     );
     expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
-    expect(ready.message).toMatch(/^spec\.triggers\[0\]\.value: invalid cron expression "99 \* \* \* \*"/);
+    // The scheduler's own parser words it (the one that would skip the trigger), naming the bad field.
+    expect(ready.message).toMatch(
+      /^spec\.triggers\[0\]\.value: schedule "99 \* \* \* \*": the minute field "99"/,
+    );
   });
 
   it('says AlertConfigNotFound with the reference field', () => {
