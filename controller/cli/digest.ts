@@ -1,14 +1,13 @@
 // `tagpilot digest REF[:TAG] [--platform os/arch]`: the digest the controller would record for a tag —
 // the tag's own digest (the index, for multi-platform images), or one platform's image digest.
-import { parseArgs } from 'node:util';
-import { errorMessage } from '../../common/errors.js';
-import { RegistryError, parseImageReference, parsePlatform } from '../registry/index.js';
+import { parseImageReference, parsePlatform } from '../registry/index.js';
 import {
   accessFromFlags,
   cliRegistryClient,
   registryFlagOptions,
   registryFlagsUsage,
 } from './registry-flags.js';
+import { runRefCommand } from './ref-command.js';
 
 const USAGE = `usage: tagpilot digest REF[:TAG] [--platform os/arch[/variant]] [options]
 
@@ -27,41 +26,18 @@ const options = {
   ...registryFlagOptions,
 } as const;
 
-function fail(message: string, code: number): number {
-  process.stderr.write(`tagpilot digest: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  return code;
-}
-
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    return fail(`${errorMessage(err)}; see tagpilot digest --help`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    return fail(
-      `expected exactly one image reference, got ${positionals.length}; see tagpilot digest --help`,
-      2,
-    );
-  }
-  const client = cliRegistryClient();
-  try {
-    const ref = parseImageReference(positionals[0] ?? '');
-    const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const access = await accessFromFlags(ref, values);
-    const digest = await client.getDigest(ref, undefined, access, platform ? { platform } : {});
-    process.stdout.write(`${digest}\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof RegistryError) return fail(err.message, err.kind === 'bad-reference' ? 2 : 1);
-    return fail(errorMessage(err), 2);
-  } finally {
-    await client.close();
-  }
+export function run(argv: string[]): Promise<number> {
+  return runRefCommand('digest', USAGE, argv, options, async (values, input) => {
+    const client = cliRegistryClient();
+    try {
+      const ref = parseImageReference(input);
+      const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
+      const access = await accessFromFlags(ref, values);
+      const digest = await client.getDigest(ref, undefined, access, platform ? { platform } : {});
+      process.stdout.write(`${digest}\n`);
+      return 0;
+    } finally {
+      await client.close();
+    }
+  });
 }

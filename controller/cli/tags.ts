@@ -1,14 +1,12 @@
 // `tagpilot tags REF`: every tag of REF's repository, one per line in the registry's order, through the
 // same client (auth, pagination, retries) the controller uses.
-import { parseArgs } from 'node:util';
-import { errorMessage } from '../../common/errors.js';
-import { RegistryError } from '../registry/index.js';
 import {
   cliRegistryClient,
   fetchTagsForCli,
   registryFlagOptions,
   registryFlagsUsage,
 } from './registry-flags.js';
+import { runRefCommand } from './ref-command.js';
 
 const USAGE = `usage: tagpilot tags REF [options]
 
@@ -22,38 +20,14 @@ ${registryFlagsUsage}
 
 const options = { help: { type: 'boolean', short: 'h' }, ...registryFlagOptions } as const;
 
-function fail(message: string, code: number): number {
-  process.stderr.write(`tagpilot tags: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  return code;
-}
-
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    return fail(`${errorMessage(err)}; see tagpilot tags --help`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    return fail(
-      `expected exactly one image reference, got ${positionals.length}; see tagpilot tags --help`,
-      2,
-    );
-  }
-  try {
-    const tags = await fetchTagsForCli(positionals[0] ?? '', values);
-    if (tags.length > 0) process.stdout.write(`${tags.join('\n')}\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof RegistryError) return fail(err.message, err.kind === 'bad-reference' ? 2 : 1);
-    // accessFromFlags rejects bad flag combinations and unreadable files with plain Errors.
-    return fail(errorMessage(err), 2);
-  } finally {
-    await cliRegistryClient().close();
-  }
+export function run(argv: string[]): Promise<number> {
+  return runRefCommand('tags', USAGE, argv, options, async (values, ref) => {
+    try {
+      const tags = await fetchTagsForCli(ref, values);
+      if (tags.length > 0) process.stdout.write(`${tags.join('\n')}\n`);
+      return 0;
+    } finally {
+      await cliRegistryClient().close();
+    }
+  });
 }
