@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from './errors.js';
 
 /**
  * The Kubernetes client configuration of a program: an explicit kubeconfig path, else in-cluster
@@ -27,3 +28,26 @@ export function statusCode(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown) => statusCode(err) === 404;
 export const isConflict = (err: unknown) => statusCode(err) === 409;
+
+/**
+ * The `message` of the Kubernetes Status in an ApiException body, else the error's own message. Its
+ * ApiException message is a multi-line dump of the response (code, body, headers); logs, statuses and
+ * events need the apiserver's one-line reason instead.
+ */
+export function kubeMessage(err: unknown): string {
+  const body = (err as { body?: unknown } | null)?.body;
+  const status = typeof body === 'string' ? safeParse(body) : body;
+  const message = (status as { message?: unknown } | null | undefined)?.message;
+  if (typeof message === 'string' && message !== '') return message;
+  const code = statusCode(err);
+  const first = errorMessage(err).split('\n')[0] ?? '';
+  return code !== undefined && !first.includes(String(code)) ? `HTTP ${code}: ${first}` : first;
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,105 +1,310 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue, backoffDelay, type ProcessResult, type QueueClock } from './work-queue.js';
 
-const log = pino({ level: 'silent' });
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+class FakeClock implements QueueClock {
+  t = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private id = 0;
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = ++this.id;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  };
+  clearTimeout = (h: unknown) => {
+    this.timers.delete(h as number);
+  };
+  /** Advances time, firing due timers in order. */
+  advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at);
+      const first = due[0];
+      if (!first) break;
+      this.timers.delete(first[0]);
+      this.t = Math.max(this.t, first[1].at);
+      first[1].fn();
+    }
+    this.t = end;
+  }
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(check()).toBe(true);
+/** A processor whose calls wait until the test releases them. */
+function controllable() {
+  const calls: { key: string; reasons: string[]; release: (r?: ProcessResult) => void }[] = [];
+  const process = (key: string, reasons: ReadonlySet<string>) =>
+    new Promise<ProcessResult>((resolve) => {
+      calls.push({ key, reasons: [...reasons].sort(), release: (r = {}) => resolve(r) });
+    });
+  return { calls, process };
 }
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('backoffDelay', () => {
+  it.each([
+    [0, 0],
+    [1, 1000],
+    [2, 2000],
+    [3, 4000],
+    [9, 256_000],
+    [10, 300_000],
+    [60, 300_000],
+  ])('failure %i waits %i ms', (failures, expected) => {
+    expect(backoffDelay(failures, 1000, 300_000)).toBe(expected);
+  });
+});
 
 describe('WorkQueue', () => {
-  it('runs a key queued many times once', async () => {
+  it('runs at most one evaluation per key and re-runs once when triggered meanwhile', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({ concurrency: 4, process, clock, retryReason: 'retry' });
+    q.start();
+    q.add('a', 'cron');
+    await flush();
+    expect(calls).toHaveLength(1);
+    q.add('a', 'webhook');
+    q.add('a', 'manual');
+    await flush();
+    expect(calls).toHaveLength(1); // still one in flight
+    calls[0]!.release();
+    await flush();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.reasons).toEqual(['manual', 'webhook']);
+    calls[1]!.release();
+    await flush();
+    expect(calls).toHaveLength(2);
+    await q.idle();
+  });
+
+  it('coalesces triggers for a waiting key into one evaluation with all reasons', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({ concurrency: 1, process, clock, retryReason: 'retry' });
+    q.start();
+    q.add('busy', 'cron');
+    await flush();
+    q.add('b', 'cron');
+    q.add('b', 'webhook');
+    q.add('b', 'cron');
+    expect(q.depth).toBe(1);
+    calls[0]!.release();
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['busy', 'b']);
+    expect(calls[1]!.reasons).toEqual(['cron', 'webhook']);
+  });
+
+  it('never runs more than `concurrency` evaluations at once', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({ concurrency: 3, process, clock, retryReason: 'retry' });
+    q.start();
+    for (let i = 0; i < 10; i++) q.add(`k${i}`, 'cron');
+    await flush();
+    expect(calls).toHaveLength(3);
+    expect(q.active).toBe(3);
+    calls[0]!.release();
+    await flush();
+    expect(calls).toHaveLength(4);
+    expect(q.active).toBe(3);
+  });
+
+  it('retries failures with growing backoff and resets after a success', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({
+      concurrency: 1,
+      process,
+      clock,
+      retryReason: 'retry',
+      retryBaseMs: 1000,
+      retryMaxMs: 10_000,
+    });
+    q.start();
+    q.add('a', 'cron');
+    await flush();
+    calls[0]!.release({ retry: true });
+    await flush();
+    expect(q.failureCount('a')).toBe(1);
+    clock.advance(999);
+    await flush();
+    expect(calls).toHaveLength(1);
+    clock.advance(1);
+    await flush();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.reasons).toEqual(['retry']);
+    calls[1]!.release({ retry: true });
+    await flush();
+    clock.advance(1999);
+    await flush();
+    expect(calls).toHaveLength(2);
+    clock.advance(1);
+    await flush();
+    expect(calls).toHaveLength(3);
+    calls[2]!.release({});
+    await flush();
+    expect(q.failureCount('a')).toBe(0);
+    clock.advance(60_000);
+    await flush();
+    expect(calls).toHaveLength(3);
+  });
+
+  it('treats a thrown error as a failure to retry, and keeps serving other keys', async () => {
+    const clock = new FakeClock();
     const seen: string[] = [];
-    const gate = deferred();
-    const q = new WorkQueue({
-      name: 't',
-      log,
+    const errors: string[] = [];
+    const q = new WorkQueue<string>({
       concurrency: 1,
-      handler: async (key) => {
-        if (key === 'block') await gate.promise;
+      clock,
+      retryReason: 'retry',
+      process: async (key) => {
         seen.push(key);
+        if (key === 'bad') throw new Error('boom');
+        return {};
       },
+      onError: (key) => errors.push(key),
     });
-    q.add('block');
-    q.add('a');
-    q.add('a');
-    q.add('a');
-    gate.resolve();
-    await until(() => seen.length === 2);
-    await q.shutdown();
-    expect(seen).toEqual(['block', 'a']);
+    q.start();
+    q.add('bad', 'cron');
+    q.add('good', 'cron');
+    await q.idle();
+    expect(seen).toEqual(['bad', 'good']);
+    expect(errors).toEqual(['bad']);
+    expect(q.failureCount('bad')).toBe(1);
+    clock.advance(1000);
+    await q.idle();
+    expect(seen).toEqual(['bad', 'good', 'bad']);
   });
 
-  it('never runs one key twice at once, and reruns it when it changed meanwhile', async () => {
-    let running = 0;
-    let maxRunning = 0;
-    let runs = 0;
-    const gate = deferred();
-    const q = new WorkQueue({
-      name: 't',
-      log,
-      concurrency: 4,
-      handler: async () => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        runs++;
-        if (runs === 1) await gate.promise;
-        running--;
-      },
-    });
-    q.add('k');
-    await until(() => runs === 1);
-    q.add('k');
-    q.add('k');
-    gate.resolve();
-    await until(() => runs === 2);
-    await q.shutdown();
-    expect(maxRunning).toBe(1);
-    expect(runs).toBe(2);
-  });
-
-  it('retries a failing key with backoff until it succeeds', async () => {
-    let attempts = 0;
-    const q = new WorkQueue({
-      name: 't',
-      log,
-      minBackoffMs: 1,
-      handler: () => {
-        attempts++;
-        return attempts < 3 ? Promise.reject(new Error('conflict')) : Promise.resolve();
-      },
-    });
-    q.add('k');
-    await until(() => attempts === 3);
-    await q.shutdown();
-    expect(attempts).toBe(3);
-  });
-
-  it('shutdown waits for running work and drops waiting keys', async () => {
-    const gate = deferred();
-    const done: string[] = [];
-    const q = new WorkQueue({
-      name: 't',
-      log,
+  it('honours a longer retry-after than the backoff', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({
       concurrency: 1,
-      handler: async (key) => {
-        if (key === 'a') await gate.promise;
-        done.push(key);
+      process,
+      clock,
+      retryReason: 'retry',
+      retryBaseMs: 1000,
+    });
+    q.start();
+    q.add('a', 'cron');
+    await flush();
+    calls[0]!.release({ retry: true, retryAfterMs: 30_000 });
+    await flush();
+    clock.advance(29_999);
+    await flush();
+    expect(calls).toHaveLength(1);
+    clock.advance(1);
+    await flush();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('holds work while paused and forgets deleted keys', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({ concurrency: 2, process, clock, retryReason: 'retry' });
+    q.add('a', 'cron');
+    q.add('b', 'cron');
+    q.add('c', 'cron', 5000);
+    q.forget('b');
+    await flush();
+    expect(calls).toHaveLength(0);
+    q.start();
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['a']);
+    q.pause();
+    clock.advance(5000);
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['a']);
+    q.start();
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['a', 'c']);
+  });
+
+  it('an earlier trigger pulls a delayed entry forward', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({ concurrency: 1, process, clock, retryReason: 'retry' });
+    q.start();
+    q.add('a', 'retry', 60_000);
+    await flush();
+    expect(calls).toHaveLength(0);
+    q.add('a', 'webhook');
+    await flush();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.reasons).toEqual(['retry', 'webhook']);
+  });
+
+  it('reports depth and active after every change, ending at 0 when all is done', async () => {
+    const clock = new FakeClock();
+    const seen: [number, number][] = [];
+    const q = new WorkQueue<string>({
+      concurrency: 2,
+      clock,
+      retryReason: 'retry',
+      process: async () => ({}),
+      onChange: (depth, active) => seen.push([depth, active]),
+    });
+    q.start();
+    q.add('a', 'cron');
+    q.add('b', 'cron');
+    q.add('c', 'cron');
+    await q.idle();
+    expect(seen.some(([, active]) => active === 2)).toBe(true);
+    expect(seen.at(-1)).toEqual([0, 0]);
+  });
+
+  it('takes a processor that resolves nothing as a success, and one that throws as a failure', async () => {
+    // The operator's reconcilers return nothing and throw to be retried.
+    const clock = new FakeClock();
+    const seen: string[] = [];
+    let attempts = 0;
+    const q = new WorkQueue<'changed' | 'retry'>({
+      concurrency: 2,
+      clock,
+      retryReason: 'retry',
+      retryBaseMs: 500,
+      process: async (key) => {
+        seen.push(key);
+        if (key === 'flaky' && ++attempts < 3) throw new Error('conflict');
       },
     });
-    q.add('a');
-    q.add('b');
-    const stopped = q.shutdown();
-    gate.resolve();
-    await stopped;
-    expect(done).toEqual(['a']);
+    q.start();
+    q.add('ok', 'changed');
+    q.add('flaky', 'changed');
+    await q.idle();
+    expect(q.failureCount('ok')).toBe(0);
+    expect(q.failureCount('flaky')).toBe(1);
+    clock.advance(500);
+    await q.idle();
+    expect(q.failureCount('flaky')).toBe(2);
+    clock.advance(1000);
+    await q.idle();
+    expect(q.failureCount('flaky')).toBe(0);
+    expect(seen).toEqual(['ok', 'flaky', 'flaky', 'flaky']);
+    clock.advance(60_000);
+    await q.idle();
+    expect(seen).toHaveLength(4);
+  });
+
+  it('shutdown waits for evaluations in flight and drops the rest', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({ concurrency: 1, process, clock, retryReason: 'retry' });
+    q.start();
+    q.add('a', 'cron');
+    q.add('b', 'cron');
+    await flush();
+    let done = false;
+    const stopping = q.shutdown(10_000).then(() => (done = true));
+    await flush();
+    expect(done).toBe(false);
+    calls[0]!.release({ retry: true });
+    await stopping;
+    expect(calls.map((c) => c.key)).toEqual(['a']);
+    q.add('c', 'cron');
+    await flush();
+    expect(calls).toHaveLength(1);
   });
 });

@@ -4,13 +4,12 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  type KubernetesListObject,
   type KubernetesObject,
   type V1ConfigMap,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../crds/index.js';
-import { Informer, type InformerEvent } from '../common/informer.js';
+import { Informer, type InformerEvent, type ListPage } from '../common/informer.js';
 import type { Logger } from '../common/logger.js';
 
 /** A Secret or ConfigMap reduced to its key names and whether each value is non-empty. */
@@ -32,12 +31,12 @@ export class Cache<T extends KubernetesObject> {
   }
 
   get(name: string, namespace: string): T | undefined {
-    return this.informerFor(namespace)?.get(name, namespace);
+    return this.informerFor(namespace)?.get(namespace, name);
   }
 
   list(namespace?: string): T[] {
-    if (namespace !== undefined) return [...(this.informerFor(namespace)?.list(namespace) ?? [])];
-    return [...this.informers.values()].flatMap((i) => [...i.list()]);
+    if (namespace !== undefined) return this.informerFor(namespace)?.list(namespace) ?? [];
+    return [...this.informers.values()].flatMap((i) => i.list());
   }
 
   on(event: InformerEvent, cb: (obj: T) => void): void {
@@ -49,15 +48,16 @@ export class Cache<T extends KubernetesObject> {
   }
 
   get isSynced(): boolean {
-    return [...this.informers.values()].every((i) => i.isSynced);
+    return [...this.informers.values()].every((i) => i.hasSynced);
   }
 
   async start(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.start()));
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  stop(): Promise<void> {
+    for (const i of this.informers.values()) i.stop();
+    return Promise.resolve();
   }
 }
 
@@ -80,6 +80,13 @@ function keysOf(obj: V1Secret | V1ConfigMap, kind: 'Secret' | 'ConfigMap'): Keys
   };
 }
 
+type Page = { limit: number; continueToken?: string };
+
+const pageParams = (page: Page) => ({
+  limit: page.limit,
+  ...(page.continueToken ? { _continue: page.continueToken } : {}),
+});
+
 export interface CacheContext {
   kubeConfig: KubeConfig;
   namespaces: readonly string[];
@@ -94,12 +101,14 @@ function customCache<T extends KubernetesObject>(ctx: CacheContext, kind: KindIn
       ns === undefined
         ? `/apis/${group}/${version}/${plural}`
         : `/apis/${group}/${version}/namespaces/${ns}/${plural}`;
-    const list = () =>
-      (ns === undefined
-        ? custom.listClusterCustomObject({ group, version, plural })
-        : custom.listNamespacedCustomObject({ group, version, plural, namespace: ns })) as Promise<
-        KubernetesListObject<T>
-      >;
+    const list = (page: Page) => {
+      const params = { group, version, plural, ...pageParams(page) };
+      return (
+        ns === undefined
+          ? custom.listClusterCustomObject(params)
+          : custom.listNamespacedCustomObject({ ...params, namespace: ns })
+      ) as Promise<ListPage<T>>;
+    };
     return new Informer<T>({
       kubeConfig: ctx.kubeConfig,
       path,
@@ -125,15 +134,17 @@ export function keysCache(ctx: CacheContext, kind: 'Secret' | 'ConfigMap'): Cach
   const plural = kind === 'Secret' ? 'secrets' : 'configmaps';
   return new Cache<KeysObject>(ctx.namespaces, (ns) => {
     const path = ns === undefined ? `/api/v1/${plural}` : `/api/v1/namespaces/${ns}/${plural}`;
-    const list = async (): Promise<KubernetesListObject<KeysObject>> => {
+    // Pages bound how many full Secrets are in memory at once before the transform drops their values.
+    const list = async (page: Page): Promise<ListPage<KeysObject>> => {
+      const p = pageParams(page);
       const result =
         kind === 'Secret'
           ? ns === undefined
-            ? await core.listSecretForAllNamespaces()
-            : await core.listNamespacedSecret({ namespace: ns })
+            ? await core.listSecretForAllNamespaces(p)
+            : await core.listNamespacedSecret({ namespace: ns, ...p })
           : ns === undefined
-            ? await core.listConfigMapForAllNamespaces()
-            : await core.listNamespacedConfigMap({ namespace: ns });
+            ? await core.listConfigMapForAllNamespaces(p)
+            : await core.listNamespacedConfigMap({ namespace: ns, ...p });
       return { metadata: result.metadata, items: result.items as unknown as KeysObject[] };
     };
     return new Informer<KeysObject>({
@@ -161,8 +172,7 @@ export function certificateSecretInformer(
     kubeConfig,
     path: `/api/v1/namespaces/${namespace}/secrets`,
     fieldSelector,
-    list: () =>
-      core.listNamespacedSecret({ namespace, fieldSelector }) as Promise<KubernetesListObject<V1Secret>>,
+    list: (page) => core.listNamespacedSecret({ namespace, fieldSelector, ...pageParams(page) }),
     transform: withoutManagedFields,
     log,
     name: `certificate Secret ${namespace}/${name}`,

@@ -9,9 +9,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { Informer } from '../../common/informer.js';
 import { LeaderElector } from '../../common/leader-election.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { startOpsServer } from '../../common/ops-server.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import type { Image } from '../../crds/index.js';
 import { repositoryOf } from '../actions/workloads.js';
 import type { AlertSender } from '../actions/types.js';
@@ -19,7 +21,6 @@ import { createAlertSender } from '../actions/alert-sender.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from '../kube/events.js';
 import { kubeMessage } from '../kube/errors.js';
 import { ImageApi } from '../kube/images.js';
-import { Informer } from '../kube/informer.js';
 import { PullSecretReader } from '../kube/secrets.js';
 import { KubeWorkloadClient, type WorkloadClient } from '../kube/workloads.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/index.js';
@@ -32,7 +33,6 @@ import {
 } from '../triggers/index.js';
 import { Evaluator, imageKey, type Trigger } from './evaluate.js';
 import * as metrics from './metrics.js';
-import { WorkQueue } from './queue.js';
 import { UP_TO_DATE, findCondition } from './status.js';
 
 export interface LeaderElectionSettings {

@@ -32,7 +32,7 @@ import { REFRESH_ANNOTATION, refreshRemovalPatch } from '../triggers/index.js';
 import { ApiUnavailableError, TagsError, classifyError } from './classify.js';
 import { decideRules, needsCurrentDigest, ruleName, type RulesChange, type RulesOutcome } from './decide.js';
 import * as metrics from './metrics.js';
-import type { ProcessResult } from './queue.js';
+import type { ProcessResult } from '../../common/work-queue.js';
 import {
   UP_TO_DATE,
   findCondition,

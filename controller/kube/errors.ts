@@ -1,28 +1,8 @@
 // Reading errors thrown by @kubernetes/client-node. Its ApiException message is a multi-line dump of the
 // response (code, body, headers); statuses and events need the apiserver's one-line reason instead.
-import { errorMessage } from '../../common/errors.js';
-import { statusCode } from '../../common/kube.js';
+import { kubeMessage, statusCode } from '../../common/kube.js';
 
-export { statusCode, isConflict, isNotFound } from '../../common/kube.js';
-
-/** The `message` of the Kubernetes Status in an ApiException body, else the error's own message. */
-export function kubeMessage(err: unknown): string {
-  const body = (err as { body?: unknown } | null)?.body;
-  const status = typeof body === 'string' ? safeParse(body) : body;
-  const message = (status as { message?: unknown } | null | undefined)?.message;
-  if (typeof message === 'string' && message !== '') return message;
-  const code = statusCode(err);
-  const first = errorMessage(err).split('\n')[0] ?? '';
-  return code !== undefined && !first.includes(String(code)) ? `HTTP ${code}: ${first}` : first;
-}
-
-function safeParse(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-}
+export { kubeMessage, statusCode, isConflict, isNotFound } from '../../common/kube.js';
 
 /**
  * A write based on a stale read: 409 (resourceVersion precondition), or a JSON patch whose `test` op

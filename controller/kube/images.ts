@@ -2,7 +2,7 @@
 // merge patches and JSON patches of metadata (the refresh annotation).
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { IMAGE, type Image } from '../../crds/index.js';
-import type { ListPage } from './informer.js';
+import type { ListPage } from '../../common/informer.js';
 
 export const FIELD_MANAGER = 'tagpilot-controller';
 

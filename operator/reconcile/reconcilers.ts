@@ -3,6 +3,7 @@
 // nothing changed), and linked: an AlertConfig appearing re-checks the Images that name it, a Secret or
 // ConfigMap changing re-checks the AlertConfigs that reference it.
 import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../../crds/index.js';
+import { errorMessage } from '../../common/errors.js';
 import { isNotFound } from '../../common/kube.js';
 import type { Logger } from '../../common/logger.js';
 import { WorkQueue } from '../../common/work-queue.js';
@@ -35,6 +36,9 @@ export interface ReconcilerOptions {
   now?: () => Date;
 }
 
+/** Why a key was queued; the queue keeps reasons per key, level-based reconcilers ignore them. */
+type QueueReason = 'changed' | 'resync' | 'retry';
+
 const key = (o: { metadata?: { namespace?: string; name?: string } }) =>
   `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
@@ -53,28 +57,34 @@ function refOf(o: Image | AlertConfig): ObjectRef {
 }
 
 export class Reconcilers {
-  private readonly imageQueue: WorkQueue;
-  private readonly alertConfigQueue: WorkQueue;
+  private readonly imageQueue: WorkQueue<QueueReason>;
+  private readonly alertConfigQueue: WorkQueue<QueueReason>;
   private resyncTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(private readonly opts: ReconcilerOptions) {
-    const { log } = opts;
-    this.imageQueue = new WorkQueue({
-      name: 'images',
-      log,
-      handler: (k) => this.timed('Image', () => this.reconcileImage(k)),
-      onDepth: (d) => queueDepth.set({ kind: 'Image' }, d),
-    });
-    this.alertConfigQueue = new WorkQueue({
-      name: 'alertconfigs',
-      log,
-      handler: (k) => this.timed('AlertConfig', () => this.reconcileAlertConfig(k)),
-      onDepth: (d) => queueDepth.set({ kind: 'AlertConfig' }, d),
-    });
+    const queue = (kind: 'Image' | 'AlertConfig', reconcile: (k: string) => Promise<void>) => {
+      const q: WorkQueue<QueueReason> = new WorkQueue<QueueReason>({
+        concurrency: 2,
+        retryReason: 'retry',
+        retryBaseMs: 500,
+        retryMaxMs: 60_000,
+        process: (k) => this.timed(kind, () => reconcile(k)),
+        onError: (k, err) =>
+          opts.log.warn(
+            { kind, key: k, attempts: q.failureCount(k) + 1, err: errorMessage(err) },
+            'reconcile failed; retrying',
+          ),
+        onChange: (depth) => queueDepth.set({ kind }, depth),
+      });
+      q.start();
+      return q;
+    };
+    this.imageQueue = queue('Image', (k) => this.reconcileImage(k));
+    this.alertConfigQueue = queue('AlertConfig', (k) => this.reconcileAlertConfig(k));
   }
 
-  private readonly onImage = (img: Image) => this.imageQueue.add(key(img));
+  private readonly onImage = (img: Image) => this.imageQueue.add(key(img), 'changed');
 
   /** Wires the cache events; call before the caches start so the initial list is seen. */
   watch(): void {
@@ -82,7 +92,7 @@ export class Reconcilers {
     for (const ev of ['add', 'update', 'delete'] as const) {
       images.on(ev, this.onImage);
       alertConfigs.on(ev, (ac) => {
-        this.alertConfigQueue.add(key(ac));
+        this.alertConfigQueue.add(key(ac), 'changed');
         if (ev !== 'update') this.imagesReferencing(ac);
       });
       secrets.on(ev, (s) => this.alertConfigsReferencing('Secret', s));
@@ -106,8 +116,8 @@ export class Reconcilers {
   }
 
   private enqueueAll(): void {
-    for (const img of this.opts.caches.images.list()) this.imageQueue.add(key(img));
-    for (const ac of this.opts.caches.alertConfigs.list()) this.alertConfigQueue.add(key(ac));
+    for (const img of this.opts.caches.images.list()) this.imageQueue.add(key(img), 'resync');
+    for (const ac of this.opts.caches.alertConfigs.list()) this.alertConfigQueue.add(key(ac), 'resync');
   }
 
   private imagesReferencing(ac: AlertConfig): void {
@@ -116,7 +126,7 @@ export class Reconcilers {
       const names = (img.spec?.rules ?? []).flatMap((r) =>
         (r.actions ?? []).map((a) => a.alertConfigRef?.name),
       );
-      if (names.includes(ac.metadata.name)) this.imageQueue.add(key(img));
+      if (names.includes(ac.metadata.name)) this.imageQueue.add(key(img), 'changed');
     }
   }
 
@@ -124,7 +134,7 @@ export class Reconcilers {
     const ns = obj.metadata?.namespace ?? '';
     for (const ac of this.opts.caches.alertConfigs.list(ns)) {
       if (references(ac.spec).some((r) => r.kind === kind && r.name === obj.metadata?.name)) {
-        this.alertConfigQueue.add(key(ac));
+        this.alertConfigQueue.add(key(ac), 'changed');
       }
     }
   }

@@ -2,7 +2,7 @@
 // resourceVersion the apiserver no longer has (410 Gone) relists and reports what changed meanwhile.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImageApi } from '../../../controller/kube/images.js';
-import { Informer } from '../../../controller/kube/informer.js';
+import { Informer } from '../../../common/informer.js';
 import type { Image, ImageSpec } from '../../../crds/index.js';
 import { createTestNamespace } from '../../testenv/kube.js';
 import { waitFor } from '../../testenv/wait.js';
