@@ -158,11 +158,17 @@ describe('Image reconciler', () => {
   });
 
   it('writes no status when a reconcile finds nothing to change', async () => {
+    const before = await metricValue('tagpilot_operator_status_writes_total', { kind: 'Image' });
     await createImage(imageObject('steady', ns));
     const ready = await waitForReady('Image steady', () => getImage(admin, ns, 'steady'), {
       status: 'True',
       reason: 'Valid',
     });
+    // The apiserver can show the status before the reconciler has counted its write: wait for the count.
+    await waitFor(
+      'the status write to be counted',
+      async () => (await metricValue('tagpilot_operator_status_writes_total', { kind: 'Image' })) > before,
+    );
     const writes = await metricValue('tagpilot_operator_status_writes_total', { kind: 'Image' });
     const reconciled = await metricValue('tagpilot_operator_reconcile_total', { kind: 'Image' });
     // A label change is an update event without a new generation: the reconciler runs and must not write.
