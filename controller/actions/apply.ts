@@ -5,18 +5,10 @@ import { errorMessage } from '../../common/errors.js';
 import { isStaleWrite, isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
-import { describeWorkload, planApply, usesRepository, type Workload } from './workloads.js';
+import { repositoryUsers } from './users.js';
+import { describeWorkload, planApply, type Workload } from './workloads.js';
 
 const MAX_ATTEMPTS = 4;
-
-export async function namespaceWorkloads(
-  change: Change,
-  deps: ActionDeps,
-  state: RunState,
-): Promise<Workload[]> {
-  state.workloads ??= await deps.workloads.list(change.image.metadata.namespace ?? 'default');
-  return state.workloads;
-}
 
 function containersText(changes: { container: string; init: boolean }[]): string {
   return changes
@@ -34,17 +26,8 @@ export async function applyAction(change: Change, deps: ActionDeps, state: RunSt
       summary: `apply: the digest of ${change.tag} is unknown, so the reference cannot be pinned; retrying`,
     };
   }
-  let workloads: Workload[];
-  try {
-    workloads = await namespaceWorkloads(change, deps, state);
-  } catch (err) {
-    return {
-      ok: false,
-      retriable: isTransientKubeError(err),
-      summary: `apply: could not list the workloads of namespace ${namespace}: ${kubeMessage(err)}`,
-    };
-  }
-  const users = workloads.filter((w) => usesRepository(w, change.repository));
+  const users = await repositoryUsers('apply', change, deps, state);
+  if (!Array.isArray(users)) return users;
   if (users.length === 0) {
     return {
       ok: true,

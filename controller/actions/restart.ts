@@ -3,9 +3,9 @@
 // rolling and are left alone, so [apply, restart] does not roll twice.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
-import { namespaceWorkloads } from './apply.js';
+import { repositoryUsers } from './users.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
-import { describeWorkload, restartPatch, usesRepository, type Workload } from './workloads.js';
+import { describeWorkload, restartPatch } from './workloads.js';
 
 export async function restartAction(
   change: Change,
@@ -13,17 +13,8 @@ export async function restartAction(
   state: RunState,
 ): Promise<ActionResult> {
   const namespace = change.image.metadata.namespace ?? 'default';
-  let workloads: Workload[];
-  try {
-    workloads = await namespaceWorkloads(change, deps, state);
-  } catch (err) {
-    return {
-      ok: false,
-      retriable: isTransientKubeError(err),
-      summary: `restart: could not list the workloads of namespace ${namespace}: ${kubeMessage(err)}`,
-    };
-  }
-  const users = workloads.filter((w) => usesRepository(w, change.repository));
+  const users = await repositoryUsers('restart', change, deps, state);
+  if (!Array.isArray(users)) return users;
   const restarted: string[] = [];
   const rolling: string[] = [];
   const cronJobs: string[] = [];

@@ -1,0 +1,25 @@
+// The workloads an action works on: those of the Image's namespace that use its repository. Listed once per
+// evaluation (apply and restart in one run share the list).
+import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
+import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
+import { usesRepository, type Workload } from './workloads.js';
+
+/** The users of `change.repository`, or the failed result `action` reports when they cannot be listed. */
+export async function repositoryUsers(
+  action: string,
+  change: Change,
+  deps: ActionDeps,
+  state: RunState,
+): Promise<Workload[] | ActionResult> {
+  const namespace = change.image.metadata.namespace ?? 'default';
+  try {
+    state.workloads ??= await deps.workloads.list(namespace);
+  } catch (err) {
+    return {
+      ok: false,
+      retriable: isTransientKubeError(err),
+      summary: `${action}: could not list the workloads of namespace ${namespace}: ${kubeMessage(err)}`,
+    };
+  }
+  return state.workloads.filter((w) => usesRepository(w, change.repository));
+}
