@@ -122,7 +122,7 @@ export class CertificateManager {
     if (!this.opts.selfSigned) {
       if (!data?.[CA_KEY]) {
         log.warn(
-          { secret: `${namespace}/${name}` },
+          { secretName: `${namespace}/${name}` },
           `waiting for ${CA_KEY} in the webhook certificate Secret`,
         );
         return 10_000;
@@ -176,7 +176,7 @@ export class CertificateManager {
     const reason = !secret ? 'initial' : /due for renewal/.test(state.reason) ? 'renewal' : 'invalid';
     rotations.inc({ reason });
     log.info(
-      { secret: `${namespace}/${name}`, reason: state.reason, hosts: this.opts.hosts },
+      { secretName: `${namespace}/${name}`, reason: state.reason, hosts: this.opts.hosts },
       'issued webhook certificates',
     );
     return Math.min(this.opts.validityMs - this.opts.renewBeforeMs, resync);
