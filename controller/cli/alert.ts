@@ -22,6 +22,7 @@ import {
   validateAlertConfigSpec,
   type ValueReader,
 } from '../alerts/index.js';
+import { fail as failCommand } from './fail.js';
 
 const USAGE = `usage: tagpilot alert test FILE.yaml [options]
 
@@ -54,10 +55,7 @@ const options = {
 /** Bad input: exit code 2 with one stderr line. */
 class UsageError extends Error {}
 
-function fail(message: string, code: number): number {
-  process.stderr.write(`tagpilot alert: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  return code;
-}
+const fail = (message: string, code: number): number => failCommand('alert', message, code);
 
 async function readInput(path: string): Promise<string> {
   try {

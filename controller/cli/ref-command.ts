@@ -4,17 +4,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage } from '../../common/errors.js';
 import { RegistryError } from '../registry/index.js';
+import { fail } from './fail.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values<O extends Options> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
 >['values'];
-
-/** Writes `tagpilot <command>: <message>` as one line (a multi-line message is folded) and returns `code`. */
-export function fail(command: string, message: string, code: number): number {
-  process.stderr.write(`tagpilot ${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  return code;
-}
 
 /**
  * Runs `body` with the parsed flags and the one image reference, after answering --help and rejecting

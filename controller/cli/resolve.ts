@@ -14,6 +14,7 @@ import {
   registryFlagOptions,
   registryFlagsUsage,
 } from './registry-flags.js';
+import { fail as failCommand } from './fail.js';
 
 const USAGE = `usage: tagpilot resolve --rule TYPE --current TAG (--tags-file FILE | --image REF) [options]
 
@@ -69,10 +70,7 @@ function flagFor(field: string): string {
   return field;
 }
 
-function fail(message: string, code: number): number {
-  process.stderr.write(`tagpilot resolve: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  return code;
-}
+const fail = (message: string, code: number): number => failCommand('resolve', message, code);
 
 async function readTagsFile(path: string): Promise<string[]> {
   let text: string;
