@@ -6,14 +6,8 @@ import { RuleError } from './errors.js';
 import { ruleTypes } from './types.js';
 import type { RuleSpec, RuleType, TagFilter } from './types.js';
 
-export type VersionRuleType =
-  | 'semver-major'
-  | 'semver-minor'
-  | 'semver-patch'
-  | 'semver-range'
-  | 'calver-major'
-  | 'calver-minor'
-  | 'calver-patch';
+/** The semver-* and calver-* rules, derived from the schema's list so a new one cannot be missed here. */
+export type VersionRuleType = Extract<RuleType, `semver-${string}` | `calver-${string}`>;
 
 export type CompiledRule =
   | { type: Exclude<VersionRuleType, 'semver-range'>; allowPrerelease: boolean }
