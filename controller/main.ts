@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
             namespace: o.leaderElectionNamespace,
             name: o.leaseName,
             leaseDurationSeconds: Math.round(o.leaseDurationMs / 1000),
+            renewDeadlineMs: o.leaseRenewDeadlineMs,
             retryPeriodMs: Math.max(500, Math.floor(o.leaseDurationMs / 5)),
           }
         : false,

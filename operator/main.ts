@@ -53,7 +53,6 @@ export async function main(argv: string[]): Promise<number> {
       leaderElect: config.leaderElect,
       leaseName: config.leaseName,
       shutdownDelayMs: config.shutdownDelayMs,
-      ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}),
     });
   } catch (err) {
     log.fatal({ err: errorMessage(err) }, 'tagpilot-operator could not start');

@@ -1,11 +1,10 @@
 // tagpilot-operator wired together (DESIGN §2, §7). Every replica serves the admission webhooks from
 // its Image cache and the certificate in the Secret; the leader alone reconciles Images and
 // AlertConfigs and keeps certificates and webhook configurations current.
-import { hostname } from 'node:os';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from '../common/logger.js';
 import { errorMessage } from '../common/errors.js';
-import { LeaderElector } from '../common/leader-election.js';
+import { LeaderElector, leaderIdentity } from '../common/leader-election.js';
 import { startOpsServer } from '../common/ops-server.js';
 import { createAdmissionHandler, ImageIndex, warmUpValidators } from '../webhook/index.js';
 import {
@@ -49,7 +48,7 @@ export interface OperatorOptions {
   certPropagationDelayMs?: number;
   leaderElect?: boolean;
   leaseName?: string;
-  /** Unique per replica; default hostname-pid-random. */
+  /** Unique per replica; default leaderIdentity(): $POD_NAME, else hostname-pid-random. */
   identity?: string;
   shutdownDelayMs?: number;
   /** How often the leader re-applies webhook configurations and requeues every object. */
@@ -92,7 +91,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const kc = opts.kubeConfig;
   const namespaces = opts.namespaces ?? [];
   const certSecret = opts.certSecret ?? 'tagpilot-operator-webhook-tls';
-  const identity = opts.identity ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const identity = opts.identity ?? leaderIdentity();
   const ctx: CacheContext = { kubeConfig: kc, namespaces, log };
   let shuttingDown = false;
   let webhook: WebhookServer | undefined;

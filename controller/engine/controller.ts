@@ -6,11 +6,9 @@
 // and the webhook receivers. Only the leader evaluates: a follower that receives a webhook marks the
 // matching Images with the refresh annotation, which the leader acts on, so no hook is lost to a Service
 // that load-balances across replicas.
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Informer } from '../../common/informer.js';
-import { LeaderElector } from '../../common/leader-election.js';
+import { LeaderElector, leaderIdentity } from '../../common/leader-election.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { startOpsServer } from '../../common/ops-server.js';
 import { WorkQueue } from '../../common/work-queue.js';
@@ -43,6 +41,7 @@ export interface LeaderElectionSettings {
   /** This replica's identity. Default $POD_NAME, else hostname-pid-random. */
   identity?: string;
   leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
   retryPeriodMs?: number;
 }
 
@@ -95,15 +94,11 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-function defaultIdentity(): string {
-  return process.env.POD_NAME || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
 export async function startController(opts: ControllerOptions): Promise<Controller> {
   const log = opts.log ?? createLogger('tagpilot-controller');
   const dryRun = opts.dryRun ?? false;
   const kc = opts.kubeConfig;
-  const identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
+  const identity = (opts.leaderElection && opts.leaderElection.identity) || leaderIdentity();
   const images = new ImageApi(kc);
   const registry =
     opts.registry instanceof RegistryClient
@@ -304,6 +299,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         name: opts.leaderElection.name ?? 'tagpilot-controller',
         identity,
         leaseDurationSeconds: opts.leaderElection.leaseDurationSeconds,
+        renewDeadlineMs: opts.leaderElection.renewDeadlineMs,
         retryPeriodMs: opts.leaderElection.retryPeriodMs,
         log,
         onStartedLeading: startLeading,

@@ -59,6 +59,11 @@ describe('parseControllerArgs', () => {
     });
   });
 
+  it('reads --lease-renew-deadline; without it the elector derives it from --lease-duration', () => {
+    expect(parse(['--lease-renew-deadline=8s']).leaseRenewDeadlineMs).toBe(8_000);
+    expect(parse([]).leaseRenewDeadlineMs).toBeUndefined();
+  });
+
   it('uses $POD_NAMESPACE for the Lease when no flag says otherwise', () => {
     expect(parse([], { POD_NAMESPACE: 'ops' }).leaderElectionNamespace).toBe('ops');
   });

@@ -13,6 +13,7 @@ export interface ParsedOptions {
   leaderElectionNamespace: string;
   leaseName: string;
   leaseDurationMs: number;
+  leaseRenewDeadlineMs?: number;
   bindAddress: string;
   port: number;
   hookSecretsDir?: string;
@@ -46,7 +47,15 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'namespace of the Lease (default: $POD_NAMESPACE, else tagpilot-system)',
   },
   'lease-name': { type: 'string', default: 'tagpilot-controller', help: 'name of the Lease' },
-  'lease-duration': { type: 'string', default: '15s', help: 'how long a Lease is valid without renewal' },
+  'lease-duration': {
+    type: 'string',
+    default: '15s',
+    help: 'how long others wait for a Lease that stopped changing',
+  },
+  'lease-renew-deadline': {
+    type: 'string',
+    help: 'a leader that could not renew for this long stops acting; shorter than --lease-duration (default: two thirds of it)',
+  },
   'bind-address': {
     type: 'string',
     default: '0.0.0.0',
@@ -164,6 +173,7 @@ export function parseControllerArgs(
   if (port > 65535) throw new UsageError(`--port must be at most 65535 (got ${port})`);
   const leaseDurationMs = duration('lease-duration', str('lease-duration')!);
   if (leaseDurationMs < 2000) throw new UsageError('--lease-duration must be at least 2s');
+  const renewDeadline = str('lease-renew-deadline');
   return {
     kubeconfig: str('kubeconfig'),
     context: str('context'),
@@ -174,6 +184,7 @@ export function parseControllerArgs(
     leaderElectionNamespace: str('leader-election-namespace') ?? env.POD_NAMESPACE ?? 'tagpilot-system',
     leaseName: str('lease-name')!,
     leaseDurationMs,
+    leaseRenewDeadlineMs: renewDeadline ? duration('lease-renew-deadline', renewDeadline) : undefined,
     bindAddress: str('bind-address')!,
     port,
     hookSecretsDir: str('hook-secrets-dir'),
