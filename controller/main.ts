@@ -5,12 +5,12 @@ import { errorMessage } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube.js';
 import { createLogger } from '../common/logger.js';
 import { collectProcessMetrics } from '../common/metrics.js';
-import { startController, type Controller } from './engine/controller.js';
-import { UsageError, parseControllerArgs, usage } from './engine/options.js';
+import { startController, type Controller } from './controller.js';
+import { UsageError, parseControllerArgs, usage } from './options.js';
 import { HOOK_SECRETS_DIR_ENV, hookSecretsProvider } from './triggers/index.js';
 
-export { startController } from './engine/controller.js';
-export type { Controller, ControllerOptions, LeaderElectionSettings } from './engine/controller.js';
+export { startController } from './controller.js';
+export type { Controller, ControllerOptions, LeaderElectionSettings } from './controller.js';
 
 /** Runs the program until SIGTERM/SIGINT; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -13,6 +13,15 @@ export { formatErrors, type FieldError, type ValidationResult } from './validate
 export { API_GROUP, API_VERSION, API_GROUP_VERSION } from './schema/kind.js';
 export { CONDITION_STATUSES } from './schema/shared.js';
 export {
+  MAX_MESSAGE,
+  clipMessage,
+  conditionTime,
+  findCondition,
+  sameCondition,
+  setCondition,
+  type DesiredCondition,
+} from './conditions.js';
+export {
   ACTION_TYPES,
   IMAGE_CONDITION_TYPES,
   IMAGE_RESULTS,

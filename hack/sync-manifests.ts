@@ -3,7 +3,7 @@
 //   config/rbac/{operator,controller}*.yaml       →  charts/tagpilot/templates/_rbac-rules.tpl, and the
 //                                                    namespaced overlay's Roles (config/overlays/namespaced/)
 //   charts/tagpilot/values.schema.json + values.yaml  →  the values table of charts/tagpilot/README.md
-//   operator/options.ts, controller/engine/options.ts  →  the flag tables of docs/configuration.md
+//   operator/options.ts, controller/options.ts  →  the flag tables of docs/configuration.md
 // Usage: npx tsx hack/sync-manifests.ts [--check]   (make manifests; `make crds` runs it too)
 // --check changes nothing and exits 1 listing stale files; test/integration/install/sync.test.ts runs it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,6 @@
 // Informer caches of the kinds the operator reads, for every watched namespace (or the whole cluster),
-// with the transforms that keep memory small and Secret values out of it.
+// with the transforms that keep memory small and Secret values out of it (common/cache.ts holds one
+// informer per namespace).
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -9,56 +10,13 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../crds/index.js';
-import { Informer, type InformerEvent, type ListPage } from '../common/informer.js';
+import { Cache } from '../common/cache.js';
+import { Informer, type ListPage } from '../common/informer.js';
 import type { Logger } from '../common/logger.js';
 
 /** A Secret or ConfigMap reduced to its key names and whether each value is non-empty. */
 export interface KeysObject extends KubernetesObject {
   keys: Record<string, boolean>;
-}
-
-/** A cache over one informer per watched namespace, or one cluster-wide informer. */
-export class Cache<T extends KubernetesObject> {
-  private readonly informers = new Map<string, Informer<T>>();
-
-  constructor(namespaces: readonly string[], make: (namespace: string | undefined) => Informer<T>) {
-    if (namespaces.length === 0) this.informers.set('', make(undefined));
-    else for (const ns of namespaces) this.informers.set(ns, make(ns));
-  }
-
-  private informerFor(namespace: string): Informer<T> | undefined {
-    return this.informers.get('') ?? this.informers.get(namespace);
-  }
-
-  get(name: string, namespace: string): T | undefined {
-    return this.informerFor(namespace)?.get(namespace, name);
-  }
-
-  list(namespace?: string): T[] {
-    if (namespace !== undefined) return this.informerFor(namespace)?.list(namespace) ?? [];
-    return [...this.informers.values()].flatMap((i) => i.list());
-  }
-
-  on(event: InformerEvent, cb: (obj: T) => void): void {
-    for (const i of this.informers.values()) i.on(event, cb);
-  }
-
-  off(event: InformerEvent, cb: (obj: T) => void): void {
-    for (const i of this.informers.values()) i.off(event, cb);
-  }
-
-  get isSynced(): boolean {
-    return [...this.informers.values()].every((i) => i.hasSynced);
-  }
-
-  async start(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.start()));
-  }
-
-  stop(): Promise<void> {
-    for (const i of this.informers.values()) i.stop();
-    return Promise.resolve();
-  }
 }
 
 function withoutManagedFields<T extends KubernetesObject>(obj: T): T {

@@ -1,6 +1,7 @@
 // Kubernetes Events on the Image for alert outcomes: one per channel, so `kubectl describe image` says
 // which channel failed and why.
 import type { CoreV1Event } from '@kubernetes/client-node';
+import { clipMessage } from '../../crds/index.js';
 import type { ChannelOutcome } from './deliver.js';
 import type { Decision } from './dedupe.js';
 
@@ -18,13 +19,6 @@ export interface EventSpec {
   message: string;
 }
 
-/** Events API limit on message length. */
-const MAX_MESSAGE = 1024;
-
-function clip(s: string): string {
-  return s.length <= MAX_MESSAGE ? s : s.slice(0, MAX_MESSAGE - 1) + '…';
-}
-
 export function outcomeEvents(
   alertConfig: string,
   update: string,
@@ -33,7 +27,7 @@ export function outcomeEvents(
   return outcomes.map((o) => ({
     type: o.ok ? 'Normal' : 'Warning',
     reason: o.ok ? EVENT_REASONS.sent : EVENT_REASONS.failed,
-    message: clip(`${o.channel} (AlertConfig ${alertConfig}, ${update}): ${o.message}`),
+    message: clipMessage(`${o.channel} (AlertConfig ${alertConfig}, ${update}): ${o.message}`),
   }));
 }
 
@@ -51,7 +45,7 @@ export function skipEvent(
       return {
         type: 'Warning',
         reason: EVENT_REASONS.unconfirmed,
-        message: clip(
+        message: clipMessage(
           `AlertConfig ${alertConfig}, ${update}: a previous controller instance (${decision.record.by}) started ` +
             `sending at ${decision.record.at} and stopped before recording the result; not resent to avoid a ` +
             `duplicate. Check the channels if the alert did not arrive.`,

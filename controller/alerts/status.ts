@@ -1,6 +1,6 @@
 // What the operator writes to AlertConfig status: one entry per channel and the Ready condition.
 // Pure: it takes the spec's field errors and a Resolution, so the reconciler decides when to read Secrets.
-import type { AlertConfig, ChannelStatus, FieldError } from '../../crds/index.js';
+import { clipMessage, type AlertConfig, type ChannelStatus, type FieldError } from '../../crds/index.js';
 import { resolveChannels, type Resolution } from './resolve.js';
 import { validateAlertConfigSpec } from './validate.js';
 import type { ValueReader } from './values.js';
@@ -17,19 +17,13 @@ export interface AlertConfigReadiness {
   ready: ReadyCondition;
 }
 
-const MAX_MESSAGE = 1024;
-
-function clip(s: string): string {
-  return s.length <= MAX_MESSAGE ? s : s.slice(0, MAX_MESSAGE - 1) + '…';
-}
-
 export function readiness(specErrors: readonly FieldError[], resolution: Resolution): AlertConfigReadiness {
   const failed = new Map(resolution.failures.map((f) => [f.channel, f.message]));
   const channels: ChannelStatus[] = resolution.configured.map((type) => {
     const message = failed.get(type);
     return message === undefined
       ? { type, resolved: true }
-      : { type, resolved: false, message: clip(message) };
+      : { type, resolved: false, message: clipMessage(message) };
   });
   if (specErrors.length > 0) {
     return {
@@ -37,7 +31,7 @@ export function readiness(specErrors: readonly FieldError[], resolution: Resolut
       ready: {
         status: 'False',
         reason: 'InvalidSpec',
-        message: clip(specErrors.map((e) => `${e.field}: ${e.message}`).join('; ')),
+        message: clipMessage(specErrors.map((e) => `${e.field}: ${e.message}`).join('; ')),
       },
     };
   }
@@ -48,7 +42,7 @@ export function readiness(specErrors: readonly FieldError[], resolution: Resolut
       ready: {
         status: 'False',
         reason: 'ChannelsNotResolved',
-        message: clip(`not resolved: ${names} (${[...failed.values()].join('; ')})`),
+        message: clipMessage(`not resolved: ${names} (${[...failed.values()].join('; ')})`),
       },
     };
   }

@@ -1,7 +1,14 @@
 // Maps what went wrong during a check to the Image's `status.result` and a message a user can act on.
-// Pure: the evaluator throws, this decides what the user reads and whether the queue retries.
+// Pure: the evaluator throws, this decides what the user reads and whether the queue retries. It is the
+// only place that tells error kinds apart; nothing else looks at an error's class or name.
 import type { ImageResult } from '../../crds/index.js';
 import { errorMessage } from '../../common/errors.js';
+import {
+  ApiUnavailableError,
+  PullSecretReadError,
+  isTransientKubeError,
+  kubeMessage,
+} from '../kube/errors.js';
 import { RuleError } from '../rules/index.js';
 import { isRegistryError, type RegistryError } from '../registry/index.js';
 
@@ -10,35 +17,24 @@ export class TagsError extends Error {
   override readonly name = 'TagsError';
 }
 
-/** A pull secret the Image names could not be read from the API (missing, forbidden). */
-export class PullSecretReadError extends Error {
-  override readonly name = 'PullSecretReadError';
-  constructor(
-    message: string,
-    readonly transient: boolean,
-  ) {
-    super(message);
-  }
-}
+export type FailedResult = Exclude<ImageResult, 'Success' | 'Scheduled' | 'ActionError'>;
 
-/**
- * The apiserver could not be reached (or answered 5xx/429) while the check needed it: nothing about the
- * Image is wrong, and a status could not be written anyway. Retried without touching the status.
- */
-export class ApiUnavailableError extends Error {
-  override readonly name = 'ApiUnavailableError';
-}
+/** A failed check: what its status says, or ApiUnavailable (nothing to write, retry). */
+export type Classified =
+  | { result: 'ApiUnavailable'; message: string; retry: true }
+  | {
+      result: FailedResult;
+      message: string;
+      /** Whether evaluating again later (with backoff) may succeed without a spec change. */
+      retry: boolean;
+      /** Do not retry before this (e.g. the registry's Retry-After). */
+      retryAfterMs?: number;
+    };
 
-export interface Classified {
-  result: Exclude<ImageResult, 'Success' | 'Scheduled' | 'ActionError'>;
-  message: string;
-  /** Whether evaluating again later (with backoff) may succeed without a spec change. */
-  retry: boolean;
-  /** Do not retry before this (e.g. the registry's Retry-After). */
-  retryAfterMs?: number;
-}
+/** A failed check whose status says so. */
+export type StatusClassified = Exclude<Classified, { result: 'ApiUnavailable' }>;
 
-function registryResult(err: RegistryError): Classified {
+function registryResult(err: RegistryError): StatusClassified {
   switch (err.kind) {
     case 'auth':
     case 'pull-secret':
@@ -80,9 +76,21 @@ export function classifyError(err: unknown): Classified {
   if (err instanceof PullSecretReadError)
     return { result: 'PullSecretsError', message: err.message, retry: true };
   if (isRegistryError(err)) return registryResult(err);
+  if (err instanceof ApiUnavailableError)
+    return { result: 'ApiUnavailable', message: err.message, retry: true };
+  if (isKubeClientError(err) && isTransientKubeError(err)) {
+    return { result: 'ApiUnavailable', message: kubeMessage(err), retry: true };
+  }
   return {
     result: 'Error',
     message: `unexpected error during the check: ${errorMessage(err)}; see the controller logs`,
     retry: true,
   };
+}
+
+/** Errors from the Kubernetes client carry a numeric `code` (ApiException) or come from its fetch. */
+function isKubeClientError(err: unknown): boolean {
+  if (typeof (err as { code?: unknown } | null)?.code === 'number') return true;
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'FetchError' || name === 'AbortError';
 }

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Image, ImageSpec } from '../../crds/index.js';
+import type { Image, ImageSpec, ImageStatus } from '../../crds/index.js';
 import type { Workload } from '../actions/workloads.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
@@ -10,6 +10,7 @@ import {
   RegistryAuthError,
   RegistryNetworkError,
   type PlatformImage,
+  type RegistryAccess,
   type RegistryClient,
 } from '../registry/index.js';
 import { Evaluator, type Trigger } from './evaluate.js';
@@ -24,12 +25,16 @@ class FakeRegistry {
   platforms: Record<string, string[]> = {};
   fail: Error | undefined;
   calls: string[] = [];
-  async listTags(_ref: unknown, _access: unknown, opts: { fresh?: boolean } = {}) {
+  /** The access (credentials, TLS) of every request, in order. */
+  accesses: RegistryAccess[] = [];
+  async listTags(_ref: unknown, access: RegistryAccess, opts: { fresh?: boolean } = {}) {
+    this.accesses.push(access);
     this.calls.push(`tags${opts.fresh ? ' fresh' : ''}`);
     if (this.fail) throw this.fail;
     return this.tags;
   }
-  async getDigest(_ref: unknown, tag: string) {
+  async getDigest(_ref: unknown, tag: string, access: RegistryAccess) {
+    this.accesses.push(access);
     this.calls.push(`digest ${tag}`);
     if (this.fail) throw this.fail;
     return this.digests[tag] ?? digestOf(tag);
@@ -43,13 +48,16 @@ class FakeRegistry {
   }
 }
 
-/** The Image "in the API": status patches apply to it; `conflictOnce` answers one 409 first. */
+/**
+ * The Image "in the API": status applies merge the way server-side apply does for one field manager —
+ * fields it applied before and leaves out now are removed, conditions merge by type, other fields stay.
+ */
 class FakeImages {
   image: Image;
   patches: Record<string, unknown>[] = [];
   metadataPatches: object[][] = [];
-  conflictOnce = false;
   private rv = 1;
+  private applied = new Set<string>();
   constructor(spec: Partial<ImageSpec>) {
     this.image = {
       apiVersion: 'tagpilot.dev/v1alpha1',
@@ -69,21 +77,19 @@ class FakeImages {
   }
   api = {
     get: async () => structuredClone(this.image),
-    patchStatus: async (_ns: string, _name: string, body: Record<string, unknown>) => {
-      const meta = body.metadata as { resourceVersion?: string };
-      if (this.conflictOnce) {
-        this.conflictOnce = false;
-        this.bump();
-        throw Object.assign(new Error('conflict'), { code: 409 });
-      }
-      if (meta.resourceVersion !== this.image.metadata.resourceVersion)
-        throw Object.assign(new Error('conflict'), { code: 409 });
-      this.patches.push(body);
+    applyStatus: async (_target: { namespace: string; name: string }, applied: ImageStatus) => {
+      this.patches.push(applied as Record<string, unknown>);
       const status = { ...(this.image.status ?? {}) } as Record<string, unknown>;
-      for (const [k, v] of Object.entries(body.status as Record<string, unknown>)) {
-        if (v === null) delete status[k];
-        else status[k] = v;
+      for (const k of this.applied) if (k !== 'conditions' && !(k in applied)) delete status[k];
+      const types = new Set((applied.conditions ?? []).map((c) => c.type));
+      for (const [k, v] of Object.entries(applied)) {
+        if (k !== 'conditions') status[k] = v;
       }
+      status.conditions = [
+        ...(this.image.status?.conditions ?? []).filter((c) => !types.has(c.type)),
+        ...(applied.conditions ?? []),
+      ];
+      this.applied = new Set(Object.keys(applied));
       this.image = { ...this.image, status };
       this.bump();
       return structuredClone(this.image);
@@ -137,21 +143,27 @@ function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } = {}) {
   const recorder: EventRecorder = { record: async (_t, _type, reason) => void events.push(reason) };
   const log = pino({ level: 'silent' });
   const results: string[] = [];
+  const secretReads: string[] = [];
   const evaluator = new Evaluator({
     images: images.api as unknown as ImageApi,
     cache: { getByKey: () => structuredClone(images.image), upsert: () => undefined },
     registry: registry as unknown as RegistryClient,
     secrets: {
-      read: async (_ns: string, refs: { name: string }[]) =>
-        refs.map((r) => ({
-          metadata: { name: r.name },
-          type: 'kubernetes.io/dockerconfigjson',
-          data: {
-            '.dockerconfigjson': Buffer.from(
-              JSON.stringify({ auths: { 'registry.example.com': { username: 'u', password: 'p' } } }),
-            ).toString('base64'),
-          },
-        })),
+      read: async (ns: string, refs: { name: string }[]) =>
+        refs.map(
+          (r) => (
+            secretReads.push(`${ns}/${r.name}`),
+            {
+              metadata: { name: r.name },
+              type: 'kubernetes.io/dockerconfigjson',
+              data: {
+                '.dockerconfigjson': Buffer.from(
+                  JSON.stringify({ auths: { 'registry.example.com': { username: 'u', password: 'p' } } }),
+                ).toString('base64'),
+              },
+            }
+          ),
+        ),
     } as unknown as PullSecretReader,
     actions: { workloads, events: recorder, log, dryRun: opts.dryRun ?? false },
     events: recorder,
@@ -163,7 +175,7 @@ function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } = {}) {
   });
   const run = (...reasons: Trigger[]) =>
     evaluator.evaluate('ns/web', new Set(reasons.length ? reasons : ['cron']));
-  return { registry, images, workloads, events, evaluator, run, results };
+  return { registry, images, workloads, events, evaluator, run, results, secretReads };
 }
 
 describe('Evaluator', () => {
@@ -175,8 +187,10 @@ describe('Evaluator', () => {
       tag: 'v1.0.0',
       digest: digestOf('v1.0.0'),
       result: 'Success',
-      observedGeneration: 1,
     });
+    // The generation the check evaluated is on the controller's condition (status.observedGeneration is
+    // the operator's).
+    expect(t.images.image.status?.conditions?.[0]?.observedGeneration).toBe(1);
     expect(t.images.image.status?.message).toMatch(/^no update: no tag is newer than "v1.0.0"/);
     expect(t.images.image.status?.conditions?.[0]).toMatchObject({
       type: 'UpToDate',
@@ -317,7 +331,7 @@ describe('Evaluator', () => {
     expect(await t.run()).toEqual({});
     expect(t.images.image.status).toMatchObject({ tag: 'v1.1.0', result: 'ActionError' });
     expect(t.images.image.status?.message).toMatch(
-      /action 2 failed: alert: not sent through AlertConfig team.*kubectl annotate image web tagpilot\.dev\/refresh=now/,
+      /action 2 failed: alert: not sent through AlertConfig team.*kubectl annotate image web -n ns tagpilot\.dev\/refresh=now/,
     );
     expect(t.events).toContain('AlertNotSent');
     const writes = t.images.patches.length;
@@ -361,12 +375,21 @@ describe('Evaluator', () => {
     ]);
   });
 
-  it('a conflicting status write is recomputed on a fresh read', async () => {
+  it("a status write applies the complete owned status, keeps the operator's fields, and clears what is gone", async () => {
     const t = setup();
-    t.images.conflictOnce = true;
+    t.images.image.status = {
+      observedGeneration: 1,
+      conditions: [
+        { type: 'Ready', status: 'True', lastTransitionTime: 'x', reason: 'Valid', message: 'operator' },
+      ],
+    };
     await t.run('new');
-    expect(t.images.image.status?.result).toBe('Success');
     expect(t.images.patches).toHaveLength(1);
+    const applied = t.images.patches[0]!;
+    expect(applied).not.toHaveProperty('observedGeneration');
+    expect(applied).toMatchObject({ tag: 'v1.0.0', result: 'Success', lastCheckTime: expect.any(String) });
+    expect(t.images.image.status?.conditions?.map((c) => c.type)).toEqual(['Ready', 'UpToDate']);
+    expect(t.images.image.status?.observedGeneration).toBe(1);
   });
 
   it('manual-only Images are not checked until asked: Scheduled once', async () => {
@@ -400,6 +423,12 @@ describe('Evaluator', () => {
     };
     t.registry.digests.latest = digestOf('one');
     await t.run('new');
+    expect(t.secretReads).toContain('ns/creds');
+    // Every registry request carried the credentials of the pull secret.
+    expect(t.registry.accesses.length).toBeGreaterThan(0);
+    for (const access of t.registry.accesses) {
+      expect(access.credentials).toMatchObject({ username: 'u', password: 'p' });
+    }
     expect(t.images.image.status).toMatchObject({ tag: 'latest', digest: digestOf('one') });
     expect(t.workloads.patched).toHaveLength(0);
     t.registry.digests.latest = digestOf('two');

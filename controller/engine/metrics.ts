@@ -66,7 +66,7 @@ export const statusWrites = once(
   () =>
     new Counter({
       name: 'tagpilot_controller_status_writes_total',
-      help: 'Image status outcomes: written (something changed), heartbeat (only the check times, at most once per heartbeat), skipped (nothing to write), conflict (409, retried with a fresh read), dry_run.',
+      help: 'Image status outcomes: written (something changed), heartbeat (only the check times, at most once per heartbeat), skipped (nothing to write), dry_run. Every write is a server-side apply.',
       labelNames: ['outcome'] as const,
       registers: [metricsRegistry],
     }),

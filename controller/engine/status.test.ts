@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Condition, Image, ImageStatus } from '../../crds/index.js';
+import type { ImageStatus } from '../../crds/index.js';
 import {
   HISTORY_LIMIT,
   appendHistory,
-  mergeConditions,
+  appliedStatus,
   nextOwnedStatus,
-  statusPatch,
   writeNeed,
   type CheckReport,
 } from './status.js';
@@ -31,7 +30,6 @@ function written(r: CheckReport, at = t0, previous?: ImageStatus, generation = 1
     message: o.message,
     lastCheckTime: o.lastCheckTime,
     nextCheckTime: o.nextCheckTime,
-    observedGeneration: o.observedGeneration,
     history: o.history,
     conditions: [o.upToDate],
   };
@@ -63,7 +61,8 @@ describe('nextOwnedStatus', () => {
       { tag: 'v1.1.0', digest: 'sha256:bbb', rule: 'minor', time: '2025-01-01T00:00:00Z' },
       { tag: 'v1.0.0', time: 'old' },
     ]);
-    expect(s.observedGeneration).toBe(3);
+    // status.observedGeneration is the operator's; the controller's generation is on its condition.
+    expect(s).not.toHaveProperty('observedGeneration');
     expect(s.upToDate.observedGeneration).toBe(3);
   });
 
@@ -126,42 +125,50 @@ describe('writeNeed', () => {
   });
 });
 
-describe('mergeConditions and statusPatch', () => {
-  const ready: Condition = {
-    type: 'Ready',
-    status: 'True',
-    lastTransitionTime: 'x',
-    reason: 'Valid',
-    message: 'owned by the operator',
-  };
-  const upToDate = (status: Condition['status']): Condition => ({
-    type: 'UpToDate',
-    status,
-    lastTransitionTime: 'y',
-    reason: 'r',
-    message: 'm',
+describe('appliedStatus', () => {
+  it('carries every owned field with a value and only UpToDate; cleared fields are left out, so apply removes them', () => {
+    const previous: ImageStatus = {
+      digest: 'sha256:old',
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          lastTransitionTime: 'x',
+          reason: 'Valid',
+          message: 'by the operator',
+        },
+      ],
+    };
+    const owned = nextOwnedStatus(previous, report({ digest: undefined }), 1, t0);
+    const applied = appliedStatus(owned);
+    expect(applied).toEqual({
+      tag: 'v1.0.0',
+      result: 'Success',
+      message: 'no tag is newer than "v1.0.0"',
+      lastCheckTime: '2025-01-01T00:00:00Z',
+      history: [],
+      conditions: [owned.upToDate],
+    });
+    expect(applied.conditions?.map((c) => c.type)).toEqual(['UpToDate']);
   });
 
-  it('keeps other conditions and replaces ours in place', () => {
-    expect(mergeConditions([upToDate('False'), ready], upToDate('True'))).toEqual([upToDate('True'), ready]);
-    expect(mergeConditions([ready], upToDate('True'))).toEqual([ready, upToDate('True')]);
-    expect(mergeConditions(undefined, upToDate('True'))).toEqual([upToDate('True')]);
-  });
-
-  it('carries the resourceVersion, removes cleared fields with null, and leaves spec alone', () => {
-    const fresh = {
-      apiVersion: 'tagpilot.dev/v1alpha1',
-      kind: 'Image',
-      metadata: { name: 'web', namespace: 'ns', resourceVersion: '42' },
-      spec: { image: 'x', triggers: [], rules: [] },
-      status: { digest: 'sha256:old', conditions: [ready] },
-    } as Image;
-    const owned = nextOwnedStatus(fresh.status, report({ digest: undefined }), 1, t0);
-    const patch = statusPatch(fresh, owned) as { metadata: unknown; status: Record<string, unknown> };
-    expect(patch.metadata).toEqual({ resourceVersion: '42' });
-    expect(patch.status.digest).toBeNull();
-    expect(patch.status.nextCheckTime).toBeNull();
-    expect(patch.status.conditions).toEqual([ready, owned.upToDate]);
-    expect(Object.keys(patch)).toEqual(['metadata', 'status']);
+  it('always sends the complete owned status, also when only the check times changed', () => {
+    const first = written(report({ nextCheckTime: later(60_000) }), t0);
+    const applied = appliedStatus(
+      nextOwnedStatus(first, report({ nextCheckTime: later(120_000) }), 1, later(1)),
+    );
+    expect(Object.keys(applied).sort()).toEqual(
+      [
+        'conditions',
+        'digest',
+        'history',
+        'lastCheckTime',
+        'message',
+        'nextCheckTime',
+        'result',
+        'tag',
+      ].sort(),
+    );
   });
 });

@@ -1,26 +1,31 @@
-// Pure status bookkeeping: from the previous status and what a check found to the next status, whether
-// that is worth a write, and the merge patch that writes only the controller's fields.
+// Pure status bookkeeping: from the previous status and what a check found to the controller's next
+// status, and whether that is worth a write.
 //
-// Ownership: the operator owns conditions[type=Ready]; the controller owns tag, digest, result, message,
-// lastCheckTime, nextCheckTime, observedGeneration, history and conditions[type=UpToDate]. A JSON merge
-// patch replaces lists whole, so the conditions list is rebuilt from the freshest object (other types kept
-// as they are) and the patch carries that object's resourceVersion: a concurrent write makes it fail with
-// 409 instead of silently dropping the other writer's condition.
+// Ownership (docs/controller.md#status): the controller owns tag, digest, result, message, lastCheckTime,
+// nextCheckTime, history and conditions[type=UpToDate]; the operator owns observedGeneration and
+// conditions[type=Ready]. The controller writes by server-side apply under its own field manager, and
+// the conditions list is a map keyed by type, so each writer's entries survive the other's writes. With
+// apply, a field the controller stops sending is removed: `appliedStatus` therefore always carries every
+// owned field that has a value, and leaves out exactly those that must disappear.
 //
 // Writes: a check that changes nothing but the times does not write, except once per heartbeat interval
 // (so `lastCheckTime` stays roughly current without one write per Image per tick; see docs/controller.md).
-import type { Condition, Image, ImageHistoryEntry, ImageResult, ImageStatus } from '../../crds/index.js';
+import {
+  conditionTime,
+  findCondition,
+  sameCondition,
+  setCondition,
+  type Condition,
+  type DesiredCondition,
+  type ImageHistoryEntry,
+  type ImageResult,
+  type ImageStatus,
+} from '../../crds/index.js';
 
 export const UP_TO_DATE = 'UpToDate';
 export const HISTORY_LIMIT = 10;
 
-export type ConditionStatus = Condition['status'];
-
-export interface UpToDateState {
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-}
+export type UpToDateState = Omit<DesiredCondition, 'type'>;
 
 /** What one check found, in the terms of the status. */
 export interface CheckReport {
@@ -35,7 +40,7 @@ export interface CheckReport {
   nextCheckTime?: Date;
 }
 
-/** The controller's part of the status. Undefined fields are removed from the object when written. */
+/** The controller's part of the status. Undefined fields are removed from the object when applied. */
 export interface OwnedStatus {
   tag: string | undefined;
   digest: string | undefined;
@@ -43,12 +48,9 @@ export interface OwnedStatus {
   message: string;
   lastCheckTime: string;
   nextCheckTime: string | undefined;
-  observedGeneration: number | undefined;
   history: ImageHistoryEntry[];
   upToDate: Condition;
 }
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function appendHistory(
   history: readonly ImageHistoryEntry[] | undefined,
@@ -58,29 +60,15 @@ export function appendHistory(
   return [entry, ...(history ?? [])].slice(0, limit);
 }
 
-export function findCondition(status: ImageStatus | undefined, type: string): Condition | undefined {
-  return status?.conditions?.find((c) => c.type === type);
+/** The controller's UpToDate condition of a status. */
+export function upToDateOf(status: ImageStatus | undefined): Condition | undefined {
+  return findCondition(status?.conditions, UP_TO_DATE);
 }
 
-/** A condition with lastTransitionTime kept when its status did not change. */
-export function nextCondition(
-  previous: Condition | undefined,
-  type: string,
-  state: UpToDateState,
-  generation: number | undefined,
-  now: Date,
-): Condition {
-  const transitioned = previous?.status !== state.status;
-  return {
-    type,
-    status: state.status,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    lastTransitionTime: !transitioned && previous ? previous.lastTransitionTime : iso(now),
-    reason: state.reason,
-    message: state.message,
-  };
-}
-
+/**
+ * The next owned status. `generation` is the spec the check evaluated; it goes into the UpToDate
+ * condition (status.observedGeneration is the operator's).
+ */
 export function nextOwnedStatus(
   previous: ImageStatus | undefined,
   report: CheckReport,
@@ -92,7 +80,7 @@ export function nextOwnedStatus(
         tag: report.change.tag,
         ...(report.change.digest ? { digest: report.change.digest } : {}),
         rule: report.change.rule,
-        time: iso(now),
+        time: conditionTime(now),
       })
     : [...(previous?.history ?? [])];
   return {
@@ -100,28 +88,11 @@ export function nextOwnedStatus(
     digest: report.digest,
     result: report.result,
     message: report.message,
-    lastCheckTime: iso(now),
-    nextCheckTime: report.nextCheckTime ? iso(report.nextCheckTime) : undefined,
-    observedGeneration: generation,
+    lastCheckTime: conditionTime(now),
+    nextCheckTime: report.nextCheckTime ? conditionTime(report.nextCheckTime) : undefined,
     history,
-    upToDate: nextCondition(
-      findCondition(previous, UP_TO_DATE),
-      UP_TO_DATE,
-      report.upToDate,
-      generation,
-      now,
-    ),
+    upToDate: setCondition(upToDateOf(previous), { type: UP_TO_DATE, ...report.upToDate }, generation, now),
   };
-}
-
-function sameCondition(a: Condition | undefined, b: Condition): boolean {
-  return (
-    a !== undefined &&
-    a.status === b.status &&
-    a.reason === b.reason &&
-    a.message === b.message &&
-    a.observedGeneration === b.observedGeneration
-  );
 }
 
 function sameHistory(a: readonly ImageHistoryEntry[] | undefined, b: readonly ImageHistoryEntry[]): boolean {
@@ -152,9 +123,8 @@ export function writeNeed(
     p.digest !== next.digest ||
     p.result !== next.result ||
     p.message !== next.message ||
-    p.observedGeneration !== next.observedGeneration ||
     !sameHistory(p.history, next.history) ||
-    !sameCondition(findCondition(previous, UP_TO_DATE), next.upToDate) ||
+    !sameCondition(upToDateOf(previous), next.upToDate) ||
     // A schedule appearing or disappearing is news; the next time moving along is not.
     (p.nextCheckTime === undefined) !== (next.nextCheckTime === undefined);
   if (significant) return 'changed';
@@ -163,32 +133,19 @@ export function writeNeed(
   return 'none';
 }
 
-/** The conditions list of `fresh` with ours put in place (same position when present, else appended). */
-export function mergeConditions(fresh: readonly Condition[] | undefined, ours: Condition): Condition[] {
-  const list = [...(fresh ?? [])];
-  const at = list.findIndex((c) => c.type === ours.type);
-  if (at === -1) list.push(ours);
-  else list[at] = ours;
-  return list;
-}
-
 /**
- * JSON merge patch for the status subresource: our fields (null removes one), the conditions list
- * rebuilt on `fresh`, and fresh's resourceVersion as a precondition.
+ * The status object the controller applies: every owned field that has a value, and only those (a field
+ * left out is removed by the apply). The conditions list holds only UpToDate; Ready stays the operator's.
  */
-export function statusPatch(fresh: Image, owned: OwnedStatus): Record<string, unknown> {
+export function appliedStatus(owned: OwnedStatus): ImageStatus {
   return {
-    metadata: { resourceVersion: fresh.metadata.resourceVersion },
-    status: {
-      tag: owned.tag ?? null,
-      digest: owned.digest ?? null,
-      result: owned.result,
-      message: owned.message,
-      lastCheckTime: owned.lastCheckTime,
-      nextCheckTime: owned.nextCheckTime ?? null,
-      observedGeneration: owned.observedGeneration ?? null,
-      history: owned.history,
-      conditions: mergeConditions(fresh.status?.conditions, owned.upToDate),
-    },
+    ...(owned.tag !== undefined ? { tag: owned.tag } : {}),
+    ...(owned.digest !== undefined ? { digest: owned.digest } : {}),
+    result: owned.result,
+    message: owned.message,
+    lastCheckTime: owned.lastCheckTime,
+    ...(owned.nextCheckTime !== undefined ? { nextCheckTime: owned.nextCheckTime } : {}),
+    history: owned.history,
+    conditions: [owned.upToDate],
   };
 }

@@ -25,3 +25,22 @@ export function isTransientKubeError(err: unknown): boolean {
   if (code === undefined) return true; // connection refused/reset, DNS, timeouts
   return code === 409 || code === 429 || code >= 500;
 }
+
+/** A pull secret the Image names could not be read from the API (missing, forbidden). */
+export class PullSecretReadError extends Error {
+  override readonly name = 'PullSecretReadError';
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The apiserver could not be reached (or answered 5xx/429) while a check needed it: nothing about the
+ * Image is wrong, and a status could not be written anyway. Retried without touching the status.
+ */
+export class ApiUnavailableError extends Error {
+  override readonly name = 'ApiUnavailableError';
+}

@@ -4,11 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger.js';
+import { clipMessage } from '../../crds/index.js';
 import { kubeMessage } from './errors.js';
 
 export const COMPONENT = 'tagpilot-controller';
-/** The apiserver rejects longer Event messages. */
-const MAX_MESSAGE = 1024;
 
 export interface EventTarget {
   apiVersion: string;
@@ -38,7 +37,7 @@ export class KubeEventRecorder implements EventRecorder {
   async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = target.metadata.namespace ?? 'default';
     const now = new Date();
-    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
+    const text = clipMessage(message);
     try {
       await this.api.createNamespacedEvent({
         namespace,

@@ -1,7 +1,8 @@
 // Image objects through the API: list pages and the watch path for the informer, fresh reads, status
-// merge patches and JSON patches of metadata (the refresh annotation).
+// server-side applies under the controller's field manager, and JSON patches of metadata (the refresh
+// annotation).
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { IMAGE, type Image } from '../../crds/index.js';
+import { IMAGE, type Image, type ImageStatus } from '../../crds/index.js';
 import type { ListPage } from '../../common/informer.js';
 
 export const FIELD_MANAGER = 'tagpilot-controller';
@@ -39,11 +40,22 @@ export class ImageApi {
     return (await this.api.getNamespacedCustomObject({ ...this.base, namespace, name })) as Image;
   }
 
-  /** JSON merge patch of the status subresource; returns the stored object. */
-  async patchStatus(namespace: string, name: string, body: object): Promise<Image> {
+  /**
+   * Server-side apply of the controller's status fields (the status subresource, field manager
+   * FIELD_MANAGER, forced: these fields are the controller's alone). `status` must hold every field the
+   * controller owns: one it leaves out is removed. Returns the stored object.
+   */
+  async applyStatus(
+    target: { namespace: string; name: string; uid?: string | undefined },
+    status: ImageStatus,
+  ): Promise<Image> {
+    const { namespace, name, uid } = target;
+    // The uid is a precondition: a status computed for a deleted Image never lands on a new one of that name.
+    const metadata = { name, namespace, ...(uid ? { uid } : {}) };
+    const body = { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata, status };
     return (await this.api.patchNamespacedCustomObjectStatus(
-      { ...this.base, namespace, name, body, fieldManager: FIELD_MANAGER },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      { ...this.base, namespace, name, body, fieldManager: FIELD_MANAGER, force: true },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     )) as Image;
   }
 

@@ -2,8 +2,13 @@
 // not list/watch: it reads only what Images name. A short cache makes the Images of one namespace that
 // share a Secret cost one read per tick, while a fixed Secret is picked up within seconds.
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { ApiUnavailableError, PullSecretReadError } from '../engine/classify.js';
-import { isTransientKubeError, kubeMessage, statusCode } from './errors.js';
+import {
+  ApiUnavailableError,
+  PullSecretReadError,
+  isTransientKubeError,
+  kubeMessage,
+  statusCode,
+} from './errors.js';
 
 export interface PullSecretReaderOptions {
   kubeConfig: KubeConfig;

@@ -1,6 +1,6 @@
 // The flag tables of docs/configuration.md, from the programs' own flag definitions, so every flag and
 // environment variable is listed and none is stale.
-import { FLAGS as CONTROLLER_FLAGS, envName } from '../../controller/engine/options.js';
+import { FLAGS as CONTROLLER_FLAGS, envName } from '../../controller/options.js';
 import { FLAGS as OPERATOR_FLAGS } from '../../operator/options.js';
 
 interface Flag {

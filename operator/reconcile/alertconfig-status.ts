@@ -4,20 +4,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   CHANNEL_TYPES,
+  clipMessage,
+  findCondition,
   formatErrors,
+  sameCondition,
+  setCondition,
+  type DesiredCondition,
   type AlertConfig,
   type ChannelStatus,
   type ChannelType,
   type SecretValue,
 } from '../../crds/index.js';
 import { alertConfigErrors, isTemplateField } from '../../webhook/index.js';
-import {
-  findCondition,
-  nextCondition,
-  sameCondition,
-  truncate,
-  type DesiredCondition,
-} from './conditions.js';
 import { READY, type OwnedStatus } from './image-status.js';
 
 export const AlertConfigReasons = {
@@ -120,7 +118,7 @@ export function alertConfigReadiness(ac: AlertConfig, lookup: KeyLookup): AlertC
   const channels: ChannelStatus[] = configured.map((type) => {
     const f = failures.get(type);
     return f
-      ? { type, resolved: false, message: truncate(f.map((x) => x.message).join('; '), 1024) }
+      ? { type, resolved: false, message: clipMessage(f.map((x) => x.message).join('; ')) }
       : { type, resolved: true };
   });
 
@@ -173,7 +171,7 @@ export function alertConfigStatusUpdate(
 ): AlertConfigOwnedStatus | undefined {
   const generation = ac.metadata.generation;
   const current = findCondition(ac.status?.conditions, READY);
-  const next = nextCondition(current, readiness.ready, generation, now);
+  const next = setCondition(current, readiness.ready, generation, now);
   if (
     sameCondition(current, next) &&
     ac.status?.observedGeneration === generation &&

@@ -1,9 +1,16 @@
 // The operator's part of an Image's status: `conditions[type=Ready]` and `observedGeneration`. The
 // controller owns everything else (tag, digest, result, history, UpToDate, …); both write with
 // server-side apply under their own field manager, so neither removes the other's fields.
-import { formatErrors, type Condition, type Image } from '../../crds/index.js';
+import {
+  findCondition,
+  formatErrors,
+  sameCondition,
+  setCondition,
+  type Condition,
+  type DesiredCondition,
+  type Image,
+} from '../../crds/index.js';
 import { imageErrors } from '../../webhook/index.js';
-import { findCondition, nextCondition, sameCondition, type DesiredCondition } from './conditions.js';
 
 export const READY = 'Ready';
 
@@ -68,7 +75,7 @@ export function imageStatusUpdate(
 ): OwnedStatus | undefined {
   const generation = image.metadata.generation;
   const current = findCondition(image.status?.conditions, desired.type);
-  const next = nextCondition(current, desired, generation, now);
+  const next = setCondition(current, desired, generation, now);
   if (sameCondition(current, next) && image.status?.observedGeneration === generation) return undefined;
   return { ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: [next] };
 }

@@ -7,7 +7,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import type { KindInfo } from '../../crds/index.js';
+import { clipMessage, type KindInfo } from '../../crds/index.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { FIELD_MANAGER } from '../webhook-config.js';
@@ -81,7 +81,7 @@ export class KubeWrites {
           },
           type,
           reason,
-          message: message.slice(0, 1024),
+          message: clipMessage(message),
           source: { component: FIELD_MANAGER },
           firstTimestamp: now,
           lastTimestamp: now,

@@ -2,12 +2,22 @@
 // the status the object should have; events only say which key to look at), idempotent (no write when
 // nothing changed), and linked: an AlertConfig appearing re-checks the Images that name it, a Secret or
 // ConfigMap changing re-checks the AlertConfigs that reference it.
-import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../../crds/index.js';
+import {
+  ALERT_CONFIG,
+  IMAGE,
+  findCondition,
+  type AlertConfig,
+  type Condition,
+  type DesiredCondition,
+  type Image,
+  type KindInfo,
+} from '../../crds/index.js';
 import { errorMessage } from '../../common/errors.js';
 import { isNotFound } from '../../common/kube.js';
 import type { Logger } from '../../common/logger.js';
 import { WorkQueue } from '../../common/work-queue.js';
-import type { Cache, KeysObject } from '../caches.js';
+import type { Cache } from '../../common/cache.js';
+import type { KeysObject } from '../caches.js';
 import { queueDepth, reconcileDuration, reconciles, statusWrites } from '../metrics.js';
 import {
   alertConfigReadiness,
@@ -15,10 +25,8 @@ import {
   references,
   type KeyLookup,
 } from './alertconfig-status.js';
-import { findCondition, type DesiredCondition } from './conditions.js';
 import { imageReadiness, imageStatusUpdate, READY } from './image-status.js';
 import type { KubeWrites, ObjectRef } from './kube-writes.js';
-import type { Condition } from '../../crds/index.js';
 
 export interface ReconcilerCaches {
   images: Cache<Image>;

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertConfig, Image } from '../../crds/index.js';
+import { setCondition, type AlertConfig, type Image } from '../../crds/index.js';
 import {
   alertConfigReadiness,
   alertConfigStatusUpdate,
   references,
   type KeyLookup,
 } from './alertconfig-status.js';
-import { nextCondition } from './conditions.js';
 import { imageReadiness, imageStatusUpdate } from './image-status.js';
 
 const now = new Date('2030-01-01T00:00:00.123Z');
@@ -99,10 +98,10 @@ describe('imageStatusUpdate', () => {
   });
 
   it('keeps lastTransitionTime when only the reason changes, and moves it when the status does', () => {
-    const first = nextCondition(undefined, desired, 1, now);
-    const sameStatus = nextCondition(first, { ...desired, reason: 'Suspended' }, 1, later);
+    const first = setCondition(undefined, desired, 1, now);
+    const sameStatus = setCondition(first, { ...desired, reason: 'Suspended' }, 1, later);
     expect(sameStatus.lastTransitionTime).toBe(first.lastTransitionTime);
-    const flipped = nextCondition(first, { ...desired, status: 'False', reason: 'InvalidSpec' }, 1, later);
+    const flipped = setCondition(first, { ...desired, status: 'False', reason: 'InvalidSpec' }, 1, later);
     expect(flipped.lastTransitionTime).toBe('2030-01-02T00:00:00Z');
   });
 

@@ -1,13 +1,9 @@
 // Status writes against the apiserver: only the controller's fields, the operator's Ready condition kept
-// through a conflict, no write when nothing changed, observedGeneration of the evaluated spec.
+// when written from a stale copy, no write when nothing changed, the evaluated generation on UpToDate.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { Evaluator } from '../../../controller/engine/evaluate.js';
+import { StatusWriter } from '../../../controller/engine/status-writer.js';
 import type { CheckReport } from '../../../controller/engine/status.js';
-import { KubeEventRecorder } from '../../../controller/kube/events.js';
 import { ImageApi } from '../../../controller/kube/images.js';
-import { PullSecretReader } from '../../../controller/kube/secrets.js';
-import { KubeWorkloadClient } from '../../../controller/kube/workloads.js';
-import { RegistryClient } from '../../../controller/registry/index.js';
 import type { Image } from '../../../crds/index.js';
 import { createTestNamespace } from '../../testenv/kube.js';
 import { Cluster, controllerKubeConfig, testLogger } from './support.js';
@@ -15,7 +11,7 @@ import { Cluster, controllerKubeConfig, testLogger } from './support.js';
 const env = inject('testenv');
 const cluster = new Cluster(env);
 let ns: string;
-let evaluator: Evaluator;
+let writer: StatusWriter;
 const upserted: Image[] = [];
 
 const report = (over: Partial<CheckReport> = {}): CheckReport => ({
@@ -30,19 +26,13 @@ const report = (over: Partial<CheckReport> = {}): CheckReport => ({
 beforeAll(async () => {
   const kc = await controllerKubeConfig(env);
   ns = await createTestNamespace(env, 'ctl-status');
-  const log = testLogger(env, 'status');
-  const events = new KubeEventRecorder(kc, log, 'test');
-  evaluator = new Evaluator({
+  writer = new StatusWriter({
     images: new ImageApi(kc),
     cache: { getByKey: () => undefined, upsert: (o) => void upserted.push(o) },
-    registry: new RegistryClient(),
-    secrets: new PullSecretReader({ kubeConfig: kc }),
-    actions: { workloads: new KubeWorkloadClient(kc), events, log, dryRun: false },
-    events,
-    log,
+    log: testLogger(env, 'status'),
     dryRun: false,
     heartbeatMs: 3_600_000,
-    nextCheck: () => undefined,
+    now: () => new Date(),
   });
 });
 
@@ -76,7 +66,7 @@ async function operatorSetsReady(name: string): Promise<Image> {
 }
 
 describe('status writes', () => {
-  it('writes our fields next to the Ready condition even from a stale copy (409 → re-read)', async () => {
+  it('writes our fields next to the Ready condition even from a stale copy', async () => {
     const created = await cluster.createImage(ns, 'web', {
       image: 'registry.example.com/team/web',
       triggers: [{ type: 'manual' }],
@@ -84,10 +74,11 @@ describe('status writes', () => {
     });
     // The operator writes after our copy was taken: our resourceVersion is stale.
     await operatorSetsReady('web');
-    const need = await evaluator.writeStatus(created, report());
+    const need = await writer.write(created, report());
     expect(need).toBe('changed');
     const stored = await cluster.getImage(ns, 'web');
-    expect(stored.status).toMatchObject({ tag: 'v1.0.0', result: 'Success', observedGeneration: 1 });
+    expect(stored.status).toMatchObject({ tag: 'v1.0.0', result: 'Success' });
+    expect(stored.status?.conditions?.find((c) => c.type === 'UpToDate')?.observedGeneration).toBe(1);
     expect(stored.status?.conditions?.map((c) => c.type).sort()).toEqual(['Ready', 'UpToDate']);
     expect(stored.status?.conditions?.find((c) => c.type === 'Ready')?.message).toBe('by the operator');
     expect(stored.spec.image).toBe('registry.example.com/team/web');
@@ -96,14 +87,14 @@ describe('status writes', () => {
 
   it('does not write when only the check time would change', async () => {
     const before = await cluster.getImage(ns, 'web');
-    expect(await evaluator.writeStatus(before, report())).toBe('none');
+    expect(await writer.write(before, report())).toBe('none');
     const after = await cluster.getImage(ns, 'web');
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
-  it('clears a field we no longer have (merge patch null) and keeps history', async () => {
+  it('clears a field we no longer have (left out of the apply) and keeps history', async () => {
     const before = await cluster.getImage(ns, 'web');
-    await evaluator.writeStatus(
+    await writer.write(
       before,
       report({ tag: 'v1.1.0', digest: undefined, change: { tag: 'v1.1.0', rule: 'minor' } }),
     );
@@ -125,6 +116,6 @@ describe('status writes', () => {
       namespace: ns,
       name: 'gone',
     });
-    expect(await evaluator.writeStatus(img, report())).toBe('none');
+    expect(await writer.write(img, report())).toBe('none');
   });
 });

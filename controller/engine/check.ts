@@ -1,0 +1,161 @@
+// The registry check of one Image: pull secrets → tag list → rules in order (skipping candidates that
+// lack a platform of spec.platforms) → the digest to record. Reads only; throws what classifyError
+// understands.
+import { errorMessage } from '../../common/errors.js';
+import type { Image } from '../../crds/index.js';
+import type { PullSecretReader } from '../kube/secrets.js';
+import {
+  BadReferenceError,
+  credentialsFromPullSecrets,
+  formatPlatform,
+  parseImageReference,
+  parsePlatform,
+  platformMatches,
+  repositoryName,
+  type ImageReference,
+  type Platform,
+  type RegistryAccess,
+  type RegistryClient,
+} from '../registry/index.js';
+import { TagsError } from './classify.js';
+import { decideRules, needsCurrentDigest, type RulesOutcome } from './decide.js';
+
+/** How many candidates lacking a required platform are skipped before giving up for this check. */
+const MAX_PLATFORM_SKIPS = 10;
+
+export interface CheckDeps {
+  registry: RegistryClient;
+  secrets: PullSecretReader;
+}
+
+/** What the registry and the rules said about an Image. */
+export interface Checked {
+  ref: ImageReference;
+  repository: string;
+  tags: readonly string[];
+  /** The tag the Image is at: status.tag, else spec.baseTag, else latest. */
+  current: string;
+  outcome: RulesOutcome;
+  /** Digest to record for status.tag after this check. */
+  digest: string | undefined;
+}
+
+/** Asks the registry (`fresh`: bypassing its cache) and runs the rules. */
+export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean): Promise<Checked> {
+  const { spec } = image;
+  const namespace = image.metadata.namespace ?? 'default';
+  const ref = parseImageReference(spec.image);
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new BadReferenceError(
+      `"${spec.image}" names a ${ref.digest ? 'digest' : 'tag'}; spec.image is the repository only (put the starting tag in spec.baseTag)`,
+    );
+  }
+  const repository = repositoryName(ref);
+  const secrets = spec.imagePullSecrets?.length
+    ? await deps.secrets.read(namespace, spec.imagePullSecrets)
+    : [];
+  const access: RegistryAccess = {
+    credentials: credentialsFromPullSecrets(secrets, ref),
+    insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
+    plainHTTP: spec.plainHTTP,
+  };
+  const { registry } = deps;
+  const tags = await registry.listTags(ref, access, { fresh });
+  if (tags.length === 0) {
+    throw new TagsError(
+      `registry ${ref.registry} lists no tags for ${repository}; push a tag, or check spec.image and the pull secret's permissions`,
+    );
+  }
+  const statusTag = image.status?.tag;
+  const current = statusTag || spec.baseTag || 'latest';
+  const listed = tags.includes(current);
+  const digests: Record<string, string> = {};
+  if (listed && needsCurrentDigest(spec.rules)) {
+    digests[current] = await registry.getDigest(ref, current, access, { fresh });
+  }
+  const outcome = await decideWithPlatforms(deps, image, {
+    ref,
+    access,
+    tags,
+    current,
+    currentPath: statusTag ? 'status.tag' : 'spec.baseTag',
+    digests,
+  });
+
+  let digest: string | undefined;
+  if (outcome.kind === 'change') {
+    digest = outcome.digest ?? (await registry.getDigest(ref, outcome.tag, access, { fresh }));
+  } else if (outcome.digest !== undefined) {
+    digest = outcome.digest;
+  } else if (image.status?.digest && statusTag) {
+    digest = image.status.digest;
+  } else if (listed) {
+    // First check of this tag: record what it points at (one HEAD, shared by every Image on the tag).
+    digest = digests[current] ?? (await registry.getDigest(ref, current, access, { fresh }));
+  }
+  return { ref, repository, tags, current, outcome, digest };
+}
+
+interface Candidates {
+  ref: ImageReference;
+  access: RegistryAccess;
+  tags: readonly string[];
+  current: string;
+  currentPath: 'status.tag' | 'spec.baseTag';
+  digests: Record<string, string>;
+}
+
+/** The rules' decision, passing over candidates that lack a platform of spec.platforms. */
+async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates): Promise<RulesOutcome> {
+  const { spec } = image;
+  const platforms = (spec.platforms ?? []).map((p, i) => {
+    try {
+      return parsePlatform(p);
+    } catch (err) {
+      throw new BadReferenceError(`spec.platforms[${i}]: ${errorMessage(err)}`);
+    }
+  });
+  const excluded = new Set<string>();
+  const lacking: string[] = [];
+  let outcome: RulesOutcome;
+  for (;;) {
+    outcome = decideRules({
+      rules: spec.rules,
+      current: c.current,
+      currentPath: c.currentPath,
+      tags: c.tags,
+      filter: spec.tagFilter,
+      currentDigest: image.status?.digest,
+      digests: c.digests,
+      excluded,
+    });
+    if (outcome.kind !== 'change' || outcome.digestRule || platforms.length === 0) break;
+    const missing = await missingPlatforms(deps.registry, c.ref, outcome.tag, c.access, platforms);
+    if (missing.length === 0) break;
+    excluded.add(outcome.tag);
+    lacking.push(`${outcome.tag} (no ${missing.join(', ')})`);
+    if (excluded.size >= MAX_PLATFORM_SKIPS) {
+      return {
+        kind: 'none',
+        reasons: [
+          `the ${MAX_PLATFORM_SKIPS} best candidates lack a platform of spec.platforms: ${lacking.join('; ')}`,
+        ],
+      };
+    }
+  }
+  if (outcome.kind === 'none' && lacking.length > 0) {
+    return { ...outcome, reasons: [...outcome.reasons, `skipped for spec.platforms: ${lacking.join('; ')}`] };
+  }
+  return outcome;
+}
+
+async function missingPlatforms(
+  registry: RegistryClient,
+  ref: ImageReference,
+  tag: string,
+  access: RegistryAccess,
+  wanted: Platform[],
+): Promise<string[]> {
+  const offered = await registry.getPlatforms(ref, tag, access);
+  return wanted.filter((w) => !offered.some((o) => platformMatches(w, o.platform))).map(formatPlatform);
+}

@@ -1,0 +1,71 @@
+// From the Image informer's events to evaluations: keeps each Image's cron schedule, and queues an Image
+// at once when it was never checked, its spec changed, a scheduled run was missed, or a refresh was asked
+// for (docs/controller.md#when-an-image-is-evaluated). Acts only while this replica leads.
+import type { Logger } from '../../common/logger.js';
+import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
+import type { CronScheduler } from '../triggers/index.js';
+import { imageKey, type Trigger } from './evaluate.js';
+import { upToDateOf } from './status.js';
+
+export interface ImageTriggersDeps {
+  scheduler: Pick<CronScheduler, 'set' | 'delete'>;
+  /** Queues an evaluation (a no-op while not leading). */
+  enqueue: (key: string, trigger: Trigger) => void;
+  refreshPending: (image: Image) => boolean;
+  /** Drops what the queue and the evaluator remember about a deleted Image. */
+  forget: (key: string) => void;
+  leading: () => boolean;
+  log: Logger;
+  now?: () => number;
+}
+
+export class ImageTriggers {
+  constructor(private readonly deps: ImageTriggersDeps) {}
+
+  /** Schedules an Image's triggers and queues it now if it is due (on add, and on becoming leader). */
+  track(image: Image): void {
+    const { scheduler, enqueue } = this.deps;
+    const key = imageKey(image);
+    if (image.spec.suspend) {
+      scheduler.delete(key);
+      return;
+    }
+    const errors = scheduler.set(key, image.spec.triggers);
+    if (errors.length) this.deps.log.warn({ image: key, errors }, 'invalid crontab triggers skipped');
+    if (this.deps.refreshPending(image)) return enqueue(key, 'manual');
+    const status = image.status;
+    const mine = upToDateOf(status);
+    if (!status?.result || !mine) return enqueue(key, 'new');
+    if (mine.observedGeneration !== image.metadata.generation) return enqueue(key, 'spec');
+    const next = status.nextCheckTime ? Date.parse(status.nextCheckTime) : NaN;
+    if (!Number.isNaN(next) && next < (this.deps.now ?? Date.now)()) enqueue(key, 'missed');
+  }
+
+  readonly onAdd = (image: Image): void => {
+    if (this.deps.leading()) this.track(image);
+  };
+
+  readonly onUpdate = (image: Image, old?: Image): void => {
+    if (!this.deps.leading()) return;
+    const { scheduler, enqueue } = this.deps;
+    const key = imageKey(image);
+    if (image.metadata.generation !== old?.metadata.generation) {
+      if (image.spec.suspend) {
+        scheduler.delete(key);
+        return;
+      }
+      scheduler.set(key, image.spec.triggers);
+      enqueue(key, 'spec');
+      return;
+    }
+    const was = old?.metadata.annotations?.[REFRESH_ANNOTATION];
+    const is = image.metadata.annotations?.[REFRESH_ANNOTATION];
+    if (is !== was && this.deps.refreshPending(image)) enqueue(key, 'manual');
+  };
+
+  readonly onDelete = (image: Image): void => {
+    const key = imageKey(image);
+    this.deps.scheduler.delete(key);
+    this.deps.forget(key);
+  };
+}
