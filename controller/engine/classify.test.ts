@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ApiUnavailableError, PullSecretReadError } from '../kube/errors.js';
+import { RegistryRateLimitError } from '../registry/index.js';
+import { TagsError, classifyError } from './classify.js';
+
+describe('classifyError', () => {
+  it.each<[string, unknown, string, boolean]>([
+    [
+      'apiserver unreachable while reading a Secret',
+      new ApiUnavailableError('reading Secret ns/x'),
+      'ApiUnavailable',
+      true,
+    ],
+    [
+      'a 503 from the Kubernetes client',
+      Object.assign(new Error('unavailable'), { code: 503 }),
+      'ApiUnavailable',
+      true,
+    ],
+    [
+      'a fetch failure of the Kubernetes client',
+      Object.assign(new Error('ECONNREFUSED'), { name: 'FetchError' }),
+      'ApiUnavailable',
+      true,
+    ],
+    [
+      'a pull secret that cannot be read',
+      new PullSecretReadError('Secret "x" does not exist', true),
+      'PullSecretsError',
+      true,
+    ],
+    ['no tags', new TagsError('lists no tags'), 'TagsError', true],
+    ['a 403 from the Kubernetes client', Object.assign(new Error('forbidden'), { code: 403 }), 'Error', true],
+    ['anything else', new Error('boom'), 'Error', true],
+  ])('%s → %s', (_name, err, result, retry) => {
+    expect(classifyError(err)).toMatchObject({ result, retry });
+  });
+
+  it("passes the registry's Retry-After on", () => {
+    const c = classifyError(new RegistryRateLimitError('slow down', { status: 429, retryAfterSeconds: 7 }));
+    expect(c).toMatchObject({ result: 'RegistryError', retry: true, retryAfterMs: 7000 });
+  });
+});
