@@ -16,7 +16,7 @@ import {
   type Notification,
 } from '../../../controller/alerts/index.js';
 import { adminKubeConfig, createTestNamespace } from '../../testenv/kube.js';
-import { installCrds } from '../crds/install.js';
+import { installCRDsWith } from '../../testenv/crds.js';
 import { startHttpPeer, type HttpPeer } from './peers.js';
 
 const env = inject('testenv');
@@ -29,7 +29,7 @@ let slack: HttpPeer;
 let hook: HttpPeer;
 
 beforeAll(async () => {
-  await installCrds(kc);
+  await installCRDsWith(kc);
   namespace = await createTestNamespace(env, 'alerts-once');
   slack = await startHttpPeer();
   hook = await startHttpPeer({ status: 500, body: 'down' });

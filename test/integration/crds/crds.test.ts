@@ -15,7 +15,7 @@ import {
 import { adminKubeConfig, createTestNamespace } from '../../testenv/kube.js';
 import { waitFor } from '../../testenv/wait.js';
 import { badCases, goodCases, type BadCase, type KubeObject } from './cases.js';
-import { installCrds, readCrds } from './install.js';
+import { crdObjects, installCRDsWith } from '../../testenv/crds.js';
 import { kubectl } from '../../testenv/tools.js';
 
 const env = inject('testenv');
@@ -90,7 +90,7 @@ function namesField(message: string, field: string): boolean {
 }
 
 beforeAll(async () => {
-  await installCrds(kc);
+  await installCRDsWith(kc);
   namespace = await createTestNamespace(env, 'crds');
 });
 
@@ -141,7 +141,7 @@ interface DescribedSchema {
 describe('kubectl against the generated CRDs', () => {
   it('kubectl explain images.spec.rules prints the schema descriptions', async () => {
     // Expected text comes from the generated CRD, not retyped, so the test follows the schema source.
-    const crd = readCrds().find((c) => c.spec.names.kind === 'Image');
+    const crd = crdObjects().find((c) => c.spec.names.kind === 'Image');
     const schema = crd?.spec.versions[0]?.schema?.openAPIV3Schema as unknown as DescribedSchema;
     const rules = schema.properties.spec!.properties.rules!;
     const flat = (s: string) => s.replace(/\s+/g, ' ');

@@ -18,7 +18,7 @@ import { freePort } from '../../testenv/ports.js';
 import { adminKubeConfig, serviceAccountKubeConfig } from '../../testenv/kube.js';
 import type { TestEnvInfo } from '../../testenv/types.js';
 import { waitFor } from '../../testenv/wait.js';
-import { installCrds } from '../crds/install.js';
+import { installCRDsWith } from '../../testenv/crds.js';
 import { kubectl } from '../../testenv/tools.js';
 
 export const OPERATOR_NAMESPACE = 'tagpilot-system';
@@ -31,7 +31,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** CRDs, the operator's namespace, ServiceAccount and RBAC exactly as shipped. */
 export async function prepareCluster(env: TestEnvInfo): Promise<KubeConfig> {
   const admin = adminKubeConfig(env);
-  await installCrds(admin);
+  await installCRDsWith(admin);
   // Creates the namespace and ServiceAccount and returns a token for it.
   const kc = await serviceAccountKubeConfig(env, OPERATOR_NAMESPACE, OPERATOR_SA);
   const files = readdirSync(join(repoRoot, 'config/rbac'))
