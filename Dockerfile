@@ -19,6 +19,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY common ./common
 COPY crds ./crds
+COPY domain ./domain
 COPY webhook ./webhook
 COPY operator ./operator
 COPY controller ./controller

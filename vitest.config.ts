@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{common,controller,operator,webhook,crds,bin,test/unit}/**/*.test.ts'],
+          include: ['{common,domain,controller,operator,webhook,crds,bin,test/unit}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/integration/**', 'test/e2e/**'],
           testTimeout: 20_000,
         },

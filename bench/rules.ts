@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { resolve } from '../controller/rules/index.js';
-import type { ResolveInput, RuleSpec } from '../controller/rules/index.js';
+import { resolve } from '../domain/rules/index.js';
+import type { ResolveInput, RuleSpec } from '../domain/rules/index.js';
 
 const TAGS = 10_000;
 const WARMUP = 30;

@@ -1,7 +1,7 @@
 // Flags of tagpilot-controller. Every flag can also come from the environment as TAGPILOT_<FLAG> (upper
 // case, dashes as underscores): `--dry-run` is TAGPILOT_DRY_RUN=true. A flag on the command line wins.
 import { parseArgs } from 'node:util';
-import { parseDuration } from './triggers/index.js';
+import { parseDuration } from '../domain/schedule/duration.js';
 
 export interface ParsedOptions {
   kubeconfig?: string;

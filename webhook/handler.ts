@@ -18,7 +18,8 @@ import {
 import type { PinSource } from './image-index.js';
 import { countAdmission, observeAdmission, pinnedContainers } from './metrics.js';
 import { pinPatch } from './mutate.js';
-import { alertConfigErrors, imageErrors } from './validate.js';
+import { alertConfigErrors } from '../domain/alerts/validate.js';
+import { imageErrors } from '../domain/image/validate.js';
 
 export const MUTATE_PATH = '/mutate';
 export const VALIDATE_PATH = '/validate';

@@ -4,12 +4,4 @@ export { createAdmissionHandler, warmUpValidators, MUTATE_PATH, VALIDATE_PATH } 
 export type { AdmissionHandlerOptions } from './handler.js';
 export { ImageIndex, type PinSource } from './image-index.js';
 export { pinPatch, planPins, kindKey, POD_SPEC_PATHS, type PinResult } from './mutate.js';
-export {
-  namespacePins,
-  pinnedReference,
-  tracksDigest,
-  repositoryKey,
-  type NamespacePins,
-  type Pin,
-} from './pins.js';
-export { imageErrors, alertConfigErrors, isTemplateField } from './validate.js';
+export { namespacePins, tracksDigest, type NamespacePins, type Pin } from './pins.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../crds/index.js';
 import { planPins, POD_SPEC_PATHS } from './mutate.js';
-import { namespacePins, pinnedReference } from './pins.js';
+import { namespacePins } from './pins.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OLD_DIGEST = `sha256:${'b'.repeat(64)}`;
@@ -250,16 +250,5 @@ describe('namespacePins', () => {
     ]);
     expect(pins.byRepository.size).toBe(0);
     expect(pins.conflicts.has('docker.io/library/nginx')).toBe(true);
-  });
-});
-
-describe('pinnedReference', () => {
-  it.each([
-    ['localhost:5000/web', { tag: 'v2' }, 'localhost:5000/web:v2'],
-    ['localhost:5000/web:v1', { tag: 'v2' }, 'localhost:5000/web:v2'],
-    [`web@${OLD_DIGEST}`, { tag: 'v2', digest: DIGEST }, `web:v2@${DIGEST}`],
-    [`web:v1@${OLD_DIGEST}`, { tag: 'v2' }, 'web:v2'],
-  ])('%s → %s', (ref, pin, want) => {
-    expect(pinnedReference(ref, pin)).toBe(want);
   });
 });

@@ -1,7 +1,8 @@
-// The mutating webhook's decision (DESIGN §7) as a pure function: object and pins in, JSON patch out.
+// The mutating webhook's decision (docs/operator.md, "Mutating webhook") as a pure function: object and pins in, JSON patch out.
 import type { JsonPatchOp } from './admission.js';
 import type { Image } from '../crds/index.js';
-import { namespacePins, pinnedReference, repositoryKey, type NamespacePins } from './pins.js';
+import { newReference, repositoryOf } from '../domain/image/repository.js';
+import { namespacePins, type NamespacePins } from './pins.js';
 
 /** Where the pod spec sits in each kind the webhook handles (JSON pointer, no trailing slash). */
 export const POD_SPEC_PATHS: Readonly<Record<string, string>> = {
@@ -83,7 +84,7 @@ export function pinPatch(group: string, kind: string, object: unknown, pins: Nam
     if (!Array.isArray(containers)) continue;
     containers.forEach((c: ContainerLike, i) => {
       if (typeof c?.image !== 'string') return;
-      const repository = repositoryKey(c.image);
+      const repository = repositoryOf(c.image);
       if (repository === undefined) return;
       const conflict = pins.conflicts.get(repository);
       if (conflict !== undefined && !warned.has(repository)) {
@@ -92,7 +93,7 @@ export function pinPatch(group: string, kind: string, object: unknown, pins: Nam
       }
       const pin = pins.byRepository.get(repository);
       if (!pin) return;
-      const to = pinnedReference(c.image, pin);
+      const to = newReference(c.image, pin.tag, pin.digest);
       if (to === c.image) return;
       const path = `${specPath}/${list}/${i}/image`;
       result.patch.push({ op: 'replace', path, value: to });

@@ -3,10 +3,10 @@
 // changed the workload since we read it, read it again and re-plan (a few times), never overwrite blindly.
 import { errorMessage } from '../../common/errors.js';
 import { isStaleWrite, isTransientKubeError, kubeMessage } from '../kube/errors.js';
-import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
+import { WORKLOAD_API_VERSION, type Workload } from '../kube/workloads.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import { repositoryUsers } from './users.js';
-import { describeWorkload, planApply, type Workload } from './workloads.js';
+import { describeWorkload, planApply } from './workloads.js';
 
 const MAX_ATTEMPTS = 4;
 

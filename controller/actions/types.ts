@@ -2,8 +2,7 @@
 import type { Image, ImageAction } from '../../crds/index.js';
 import type { Logger } from '../../common/logger.js';
 import type { EventRecorder } from '../kube/events.js';
-import type { WorkloadClient } from '../kube/workloads.js';
-import type { Workload } from './workloads.js';
+import type { Workload, WorkloadClient } from '../kube/workloads.js';
 
 /** The change the actions carry out. */
 export interface Change {

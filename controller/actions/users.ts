@@ -2,7 +2,8 @@
 // evaluation (apply and restart in one run share the list).
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
-import { usesRepository, type Workload } from './workloads.js';
+import type { Workload } from '../kube/workloads.js';
+import { usesRepository } from './workloads.js';
 
 /** The users of `change.repository`, or the failed result `action` reports when they cannot be listed. */
 export async function repositoryUsers(

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  newReference,
-  planApply,
-  podSpecOf,
-  repositoryOf,
-  restartPatch,
-  usesRepository,
-  type Workload,
-  type WorkloadKind,
-} from './workloads.js';
+import { planApply, podSpecOf, restartPatch, usesRepository } from './workloads.js';
+import type { Workload, WorkloadKind } from '../kube/workloads.js';
 
 function workload(kind: WorkloadKind, containers: string[], initContainers: string[] = []): Workload {
   const podSpec = {
@@ -22,35 +14,6 @@ function workload(kind: WorkloadKind, containers: string[], initContainers: stri
     kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : { template };
   return { kind, metadata: { name: 'w', namespace: 'ns' }, spec };
 }
-
-describe('repositoryOf', () => {
-  it.each([
-    ['nginx', 'docker.io/library/nginx'],
-    ['nginx:1.25', 'docker.io/library/nginx'],
-    ['docker.io/library/nginx@sha256:' + 'a'.repeat(64), 'docker.io/library/nginx'],
-    ['index.docker.io/library/nginx:1', 'docker.io/library/nginx'],
-    ['127.0.0.1:5000/team/app:v1', '127.0.0.1:5000/team/app'],
-    ['ghcr.io/acme/web:v1.0.0', 'ghcr.io/acme/web'],
-    ['Not A Ref', undefined],
-    ['', undefined],
-  ])('%s → %s', (image, expected) => {
-    expect(repositoryOf(image)).toBe(expected);
-  });
-});
-
-describe('newReference', () => {
-  const d = 'sha256:' + 'b'.repeat(64);
-  it.each([
-    ['nginx:1.25', '1.26', undefined, 'nginx:1.26'],
-    ['nginx', '1.26', undefined, 'nginx:1.26'],
-    ['127.0.0.1:5000/app:v1', 'v2', undefined, '127.0.0.1:5000/app:v2'],
-    ['127.0.0.1:5000/app', 'latest', d, `127.0.0.1:5000/app:latest@${d}`],
-    [`127.0.0.1:5000/app:latest@sha256:${'c'.repeat(64)}`, 'latest', d, `127.0.0.1:5000/app:latest@${d}`],
-    [`ghcr.io/acme/web@sha256:${'c'.repeat(64)}`, 'v2', undefined, 'ghcr.io/acme/web:v2'],
-  ])('%s with %s@%s → %s', (image, tag, digest, expected) => {
-    expect(newReference(image, tag, digest)).toBe(expected);
-  });
-});
 
 describe('planApply', () => {
   const repo = '127.0.0.1:5000/team/app';

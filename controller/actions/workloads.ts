@@ -1,29 +1,16 @@
 // Which workloads and containers an Image's actions touch, and the patches that touch them. Pure.
 //
 // A container belongs to an Image when its image reference names the same repository after
-// normalisation (`nginx`, `docker.io/library/nginx:1.25` and `index.docker.io/library/nginx@sha256:…`
-// are one repository). Patches are JSON patches by container index, each `replace` preceded by a `test`
-// of the value we read: if anyone changed that container meanwhile the apiserver rejects the patch and
-// the caller reads again, instead of overwriting their edit or patching the wrong container.
+// normalisation (domain/image/repository.ts, shared with the admission webhook's pins). Patches are JSON
+// patches by container index, each `replace` preceded by a `test` of the value we read: if anyone
+// changed that container meanwhile the apiserver rejects the patch and the caller reads again, instead
+// of overwriting their edit or patching the wrong container.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { parseImageReference, repositoryName } from '../registry/index.js';
-
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+import { newReference, repositoryOf } from '../../domain/image/repository.js';
+import type { Workload, WorkloadKind } from '../kube/workloads.js';
 
 /** The kubectl annotation `kubectl rollout restart` sets; users recognise it in `kubectl describe`. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
-
-export interface Workload {
-  kind: WorkloadKind;
-  metadata: {
-    name?: string;
-    namespace?: string;
-    resourceVersion?: string;
-    uid?: string;
-  };
-  spec?: unknown;
-}
 
 export interface JsonPatchOp {
   op: 'test' | 'replace' | 'add';
@@ -55,29 +42,6 @@ export function podSpecOf(workload: Workload): V1PodSpec | undefined {
     node = (node as Record<string, unknown>)[part];
   }
   return typeof node === 'object' && node !== null ? (node as V1PodSpec) : undefined;
-}
-
-/** `domain/repository` of an image reference, or undefined when it does not parse. */
-export function repositoryOf(image: string | undefined): string | undefined {
-  if (!image) return undefined;
-  try {
-    return repositoryName(parseImageReference(image));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The reference to write into a container: its own spelling of the repository (so `nginx` stays
- * `nginx`, not `docker.io/library/nginx`), the new tag, and `@digest` when the digest is pinned.
- */
-export function newReference(containerImage: string, tag: string, digest?: string): string {
-  let name = containerImage;
-  const at = name.indexOf('@');
-  if (at !== -1) name = name.slice(0, at);
-  const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) name = name.slice(0, colon);
-  return digest ? `${name}:${tag}@${digest}` : `${name}:${tag}`;
 }
 
 function containerLists(spec: V1PodSpec | undefined): { init: boolean; key: string; list: V1Container[] }[] {

@@ -1,9 +1,6 @@
-// Public surface of the alerts module (DESIGN §3 AlertConfig, §6 alert action). The operator uses the
-// validation/readiness part, the controller the delivery part, the CLI both. See docs/alerts.md.
-
-// Validation and status (webhook, operator)
-export { validateAlertConfigSpec, RESERVED_WEBHOOK_HEADERS } from './validate.js';
-export { checkAlertConfig, readiness, type AlertConfigReadiness, type ReadyCondition } from './status.js';
+// Public surface of the controller's alert delivery: resolving channel values, rendering, sending once,
+// Events. Validation is domain/alerts/validate.ts (shared with admission and the operator); see
+// docs/alerts.md.
 
 // Resolving {value | valueFrom}
 export {
@@ -21,8 +18,7 @@ export {
   type ValueRef,
 } from './values.js';
 
-// Templates
-export { TEMPLATE_VARIABLES, parseTemplate, type TemplateVariable } from './template.js';
+// Templates (the language itself is domain/alerts/template.ts)
 export {
   AVAILABLE_TAGS_LIMIT,
   DEFAULT_BODY,

@@ -15,7 +15,7 @@ import {
   renderTemplate,
   type TemplateNode,
   type TemplateValues,
-} from './template.js';
+} from '../../domain/alerts/template.js';
 
 export interface AlertMessage {
   notification: Notification;

@@ -1,6 +1,6 @@
 // What an alert is about (one Image update) and the template variables derived from it.
 import { registryLink } from './registry-link.js';
-import type { TemplateValues } from './template.js';
+import type { TemplateValues } from '../../domain/alerts/template.js';
 
 export interface Notification {
   /** The Image resource. */

@@ -2,7 +2,6 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { AlertConfig } from '../../crds/index.js';
 import { resolveChannels } from './resolve.js';
-import { checkAlertConfig } from './status.js';
 import { describeRef, noClusterReader, ValueReadError, type ValueReader, type ValueRef } from './values.js';
 
 /** In-memory Secrets/ConfigMaps with the error messages of kubeValueReader. */
@@ -116,45 +115,5 @@ describe('resolveChannels', () => {
       fakeReader({ 'Secret/apps/s': { k: '\n' } }),
     );
     expect(r.failures[0]?.message).toBe('spec.slack.webhookURL: key "k" of Secret apps/s is empty');
-  });
-});
-
-describe('checkAlertConfig (status for the operator)', () => {
-  it('is Ready when every channel resolves', async () => {
-    const s = await checkAlertConfig(full, fakeReader(objects));
-    expect(s.ready).toEqual({
-      status: 'True',
-      reason: 'ChannelsResolved',
-      message: 'resolved: slack, discord, msteams, email, webhook',
-    });
-    expect(s.channels.every((c) => c.resolved)).toBe(true);
-  });
-
-  it('names the channels that did not resolve', async () => {
-    const s = await checkAlertConfig(
-      full,
-      fakeReader({ 'ConfigMap/apps/teams': objects['ConfigMap/apps/teams'] }),
-    );
-    expect(s.ready.status).toBe('False');
-    expect(s.ready.reason).toBe('ChannelsNotResolved');
-    expect(s.ready.message).toMatch(/^not resolved: slack, email, webhook \(/);
-    expect(s.channels).toContainEqual({ type: 'discord', resolved: true });
-    expect(s.channels).toContainEqual({
-      type: 'email',
-      resolved: false,
-      message: 'spec.email.password: Secret apps/alerts not found',
-    });
-  });
-
-  it('reports a template error at reconcile time, before any alert is sent', async () => {
-    const s = await checkAlertConfig(
-      { ...full, spec: { ...full.spec, templateBody: '{{ .tag }}' } },
-      fakeReader(objects),
-    );
-    expect(s.ready.reason).toBe('InvalidSpec');
-    expect(s.ready.message).toContain(
-      'spec.templateBody: Invalid value: line 1, column 1: unknown variable .tag',
-    );
-    expect(JSON.stringify(s)).not.toContain('sekrit');
   });
 });

@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import type { AlertConfig, ChannelType, SecretValue, TLSMode } from '../../crds/index.js';
 import { CHANNEL_TYPES } from '../../crds/index.js';
 import { errorMessage } from '../../common/errors.js';
+import { isHttpURL } from '../../domain/alerts/validate.js';
 import { describeRef, type ValueReader } from './values.js';
 
 export interface ResolvedSlack {
@@ -114,15 +115,6 @@ class Resolver {
       throw new FieldProblem(`${field} is not an http(s) URL with a host`);
     }
     return out;
-  }
-}
-
-export function isHttpURL(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    return false;
   }
 }
 

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { NO_PREVIOUS_TAG, shownTags, timeString } from './notification.js';
 import { bodyText, subjectText, type AlertMessage } from './message.js';
 import type { ResolvedWebhook } from './resolve.js';
-import { RESERVED_WEBHOOK_HEADERS } from './validate.js';
+import { RESERVED_WEBHOOK_HEADERS } from '../../domain/alerts/validate.js';
 
 export const SIGNATURE_HEADER = 'X-Tagpilot-Signature';
 export const EVENT_HEADER = 'X-Tagpilot-Event';

@@ -8,18 +8,13 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { errorMessage } from '../../common/errors.js';
 import { loadKubeConfig } from '../../common/kube.js';
-import {
-  alertConfigWithDefaults,
-  validateAlertConfig,
-  type AlertConfig,
-  type FieldError,
-} from '../../crds/index.js';
+import { alertConfigWithDefaults, formatErrors, type AlertConfig } from '../../crds/index.js';
+import { alertConfigErrors } from '../../domain/alerts/validate.js';
 import {
   deliverAlert,
   kubeValueReader,
   noClusterReader,
   sampleNotification,
-  validateAlertConfigSpec,
   type ValueReader,
 } from '../alerts/index.js';
 import { fail as failCommand } from './fail.js';
@@ -93,17 +88,6 @@ function usesValueFrom(v: unknown): boolean {
   return Object.entries(v).some(([k, x]) => k === 'valueFrom' || usesValueFrom(x));
 }
 
-/** Schema errors (what the apiserver would say) plus the alert checks, each field/message once. */
-function specErrors(ac: AlertConfig): FieldError[] {
-  const schema = validateAlertConfig(ac);
-  const errors = [...(schema.ok ? [] : schema.errors), ...validateAlertConfigSpec(ac.spec ?? {})];
-  const seen = new Set<string>();
-  return errors.filter((e) => {
-    const id = `${e.field}\0${e.message}`;
-    return seen.has(id) ? false : (seen.add(id), true);
-  });
-}
-
 function positiveNumber(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -144,12 +128,9 @@ export async function run(argv: string[]): Promise<number> {
     attempts = Math.floor(positiveNumber('attempts', values.attempts, 1));
 
     ac = alertConfigWithDefaults(pickAlertConfig(await readInput(file), file, values.name));
-    const errors = specErrors(ac);
-    if (errors.length > 0) {
-      throw new UsageError(
-        `${file}: invalid AlertConfig: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
-      );
-    }
+    // The validator admission and the operator use, so the three never disagree.
+    const errors = alertConfigErrors(ac);
+    if (errors.length > 0) throw new UsageError(`${file}: invalid AlertConfig: ${formatErrors(errors)}`);
 
     if (usesValueFrom(ac.spec)) {
       let kc;

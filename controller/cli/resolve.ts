@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.js';
 import { parseImageReference, RegistryError } from '../registry/index.js';
-import { formatDecision, resolve, RuleError, ruleTypes } from '../rules/index.js';
-import type { ResolveInput } from '../rules/index.js';
+import { formatDecision, resolve, RuleError, ruleTypes } from '../../domain/rules/index.js';
+import type { ResolveInput } from '../../domain/rules/index.js';
 import {
   accessFromFlags,
   cliRegistryClient,

@@ -9,7 +9,7 @@ import {
   isTransientKubeError,
   kubeMessage,
 } from '../kube/errors.js';
-import { RuleError } from '../rules/index.js';
+import { RuleError } from '../../domain/rules/index.js';
 import { isRegistryError, type RegistryError } from '../registry/index.js';
 
 /** The registry listed no usable tags: nothing for the rules to choose from. */

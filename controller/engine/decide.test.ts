@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageRule } from '../../crds/index.js';
-import { RuleError } from '../rules/index.js';
+import { RuleError } from '../../domain/rules/index.js';
 import { decideRules, needsCurrentDigest, ruleName } from './decide.js';
 
 const apply = [{ type: 'apply' as const }];

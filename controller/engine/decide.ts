@@ -1,7 +1,7 @@
 // The rules of an Image, in order: the first rule that yields a new tag (or, for the digest rule, a new
 // digest) wins. Pure: the registry has already been asked.
 import type { ImageRule, TagFilter } from '../../crds/index.js';
-import { resolve, type Decision } from '../rules/index.js';
+import { resolve, type Decision } from '../../domain/rules/index.js';
 
 export interface RulesInput {
   rules: readonly ImageRule[];

@@ -2,7 +2,7 @@
 // them into an Evaluator. Excluded from the build (tsconfig.build.json).
 import { pino } from 'pino';
 import type { Image, ImageSpec, ImageStatus } from '../../crds/index.js';
-import type { Workload } from '../actions/workloads.js';
+import type { Workload } from '../kube/workloads.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
 import type { PullSecretReader } from '../kube/secrets.js';

@@ -3,7 +3,7 @@
 // the hook to the leader through the API (the refresh annotation), so no hook is lost to a Service that
 // load-balances across replicas.
 import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
-import { repositoryOf } from '../actions/workloads.js';
+import { repositoryOf } from '../../domain/image/repository.js';
 import type { ImageApi } from '../kube/images.js';
 import type { HookEvent } from '../triggers/index.js';
 import { imageKey, type Trigger } from './evaluate.js';

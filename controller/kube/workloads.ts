@@ -7,8 +7,21 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { WORKLOAD_KINDS, type Workload, type WorkloadKind } from '../actions/workloads.js';
 import { FIELD_MANAGER } from './images.js';
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface Workload {
+  kind: WorkloadKind;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    uid?: string;
+  };
+  spec?: unknown;
+}
 
 export const WORKLOAD_API_VERSION: Record<WorkloadKind, string> = {
   Deployment: 'apps/v1',

@@ -29,8 +29,18 @@ import {
   type ParsedManifest,
 } from './manifest.js';
 import { registryCache, type RequestKind } from './metrics.js';
-import { formatPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
-import { isLocalRegistry, parseImageReference, repositoryName, type ImageReference } from './reference.js';
+import {
+  formatPlatform,
+  parsePlatform,
+  platformMatches,
+  type Platform,
+} from '../../domain/image/platform.js';
+import {
+  isLocalRegistry,
+  parseImageReference,
+  repositoryName,
+  type ImageReference,
+} from '../../domain/image/reference.js';
 import {
   Transport,
   describeErrorBody,

@@ -8,7 +8,7 @@ import {
   PullSecretError,
   type PullSecret,
 } from './credentials.js';
-import { parseImageReference } from './reference.js';
+import { parseImageReference } from '../../domain/image/reference.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const auth = (user: string, pass: string) => b64(`${user}:${pass}`);

@@ -1,8 +1,8 @@
 // Credentials from image pull secrets, matched to a registry the way the kubelet matches them, so an Image
 // works with exactly the Secrets its Pods already pull with. Pure functions: the controller reads the
 // Secrets from the API and passes their `data` (base64, as Kubernetes returns it) here.
-import { DOCKER_HUB_ALIASES, DOCKER_HUB_DOMAIN } from './reference.js';
-import type { ImageReference } from './reference.js';
+import { DOCKER_HUB_ALIASES, DOCKER_HUB_DOMAIN } from '../../domain/image/reference.js';
+import type { ImageReference } from '../../domain/image/reference.js';
 import { RegistryError } from './errors.js';
 
 export interface RegistryCredentials {

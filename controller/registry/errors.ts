@@ -2,31 +2,9 @@
 // TagsError) and puts `message` there verbatim, so every message names the registry and repository, says
 // what went wrong and what to do, and never contains a password or token.
 
-export type RegistryErrorKind =
-  | 'auth'
-  | 'not-found'
-  | 'rate-limited'
-  | 'tls'
-  | 'network'
-  | 'timeout'
-  | 'server'
-  | 'bad-reference'
-  | 'bad-response'
-  | 'pull-secret';
+import { RegistryError } from '../../domain/image/errors.js';
 
-export abstract class RegistryError extends Error {
-  abstract readonly kind: RegistryErrorKind;
-  /** Whether the same request may succeed later without anyone changing configuration. */
-  abstract readonly transient: boolean;
-  /** HTTP status behind the error, when there was one. */
-  readonly status: number | undefined;
-
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.status = options.status;
-  }
-}
+export { BadReferenceError, RegistryError, type RegistryErrorKind } from '../../domain/image/errors.js';
 
 /** 401/403 after presenting the credentials we have (or none): fix the pull secret or the permissions. */
 export class RegistryAuthError extends RegistryError {
@@ -81,12 +59,6 @@ export class RegistryTimeoutError extends RegistryError {
 export class RegistryServerError extends RegistryError {
   readonly kind = 'server';
   readonly transient = true;
-}
-
-/** The image reference itself is invalid: nothing was sent. */
-export class BadReferenceError extends RegistryError {
-  readonly kind = 'bad-reference';
-  readonly transient = false;
 }
 
 /** The registry answered with something that is not the OCI Distribution API (bad JSON, unknown media type). */

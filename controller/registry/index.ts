@@ -12,5 +12,11 @@ export * from './credentials.js';
 export * from './errors.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
 export { proxyFromEnv, type ProxySettings } from './transport.js';
-export { formatPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
-export * from './reference.js';
+// References and platforms are the domain's (domain/image/); re-exported as the client's vocabulary.
+export {
+  formatPlatform,
+  parsePlatform,
+  platformMatches,
+  type Platform,
+} from '../../domain/image/platform.js';
+export * from '../../domain/image/reference.js';

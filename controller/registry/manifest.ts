@@ -1,7 +1,7 @@
 // Manifest media types and the little of their JSON the client reads: the entries of an index (which
 // platform has which digest) and the config digest of an image manifest.
 import { createHash } from 'node:crypto';
-import type { Platform } from './platform.js';
+import type { Platform } from '../../domain/image/platform.js';
 
 export const MediaTypes = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',

@@ -1,27 +1,7 @@
-// Public surface of the trigger engine; the controller and the admission webhook import from here only.
-export { formatDuration, parseDuration } from './duration.js';
+// Public surface of the trigger engine (schedules, hook receivers, the refresh annotation).
+// Parsing and validating schedules is the domain's (domain/schedule/); this is the timing around them.
 export { CronScheduler, DEFAULT_MAX_SLEEP_MS, type CronSchedulerOptions } from './scheduler.js';
-export {
-  DEFAULT_MAX_JITTER_MS,
-  MAX_EVERY_MS,
-  MIN_INTERVAL_MS,
-  ScheduleError,
-  canonicalTimezone,
-  jitterFraction,
-  nextRun,
-  parseSchedule,
-  type CronSchedule,
-  type EverySchedule,
-  type Schedule,
-  type ScheduleField,
-} from './schedule.js';
-export {
-  scheduleOf,
-  validateTrigger,
-  validateTriggers,
-  type FieldError,
-  type TriggerLike,
-} from './validate.js';
+export { DEFAULT_MAX_JITTER_MS, jitterFraction, nextRun } from './next-run.js';
 export { REFRESH_ANNOTATION, refreshRemovalPatch, refreshRequested } from './refresh.js';
 export { createHookHandler, HOOKS_PATH, type HookHandler, type HookHandlerOptions } from './hooks/handler.js';
 export { DEFAULT_MAX_BODY_BYTES } from './hooks/body.js';

@@ -1,7 +1,8 @@
 // The manual trigger: `kubectl annotate image web tagpilot.dev/refresh=now` asks for one evaluation; the
-// controller removes the annotation once it has acted on it.
+// controller removes the annotation once it has acted on it. The name is part of the API (crds/).
+import { REFRESH_ANNOTATION } from '../../crds/index.js';
 
-export const REFRESH_ANNOTATION = 'tagpilot.dev/refresh';
+export { REFRESH_ANNOTATION };
 
 interface Annotated {
   metadata?: { annotations?: Record<string, string> | undefined } | undefined;

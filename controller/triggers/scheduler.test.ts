@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { metricsRegistry } from '../../common/metrics.js';
 import { CronScheduler } from './scheduler.js';
-import { nextRun, parseSchedule } from './schedule.js';
+import { parseSchedule } from '../../domain/schedule/parse.js';
+import { nextRun } from './next-run.js';
 
 const T0 = Date.UTC(2025, 0, 1, 0, 0, 0);
 const MINUTE = 60_000;

@@ -6,8 +6,10 @@ import type { Logger } from '../../common/logger.js';
 import { errorMessage } from '../../common/errors.js';
 import { KeyedMinHeap } from './heap.js';
 import { cronFires, cronScheduled } from './metrics.js';
-import { DEFAULT_MAX_JITTER_MS, nextRun, type Schedule } from './schedule.js';
-import { scheduleOf, type FieldError, type TriggerLike } from './validate.js';
+import type { FieldError } from '../../crds/index.js';
+import type { Schedule } from '../../domain/schedule/parse.js';
+import { scheduleOf, type TriggerLike } from '../../domain/schedule/trigger.js';
+import { DEFAULT_MAX_JITTER_MS, nextRun } from './next-run.js';
 
 /** Default longest single timer; also the worst lateness after a forward clock jump. */
 export const DEFAULT_MAX_SLEEP_MS = 60_000;

@@ -15,7 +15,7 @@ import {
   type ChannelType,
   type SecretValue,
 } from '../../crds/index.js';
-import { alertConfigErrors, isTemplateField } from '../../webhook/index.js';
+import { alertConfigErrors, isTemplateField } from '../../domain/alerts/validate.js';
 import { READY, type OwnedStatus } from './image-status.js';
 
 export const AlertConfigReasons = {

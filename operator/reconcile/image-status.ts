@@ -10,7 +10,7 @@ import {
   type DesiredCondition,
   type Image,
 } from '../../crds/index.js';
-import { imageErrors } from '../../webhook/index.js';
+import { imageErrors } from '../../domain/image/validate.js';
 
 export const READY = 'Ready';
 

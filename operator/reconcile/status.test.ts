@@ -218,7 +218,9 @@ describe('alertConfigReadiness', () => {
       lookup({}),
     );
     expect(r.ready).toMatchObject({ status: 'False', reason: 'InvalidTemplate' });
-    expect(r.ready.message).toMatch(/^spec\.templateBody: line 1, column 1: unknown variable \.tag/);
+    expect(r.ready.message).toMatch(
+      /^spec\.templateBody: Invalid value: line 1, column 1: unknown variable \.tag/,
+    );
   });
 
   it('never puts a value into the status', () => {

@@ -322,7 +322,7 @@ describe('validating webhook', () => {
     );
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(
-      /spec\.templateSubject: line 1, column 1: unknown variable \.newtag \(did you mean \.newTag\?\)/,
+      /spec\.templateSubject: Invalid value: line 1, column 1: unknown variable \.newtag \(did you mean \.newTag\?\)/,
     );
   });
 });

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { AlertConfigSpec } from '../../crds/index.js';
-import { mailbox, validateAlertConfigSpec } from './validate.js';
+import type { AlertConfig, AlertConfigSpec } from '../../crds/index.js';
+import { alertConfigErrors, mailbox, validateAlertConfigSpec } from './validate.js';
 
 const valid: AlertConfigSpec = {
   slack: { webhookURL: { valueFrom: { secretKeyRef: { name: 'slack', key: 'url' } } }, channel: '#deploys' },
@@ -197,5 +197,44 @@ describe('shipped samples (config/samples/alertconfig-*.yaml)', () => {
     const configs = docs.filter((d) => d?.kind === 'AlertConfig');
     expect(configs.length).toBeGreaterThan(0);
     for (const c of configs) expect(validateAlertConfigSpec(c.spec)).toEqual([]);
+  });
+});
+
+function alertConfig(spec: Partial<AlertConfig['spec']>): AlertConfig {
+  return {
+    apiVersion: 'tagpilot.dev/v1alpha1',
+    kind: 'AlertConfig',
+    metadata: { name: 'team', namespace: 'ns' },
+    spec: { slack: { webhookURL: { valueFrom: { secretKeyRef: { name: 'slack', key: 'url' } } } }, ...spec },
+  };
+}
+
+describe('alertConfigErrors', () => {
+  it('accepts a valid AlertConfig', () => {
+    expect(alertConfigErrors(alertConfig({ templateSubject: '{{ .name }} is now {{ .newTag }}' }))).toEqual(
+      [],
+    );
+  });
+
+  it('names the template field and position of an unknown variable', () => {
+    const errors = alertConfigErrors(alertConfig({ templateBody: 'new: {{ .newtag }}' }));
+    expect(errors).toEqual([
+      {
+        field: 'spec.templateBody',
+        message: expect.stringMatching(
+          /line 1, column 6: unknown variable \.newtag \(did you mean \.newTag\?\)/,
+        ),
+      },
+    ]);
+  });
+
+  it('rejects an inline webhook URL the URL parser cannot read', () => {
+    const errors = alertConfigErrors(alertConfig({ webhook: { url: 'http://exa mple.com' } }));
+    expect(errors.map((e) => e.field)).toContain('spec.webhook.url');
+  });
+
+  it('rejects an AlertConfig without channels (schema)', () => {
+    const errors = alertConfigErrors({ ...alertConfig({}), spec: {} });
+    expect(errors[0]?.message).toMatch(/at least one channel/);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REFRESH_ANNOTATION, refreshRemovalPatch, refreshRequested } from './refresh.js';
-import { validateTrigger, validateTriggers } from './validate.js';
+import { validateTrigger, validateTriggers } from './trigger.js';
 
 describe('validateTrigger', () => {
   it.each([
@@ -39,33 +38,5 @@ describe('validateTrigger', () => {
         { type: 'crontab', value: 'x' },
       ]).map((e) => e.field),
     ).toEqual(['spec.triggers[1].value', 'spec.triggers[2].value']);
-  });
-});
-
-describe('refresh annotation', () => {
-  const image = (annotations?: Record<string, string>) => ({ metadata: { name: 'web', annotations } });
-
-  it.each([
-    [undefined, false],
-    [{}, false],
-    [{ [REFRESH_ANNOTATION]: '' }, false],
-    [{ [REFRESH_ANNOTATION]: '  ' }, false],
-    [{ 'tagpilot.dev/other': 'now' }, false],
-    [{ [REFRESH_ANNOTATION]: 'now' }, true],
-    [{ [REFRESH_ANNOTATION]: '2025-01-01T00:00:00Z' }, true],
-  ])('%j → %s', (annotations, expected) => {
-    expect(refreshRequested(image(annotations))).toBe(expected);
-  });
-
-  it('is named tagpilot.dev/refresh', () => {
-    expect(REFRESH_ANNOTATION).toBe('tagpilot.dev/refresh');
-    expect(refreshRequested({})).toBe(false);
-  });
-
-  it('removes the annotation only while it still holds the value that was acted on', () => {
-    expect(refreshRemovalPatch('now')).toEqual([
-      { op: 'test', path: '/metadata/annotations/tagpilot.dev~1refresh', value: 'now' },
-      { op: 'remove', path: '/metadata/annotations/tagpilot.dev~1refresh' },
-    ]);
   });
 });

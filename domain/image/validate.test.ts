@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertConfig, Image } from '../crds/index.js';
-import { alertConfigErrors, imageErrors } from './validate.js';
+import type { Image } from '../../crds/index.js';
+import { imageErrors } from './validate.js';
 
 function image(spec: Partial<Image['spec']> = {}): Image {
   return {
@@ -149,44 +149,5 @@ describe('imageErrors', () => {
       }),
     );
     expect(errors.map((e) => e.field)).toEqual(['spec.triggers[0].value', 'spec.rules[0].value']);
-  });
-});
-
-function alertConfig(spec: Partial<AlertConfig['spec']>): AlertConfig {
-  return {
-    apiVersion: 'tagpilot.dev/v1alpha1',
-    kind: 'AlertConfig',
-    metadata: { name: 'team', namespace: 'ns' },
-    spec: { slack: { webhookURL: { valueFrom: { secretKeyRef: { name: 'slack', key: 'url' } } } }, ...spec },
-  };
-}
-
-describe('alertConfigErrors', () => {
-  it('accepts a valid AlertConfig', () => {
-    expect(alertConfigErrors(alertConfig({ templateSubject: '{{ .name }} is now {{ .newTag }}' }))).toEqual(
-      [],
-    );
-  });
-
-  it('names the template field and position of an unknown variable', () => {
-    const errors = alertConfigErrors(alertConfig({ templateBody: 'new: {{ .newtag }}' }));
-    expect(errors).toEqual([
-      {
-        field: 'spec.templateBody',
-        message: expect.stringMatching(
-          /line 1, column 6: unknown variable \.newtag \(did you mean \.newTag\?\)/,
-        ),
-      },
-    ]);
-  });
-
-  it('rejects an inline webhook URL the URL parser cannot read', () => {
-    const errors = alertConfigErrors(alertConfig({ webhook: { url: 'http://exa mple.com' } }));
-    expect(errors.map((e) => e.field)).toContain('spec.webhook.url');
-  });
-
-  it('rejects an AlertConfig without channels (schema)', () => {
-    const errors = alertConfigErrors({ ...alertConfig({}), spec: {} });
-    expect(errors[0]?.message).toMatch(/at least one channel/);
   });
 });

@@ -39,8 +39,10 @@ const domainName = `${domainComponent}(?:\\.${domainComponent})*`;
 
 const PATH_RE = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 const DOMAIN_RE = new RegExp(`^${domainName}(?::([0-9]+))?$`);
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const DIGEST_RE = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+/** A tag as the Distribution grammar allows it. */
+export const TAG_RE = /^[\w][\w.-]{0,127}$/;
+/** `algorithm:hex`; validateDigest adds the exact lengths of sha256 and sha512. */
+export const DIGEST_RE = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const HEX64_RE = /^[a-f0-9]{64}$/;
 /** Longest name (domain/path) the Distribution registry accepts. */
 const NAME_MAX = 255;

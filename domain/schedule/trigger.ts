@@ -1,12 +1,7 @@
 // Trigger checks the CRD schema cannot express (cron syntax, time zones, intervals), for the validating
 // admission webhook and for the controller's own status messages.
-import { ScheduleError, parseSchedule, type Schedule } from './schedule.js';
-
-/** Structurally the same as crds' FieldError: the apiserver-style path of a field and what is wrong. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { FieldError } from '../../crds/index.js';
+import { ScheduleError, parseSchedule, type Schedule } from './parse.js';
 
 /** The part of an Image trigger the trigger engine reads (crds' ImageTrigger fits). */
 export interface TriggerLike {

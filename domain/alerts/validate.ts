@@ -1,11 +1,34 @@
-// Checks of an AlertConfig spec that the CRD schema cannot express (template syntax and variables,
-// URL parsing, addresses, reserved webhook headers). Run by the validating webhook at admission and by
-// the operator at reconcile, so a bad template is reported in status long before an alert is sent.
-// Everything here is pure: no value is read from a Secret.
+// The one AlertConfig validator: the CRD schema and its CEL rules, then what they cannot express
+// (template syntax and variables, URL parsing, addresses, reserved webhook headers). Admission, the
+// operator's Ready condition and `tagpilot alert test` all call alertConfigErrors, so an AlertConfig one
+// of them rejects is rejected by all, and a bad template is reported long before an alert is sent.
+// No value is read from a Secret here.
+import { CHANNEL_TYPES, validateAlertConfig } from '../../crds/index.js';
 import type { AlertConfigSpec, FieldError, SecretValue } from '../../crds/index.js';
-import { CHANNEL_TYPES } from '../../crds/index.js';
-import { isHttpURL } from './resolve.js';
+import { asObject, mergeFieldErrors, withoutStatus } from '../field-errors.js';
 import { formatTemplateError, parseTemplate } from './template.js';
+
+/** Every problem of an AlertConfig (schema first, one message per field), or [] when it is valid. */
+export function alertConfigErrors(obj: unknown): FieldError[] {
+  const schema = validateAlertConfig(withoutStatus(obj));
+  const spec = (obj as { spec?: unknown } | null)?.spec;
+  return mergeFieldErrors(schema.ok ? [] : schema.errors, validateAlertConfigSpec(spec));
+}
+
+/** Field errors of a template only, for the operator's InvalidTemplate reason. */
+export function isTemplateField(field: string): boolean {
+  return field === 'spec.templateSubject' || field === 'spec.templateBody';
+}
+
+/** An http(s) URL with a host, as the WHATWG parser (and so the senders) read it. */
+export function isHttpURL(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 /** Set by Tagpilot on every webhook request; a custom header must not forge or break them. */
 export const RESERVED_WEBHOOK_HEADERS: ReadonlySet<string> = new Set([
@@ -30,8 +53,9 @@ export function mailbox(s: string): string | undefined {
   return ADDRESS.test(addr) ? addr : undefined;
 }
 
-function checkSecretValue(field: string, v: SecretValue | undefined, errors: FieldError[], url = false) {
-  if (v === undefined || v === null || typeof v !== 'object') {
+function checkSecretValue(field: string, input: unknown, errors: FieldError[], url = false) {
+  const v = asObject<SecretValue>(input);
+  if (v === undefined) {
     errors.push({ field, message: 'Required value: set value or valueFrom' });
     return;
   }
@@ -52,7 +76,7 @@ function checkSecretValue(field: string, v: SecretValue | undefined, errors: Fie
     }
     return;
   }
-  const from = v.valueFrom!;
+  const from = asObject<NonNullable<SecretValue['valueFrom']>>(v.valueFrom) ?? {};
   const refs = [from.secretKeyRef && 'secretKeyRef', from.configMapKeyRef && 'configMapKeyRef'].filter(
     Boolean,
   );
@@ -63,14 +87,14 @@ function checkSecretValue(field: string, v: SecretValue | undefined, errors: Fie
     });
     return;
   }
-  const sel = from.secretKeyRef ?? from.configMapKeyRef!;
+  const sel = asObject<{ name?: string; key?: string }>(from.secretKeyRef ?? from.configMapKeyRef) ?? {};
   const selField = `${field}.valueFrom.${refs[0]}`;
   if (!sel.name) errors.push({ field: `${selField}.name`, message: 'Required value' });
   if (!sel.key) errors.push({ field: `${selField}.key`, message: 'Required value' });
 }
 
-function checkTemplate(field: string, source: string | undefined, errors: FieldError[], oneLine: boolean) {
-  if (source === undefined) return;
+function checkTemplate(field: string, source: unknown, errors: FieldError[], oneLine: boolean) {
+  if (typeof source !== 'string') return;
   const parsed = parseTemplate(source);
   if (!parsed.ok) {
     errors.push({ field, message: `Invalid value: ${formatTemplateError(parsed.error)}` });
@@ -82,14 +106,13 @@ function checkTemplate(field: string, source: string | undefined, errors: FieldE
 }
 
 /**
- * Field errors of an AlertConfig spec, with apiserver-style paths (`spec.templateBody`). Empty when valid.
- * Complements (does not replace) the schema validation of crds/index.ts `validateAlertConfig`.
+ * The checks beyond the schema, with apiserver-style paths (`spec.templateBody`); empty when valid. Parts
+ * whose shape is wrong are skipped: the schema reports them. Use alertConfigErrors, which adds the schema.
  */
-export function validateAlertConfigSpec(spec: AlertConfigSpec): FieldError[] {
+export function validateAlertConfigSpec(input: unknown): FieldError[] {
   const errors: FieldError[] = [];
-  if (spec === null || typeof spec !== 'object') {
-    return [{ field: 'spec', message: 'Required value' }];
-  }
+  const spec = asObject<AlertConfigSpec>(input);
+  if (spec === undefined) return [{ field: 'spec', message: 'Required value' }];
   if (!CHANNEL_TYPES.some((c) => spec[c] !== undefined)) {
     errors.push({
       field: 'spec',
@@ -101,19 +124,20 @@ export function validateAlertConfigSpec(spec: AlertConfigSpec): FieldError[] {
   checkTemplate('spec.templateBody', spec.templateBody, errors, false);
 
   for (const chat of ['slack', 'discord', 'msteams'] as const) {
-    const c = spec[chat];
+    const c = asObject<{ webhookURL?: SecretValue }>(spec[chat]);
     if (c !== undefined) checkSecretValue(`spec.${chat}.webhookURL`, c.webhookURL, errors, true);
   }
-  if (spec.slack?.channel !== undefined && !/^[#@]?[^\s#@]+$/.test(spec.slack.channel)) {
+  const channel = asObject<{ channel?: unknown }>(spec.slack)?.channel;
+  if (channel !== undefined && (typeof channel !== 'string' || !/^[#@]?[^\s#@]+$/.test(channel))) {
     errors.push({
       field: 'spec.slack.channel',
       message: 'Invalid value: a channel name such as #deploys, without spaces',
     });
   }
 
-  const e = spec.email;
+  const e = asObject<NonNullable<AlertConfigSpec['email']>>(spec.email);
   if (e !== undefined) {
-    if (!e.host || /\s|\/|:\/\//.test(e.host)) {
+    if (typeof e.host !== 'string' || !e.host || /\s|\/|:\/\//.test(e.host)) {
       errors.push({
         field: 'spec.email.host',
         message: 'Invalid value: a host name or IP address, without scheme or port',
@@ -150,7 +174,7 @@ export function validateAlertConfigSpec(spec: AlertConfigSpec): FieldError[] {
     if (e.password !== undefined) checkSecretValue('spec.email.password', e.password, errors);
   }
 
-  const w = spec.webhook;
+  const w = asObject<NonNullable<AlertConfigSpec['webhook']>>(spec.webhook);
   if (w !== undefined) {
     if (typeof w.url !== 'string' || !isHttpURL(w.url)) {
       errors.push({
@@ -160,15 +184,19 @@ export function validateAlertConfigSpec(spec: AlertConfigSpec): FieldError[] {
     }
     if (w.secret !== undefined) checkSecretValue('spec.webhook.secret', w.secret, errors);
     const seen = new Set<string>();
-    (w.headers ?? []).forEach((h, i) => {
+    (Array.isArray(w.headers) ? w.headers : []).forEach((header: unknown, i) => {
       const field = `spec.webhook.headers[${i}]`;
+      const h = asObject<{ name?: unknown; value?: SecretValue }>(header) ?? {};
       const lower = typeof h.name === 'string' ? h.name.toLowerCase() : '';
       if (!HEADER_NAME.test(lower)) {
         errors.push({ field: `${field}.name`, message: 'Invalid value: not a valid HTTP header name' });
       } else if (RESERVED_WEBHOOK_HEADERS.has(lower)) {
-        errors.push({ field: `${field}.name`, message: `Forbidden: ${h.name} is set by Tagpilot` });
+        errors.push({ field: `${field}.name`, message: `Forbidden: ${String(h.name)} is set by Tagpilot` });
       } else if (seen.has(lower)) {
-        errors.push({ field: `${field}.name`, message: `Duplicate value: header ${h.name} is set twice` });
+        errors.push({
+          field: `${field}.name`,
+          message: `Duplicate value: header ${String(h.name)} is set twice`,
+        });
       }
       seen.add(lower);
       checkSecretValue(`${field}.value`, h.value, errors);
