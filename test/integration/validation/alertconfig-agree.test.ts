@@ -1,0 +1,191 @@
+// One AlertConfig validator (domain/alerts/validate.ts): the same AlertConfigs go through admission (the
+// real apiserver calling the operator's validating webhook), the operator's Ready condition and
+// `tagpilot alert test`, and all three must say the same thing. Every bad case passes the CRD schema, so
+// only Tagpilot's own checks can catch it; before the validators were merged, admission and Ready let
+// the reserved header, the duplicate header, the multi-line subject, the email host and the Slack
+// channel through while the CLI rejected them.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { ALERT_CONFIG, type AlertConfig } from '../../../crds/index.js';
+import { run as alertCli } from '../../../controller/cli/alert.js';
+import { adminKubeConfig, createTestNamespace } from '../../testenv/kube.js';
+import { waitFor } from '../../testenv/wait.js';
+import { startHttpPeer, type HttpPeer } from '../alerts/peers.js';
+import {
+  alertConfigObject,
+  prepareCluster,
+  readyOf,
+  removeWebhookConfigurations,
+  startTestOperator,
+  waitUntilAdmitting,
+  type TestOperator,
+} from '../operator/support.js';
+
+const env = inject('testenv');
+const admin = adminKubeConfig(env);
+const custom = admin.makeApiClient(CustomObjectsApi);
+const URL = 'https://hooks.example.com/tagpilot';
+
+interface Case {
+  name: string;
+  spec: AlertConfig['spec'];
+  /** The one `field: message` every path must report. */
+  error: string;
+  reason: 'InvalidSpec' | 'InvalidTemplate';
+}
+
+const cases: Case[] = [
+  {
+    name: 'reserved-signature',
+    spec: { webhook: { url: URL, headers: [{ name: 'X-Tagpilot-Signature', value: { value: 'forged' } }] } },
+    error: 'spec.webhook.headers[0].name: Forbidden: X-Tagpilot-Signature is set by Tagpilot',
+    reason: 'InvalidSpec',
+  },
+  {
+    name: 'reserved-host',
+    spec: { webhook: { url: URL, headers: [{ name: 'Host', value: { value: 'elsewhere' } }] } },
+    error: 'spec.webhook.headers[0].name: Forbidden: Host is set by Tagpilot',
+    reason: 'InvalidSpec',
+  },
+  {
+    name: 'duplicate-header',
+    spec: {
+      webhook: {
+        url: URL,
+        headers: [
+          { name: 'X-Team', value: { value: 'a' } },
+          { name: 'x-team', value: { value: 'b' } },
+        ],
+      },
+    },
+    error: 'spec.webhook.headers[1].name: Duplicate value: header x-team is set twice',
+    reason: 'InvalidSpec',
+  },
+  {
+    name: 'unknown-variable',
+    spec: { webhook: { url: URL }, templateBody: 'new: {{ .newtag }}' },
+    error:
+      'spec.templateBody: Invalid value: line 1, column 6: unknown variable .newtag (did you mean .newTag?)',
+    reason: 'InvalidTemplate',
+  },
+  {
+    name: 'two-line-subject',
+    spec: { webhook: { url: URL }, templateSubject: 'a\nb' },
+    error: 'spec.templateSubject: Invalid value: a subject is one line; remove the line breaks',
+    reason: 'InvalidTemplate',
+  },
+  {
+    name: 'email-host-with-scheme',
+    spec: { email: { host: 'smtp://mail.example.com', from: 'a@example.com', to: ['ops@example.com'] } },
+    error: 'spec.email.host: Invalid value: a host name or IP address, without scheme or port',
+    reason: 'InvalidSpec',
+  },
+  {
+    name: 'slack-channel-with-space',
+    spec: { slack: { webhookURL: { value: 'https://hooks.slack.com/x' }, channel: '#dep loys' } },
+    error: 'spec.slack.channel: Invalid value: a channel name such as #deploys, without spaces',
+    reason: 'InvalidSpec',
+  },
+];
+
+let operator: TestOperator | undefined;
+let saKubeConfig: KubeConfig;
+let ns: string;
+let dir: string;
+let peer: HttpPeer;
+
+function create(ac: AlertConfig) {
+  return custom.createNamespacedCustomObject({
+    group: ALERT_CONFIG.group,
+    version: ALERT_CONFIG.version,
+    plural: ALERT_CONFIG.plural,
+    namespace: ns,
+    body: ac,
+  });
+}
+
+async function get(name: string): Promise<AlertConfig> {
+  return (await custom.getNamespacedCustomObject({
+    group: ALERT_CONFIG.group,
+    version: ALERT_CONFIG.version,
+    plural: ALERT_CONFIG.plural,
+    namespace: ns,
+    name,
+  })) as AlertConfig;
+}
+
+/** What admission said: undefined when it admitted, else the apiserver's message. */
+async function admission(ac: AlertConfig): Promise<string | undefined> {
+  try {
+    await create(ac);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ApiException)) throw err;
+    const body = typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: string }) : err.body;
+    return `${err.code}: ${(body as { message?: string }).message ?? ''}`;
+  }
+}
+
+/** `tagpilot alert test FILE` with its exit code and stderr. */
+async function cli(ac: AlertConfig): Promise<{ code: number; err: string }> {
+  const file = join(dir, `${ac.metadata.name}.yaml`);
+  await writeFile(file, JSON.stringify(ac)); // JSON is YAML
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await alertCli(['test', file]), err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tagpilot-agree-'));
+  peer = await startHttpPeer();
+  await removeWebhookConfigurations(env);
+  saKubeConfig = await prepareCluster(env);
+  ns = await createTestNamespace(env, 'ac-agree');
+  // Created while no webhook exists (objects from before an install), so the operator has them to judge.
+  for (const c of cases) await create(alertConfigObject(c.name, ns, c.spec));
+  await create(alertConfigObject('valid', ns, { webhook: { url: peer.url('/hook') } }));
+  operator = await startTestOperator(saKubeConfig, { resyncMs: 60_000 });
+  await waitUntilAdmitting(env, operator);
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await removeWebhookConfigurations(env);
+  await peer?.close();
+});
+
+describe('admission, the operator and `tagpilot alert test` agree on AlertConfigs', () => {
+  it.each(cases)('$name: all three reject it with "$error"', async (c) => {
+    const ready = await waitFor(`AlertConfig ${c.name} to be judged`, async () => {
+      const r = readyOf(await get(c.name));
+      return r && r.status === 'False' ? r : undefined;
+    });
+    const denied = await admission(alertConfigObject(`${c.name}-again`, ns, c.spec));
+    const lint = await cli(alertConfigObject(c.name, ns, c.spec));
+
+    expect(ready.reason).toBe(c.reason);
+    expect(ready.message).toContain(c.error);
+    expect(denied).toMatch(/^422: /);
+    expect(denied).toContain('denied the request');
+    expect(denied).toContain(c.error);
+    expect(lint.code).toBe(2);
+    expect(lint.err).toContain(c.error);
+  });
+
+  it('all three accept a valid one', async () => {
+    const ac = alertConfigObject('valid', ns, { webhook: { url: peer.url('/hook') } });
+    const ready = await waitFor('AlertConfig valid to be judged', async () => readyOf(await get('valid')));
+    expect(ready).toMatchObject({ status: 'True', reason: 'Resolved' });
+    expect(await admission(alertConfigObject('valid-again', ns, ac.spec))).toBeUndefined();
+    expect(await cli(ac)).toEqual({ code: 0, err: '' });
+    expect(peer.requests).toHaveLength(1);
+  });
+});
