@@ -14,6 +14,7 @@ import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import { kubeMessage, statusCode } from './kube.js';
+import { objectKey } from './object-key.js';
 
 export interface KubeObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
@@ -54,7 +55,7 @@ export interface InformerOptions<T extends KubeObject> {
   retryMaxMs?: number;
 }
 
-export const objectKey = (o: KubeObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+export { objectKey };
 
 /**
  * Whether `incoming` is at least as new as `cached`. resourceVersions are opaque by contract, but the

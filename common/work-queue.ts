@@ -29,7 +29,10 @@ export const systemClock: QueueClock = {
 export interface ProcessResult {
   /** Evaluate again after a backoff delay (the failure count of the key grows). */
   retry?: boolean;
-  /** Longest delay the next retry may wait (e.g. a registry's Retry-After); the backoff may be shorter. */
+  /**
+   * Shortest delay before the next retry (e.g. a registry's Retry-After): the retry waits the longer of
+   * this and the backoff, so a peer that asked for quiet is never asked again sooner.
+   */
   retryAfterMs?: number;
 }
 

@@ -1,4 +1,4 @@
-// Schema source of the AlertConfig kind (DESIGN §3). The CRD YAML, the TypeScript types, the ajv
+// Schema source of the AlertConfig kind (docs/api.md, docs/alerts.md). The CRD YAML, the TypeScript types, the ajv
 // validators and docs/api.md are all generated from this file: edit here, then run `make crds`.
 import {
   arr,

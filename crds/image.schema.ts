@@ -1,4 +1,4 @@
-// Schema source of the Image kind (DESIGN §3). The CRD YAML, the TypeScript types, the ajv validators
+// Schema source of the Image kind (docs/api.md is its reference). The CRD YAML, the TypeScript types, the ajv validators
 // and docs/api.md are all generated from this file: edit here, then run `make crds`.
 import { arr, bool, cel, enumOf, named, obj, present, str, use, withRules } from './schema/builders.js';
 import type { KindSource } from './schema/kind.js';

@@ -1,4 +1,4 @@
-// tagpilot-operator wired together (DESIGN §2, §7). Every replica serves the admission webhooks from
+// tagpilot-operator wired together (docs/operator.md). Every replica serves the admission webhooks from
 // its Image cache and the certificate in the Secret; the leader alone reconciles Images and
 // AlertConfigs and keeps certificates and webhook configurations current.
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';

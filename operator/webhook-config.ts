@@ -1,4 +1,4 @@
-// The Mutating- and ValidatingWebhookConfiguration the operator owns (DESIGN §7), built as plain objects
+// The Mutating- and ValidatingWebhookConfiguration the operator owns (docs/operator.md), built as plain objects
 // and written with server-side apply, so a rotation's new caBundle or a changed flag is one idempotent
 // call, and fields other managers own (e.g. a cert-manager CA injector) are left alone.
 import {

@@ -1,11 +1,7 @@
 // Alert metrics on the process-wide Prometheus registry, created once per process (prom-client refuses
 // to register a name twice).
 import { Counter, Histogram } from 'prom-client';
-import { metricsRegistry } from '../../common/metrics.js';
-
-function once<T>(name: string, create: () => T): T {
-  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { metricsRegistry, once } from '../../common/metrics.js';
 
 export const alertDeliveries = once(
   'tagpilot_alert_deliveries_total',

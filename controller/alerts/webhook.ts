@@ -1,4 +1,5 @@
-// Generic webhook: a JSON document of the update, signed like the webhooks Tagpilot receives (DESIGN §5):
+// Generic webhook: a JSON document of the update, signed like the webhooks Tagpilot receives
+// (docs/triggers.md, generic receiver):
 // `X-Tagpilot-Signature: sha256=<hex HMAC-SHA256 of the exact body>`.
 import { createHmac } from 'node:crypto';
 import { NO_PREVIOUS_TAG, shownTags, timeString } from './notification.js';

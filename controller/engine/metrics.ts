@@ -1,11 +1,7 @@
 // Controller metrics on the process-wide registry (module scope: prom-client refuses a name twice, and
 // two controllers in one test process share the series).
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { metricsRegistry } from '../../common/metrics.js';
-
-function once<T>(name: string, create: () => T): T {
-  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { metricsRegistry, once } from '../../common/metrics.js';
 
 export const evaluations = once(
   'tagpilot_controller_evaluations_total',

@@ -1,14 +1,10 @@
 // Registry metrics on the process-wide Prometheus registry. Created once per process (module scope):
 // prom-client refuses to register a name twice, and every RegistryClient shares these series.
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { metricsRegistry } from '../../common/metrics.js';
+import { metricsRegistry, once } from '../../common/metrics.js';
 
 /** What a request was for; one label value per Distribution API call the client makes. */
 export type RequestKind = 'tags' | 'manifest_head' | 'manifest_get' | 'blob' | 'token';
-
-function once<T>(name: string, create: () => T): T {
-  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 export const registryRequests = once(
   'tagpilot_registry_requests_total',

@@ -1,11 +1,7 @@
 // Trigger metrics on the process-wide registry. Module scope, created once: prom-client refuses a name
 // twice, and every scheduler and receiver of the process shares these series.
 import { Counter, Gauge } from 'prom-client';
-import { metricsRegistry } from '../../common/metrics.js';
-
-function once<T>(name: string, create: () => T): T {
-  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { metricsRegistry, once } from '../../common/metrics.js';
 
 /** How a webhook request ended; one label value per response the receivers give. */
 export type HookOutcome =

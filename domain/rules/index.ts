@@ -1,4 +1,4 @@
-// Public API of the rule engine (DESIGN §4). Import from here, not from the files behind it.
+// Public API of the rule engine (docs/rules.md). Import from here, not from the files behind it.
 export { ruleTypes } from './types.js';
 export type {
   ChangeDecision,

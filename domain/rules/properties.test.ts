@@ -207,7 +207,7 @@ describe('resolve properties', () => {
     );
   });
 
-  // An independent, brute-force statement of DESIGN §4 for the plain semver rules.
+  // An independent, brute-force statement of docs/rules.md for the plain semver rules.
   it('semver-major/minor/patch pick the best qualifying tag, and only say "none" when none qualifies', () => {
     // Four written digits in the first number, 1970-2999 (read from the tag text, not from the parser).
     const yearLike = (t: ParsedTag) =>

@@ -25,7 +25,7 @@ export function resolve(input: ResolveInput): Decision {
   const unique = [...seen];
   const total = unique.length;
 
-  // tagFilter applies before every rule (DESIGN §4).
+  // tagFilter applies before every rule (docs/rules.md), so no rule can pick a tag the user excluded.
   let start = new Funnel(unique);
   const { include, exclude } = filter;
   if (include) start = start.keep('include', `matches include ${include.source}`, (x) => include.test(x));

@@ -1,4 +1,4 @@
-// Table tests for the semver rules and the defaults of DESIGN §4 they share.
+// Table tests for the semver rules and the defaults they share (docs/rules.md, "Defaults of every version rule").
 import { describe, expect, it } from 'vitest';
 import { resolve } from './resolve.js';
 import type { RuleSpec, TagFilter } from './types.js';

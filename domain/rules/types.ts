@@ -3,7 +3,7 @@
 // of rule types comes from the API schema, the one source the CRD, the validators and this engine share.
 import { RULE_TYPES } from '../../crds/image.schema.js';
 
-/** Every rule type of DESIGN §4, in the order the docs list them. */
+/** Every rule type, in the order docs/rules.md lists them. */
 export const ruleTypes = RULE_TYPES;
 
 export type RuleType = (typeof ruleTypes)[number];

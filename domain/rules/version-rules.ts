@@ -1,4 +1,4 @@
-// semver-major/minor/patch/range and calver-major/minor/patch: the version rules of DESIGN §4.
+// semver-major/minor/patch/range and calver-major/minor/patch: the version rules of docs/rules.md.
 // All share one funnel: version tags only, same shape as the current tag, no pre-releases unless
 // asked for, the rule's bound, newer than the current tag; the highest by version order wins.
 import semver from 'semver';

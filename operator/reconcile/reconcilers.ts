@@ -15,6 +15,7 @@ import {
 import { errorMessage } from '../../common/errors.js';
 import { isNotFound } from '../../common/kube.js';
 import type { Logger } from '../../common/logger.js';
+import { objectKey, splitObjectKey } from '../../common/object-key.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Cache } from '../../common/cache.js';
 import type { KeysObject } from '../caches.js';
@@ -46,14 +47,6 @@ export interface ReconcilerOptions {
 
 /** Why a key was queued; the queue keeps reasons per key, level-based reconcilers ignore them. */
 type QueueReason = 'changed' | 'resync' | 'retry';
-
-const key = (o: { metadata?: { namespace?: string; name?: string } }) =>
-  `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-
-function splitKey(k: string): [string, string] {
-  const i = k.indexOf('/');
-  return [k.slice(0, i), k.slice(i + 1)];
-}
 
 function refOf(o: Image | AlertConfig): ObjectRef {
   return {
@@ -92,7 +85,7 @@ export class Reconcilers {
     this.alertConfigQueue = queue('AlertConfig', (k) => this.reconcileAlertConfig(k));
   }
 
-  private readonly onImage = (img: Image) => this.imageQueue.add(key(img), 'changed');
+  private readonly onImage = (img: Image) => this.imageQueue.add(objectKey(img), 'changed');
 
   /** Wires the cache events; call before the caches start so the initial list is seen. */
   watch(): void {
@@ -100,7 +93,7 @@ export class Reconcilers {
     for (const ev of ['add', 'update', 'delete'] as const) {
       images.on(ev, this.onImage);
       alertConfigs.on(ev, (ac) => {
-        this.alertConfigQueue.add(key(ac), 'changed');
+        this.alertConfigQueue.add(objectKey(ac), 'changed');
         if (ev !== 'update') this.imagesReferencing(ac);
       });
       secrets.on(ev, (s) => this.alertConfigsReferencing('Secret', s));
@@ -124,8 +117,8 @@ export class Reconcilers {
   }
 
   private enqueueAll(): void {
-    for (const img of this.opts.caches.images.list()) this.imageQueue.add(key(img), 'resync');
-    for (const ac of this.opts.caches.alertConfigs.list()) this.alertConfigQueue.add(key(ac), 'resync');
+    for (const img of this.opts.caches.images.list()) this.imageQueue.add(objectKey(img), 'resync');
+    for (const ac of this.opts.caches.alertConfigs.list()) this.alertConfigQueue.add(objectKey(ac), 'resync');
   }
 
   private imagesReferencing(ac: AlertConfig): void {
@@ -134,7 +127,7 @@ export class Reconcilers {
       const names = (img.spec?.rules ?? []).flatMap((r) =>
         (r.actions ?? []).map((a) => a.alertConfigRef?.name),
       );
-      if (names.includes(ac.metadata.name)) this.imageQueue.add(key(img), 'changed');
+      if (names.includes(ac.metadata.name)) this.imageQueue.add(objectKey(img), 'changed');
     }
   }
 
@@ -142,7 +135,7 @@ export class Reconcilers {
     const ns = obj.metadata?.namespace ?? '';
     for (const ac of this.opts.caches.alertConfigs.list(ns)) {
       if (references(ac.spec).some((r) => r.kind === kind && r.name === obj.metadata?.name)) {
-        this.alertConfigQueue.add(key(ac), 'changed');
+        this.alertConfigQueue.add(objectKey(ac), 'changed');
       }
     }
   }
@@ -166,7 +159,7 @@ export class Reconcilers {
 
   private async reconcileImage(k: string): Promise<void> {
     if (this.stopped) return;
-    const [ns, name] = splitKey(k);
+    const [ns, name] = splitObjectKey(k);
     const image = this.opts.caches.images.get(name, ns);
     if (!image) return;
     const alertConfigs = new Set(this.opts.caches.alertConfigs.list(ns).map((a) => a.metadata.name ?? ''));
@@ -178,7 +171,7 @@ export class Reconcilers {
 
   private async reconcileAlertConfig(k: string): Promise<void> {
     if (this.stopped) return;
-    const [ns, name] = splitKey(k);
+    const [ns, name] = splitObjectKey(k);
     const ac = this.opts.caches.alertConfigs.get(name, ns);
     if (!ac) return;
     const lookup: KeyLookup = {

@@ -96,7 +96,7 @@ const extraGoodRows: GoodCase[] = [
     }),
   },
   {
-    name: 'rules without names, an empty value on a version rule (DESIGN example)',
+    name: 'rules without names, an empty value on a version rule (docs/rules.md: both are allowed)',
     object: image('rules', {
       rules: [rule({ type: 'semver-patch', value: '' }), rule({ type: 'semver-minor' })],
     }),
