@@ -8,12 +8,14 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image } from '../../../crds/index.js';
+import { IMAGE, type AlertConfig, type Image } from '../../../crds/index.js';
 import { adminKubeConfig, createTestNamespace } from '../../testenv/kube.js';
 import { waitFor } from '../../testenv/wait.js';
 import {
   alertConfigObject,
   applyControllerStatus,
+  createAlertConfig as createAlertConfigIn,
+  getAlertConfig as getAlertConfigIn,
   CERT_SECRET,
   getImage,
   imageObject,
@@ -45,24 +47,8 @@ function createImage(img: Image) {
     body: img,
   });
 }
-function createAlertConfig(ac: AlertConfig) {
-  return custom.createNamespacedCustomObject({
-    group: ALERT_CONFIG.group,
-    version: ALERT_CONFIG.version,
-    plural: ALERT_CONFIG.plural,
-    namespace: ns,
-    body: ac,
-  });
-}
-async function getAlertConfig(name: string): Promise<AlertConfig> {
-  return (await custom.getNamespacedCustomObject({
-    group: ALERT_CONFIG.group,
-    version: ALERT_CONFIG.version,
-    plural: ALERT_CONFIG.plural,
-    namespace: ns,
-    name,
-  })) as AlertConfig;
-}
+const createAlertConfig = (ac: AlertConfig) => createAlertConfigIn(admin, ac);
+const getAlertConfig = (name: string) => getAlertConfigIn(admin, ns, name);
 
 function waitForReady<
   T extends { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } },

@@ -12,7 +12,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { IMAGE, type AlertConfig, type Image } from '../../../crds/index.js';
+import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image } from '../../../crds/index.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../../operator/main.js';
 import { freePort } from '../../testenv/ports.js';
 import { adminKubeConfig, serviceAccountKubeConfig } from '../../testenv/kube.js';
@@ -145,6 +145,27 @@ export async function getImage(kc: KubeConfig, namespace: string, name: string):
     namespace,
     name,
   })) as Image;
+}
+
+/** Creates an AlertConfig in its own namespace. */
+export function createAlertConfig(kc: KubeConfig, ac: AlertConfig) {
+  return kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: ALERT_CONFIG.group,
+    version: ALERT_CONFIG.version,
+    plural: ALERT_CONFIG.plural,
+    namespace: ac.metadata.namespace ?? '',
+    body: ac,
+  });
+}
+
+export async function getAlertConfig(kc: KubeConfig, namespace: string, name: string): Promise<AlertConfig> {
+  return (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+    group: ALERT_CONFIG.group,
+    version: ALERT_CONFIG.version,
+    plural: ALERT_CONFIG.plural,
+    namespace,
+    name,
+  })) as AlertConfig;
 }
 
 export function readyOf(obj: {

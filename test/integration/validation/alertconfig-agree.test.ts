@@ -7,15 +7,17 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { ALERT_CONFIG, type AlertConfig } from '../../../crds/index.js';
+import type { AlertConfig } from '../../../crds/index.js';
 import { run as alertCli } from '../../../controller/cli/alert.js';
 import { adminKubeConfig, createTestNamespace } from '../../testenv/kube.js';
 import { waitFor } from '../../testenv/wait.js';
 import { startHttpPeer, type HttpPeer } from '../alerts/peers.js';
 import {
   alertConfigObject,
+  createAlertConfig,
+  getAlertConfig,
   prepareCluster,
   readyOf,
   removeWebhookConfigurations,
@@ -26,7 +28,6 @@ import {
 
 const env = inject('testenv');
 const admin = adminKubeConfig(env);
-const custom = admin.makeApiClient(CustomObjectsApi);
 const URL = 'https://hooks.example.com/tagpilot';
 
 interface Case {
@@ -97,25 +98,8 @@ let ns: string;
 let dir: string;
 let peer: HttpPeer;
 
-function create(ac: AlertConfig) {
-  return custom.createNamespacedCustomObject({
-    group: ALERT_CONFIG.group,
-    version: ALERT_CONFIG.version,
-    plural: ALERT_CONFIG.plural,
-    namespace: ns,
-    body: ac,
-  });
-}
-
-async function get(name: string): Promise<AlertConfig> {
-  return (await custom.getNamespacedCustomObject({
-    group: ALERT_CONFIG.group,
-    version: ALERT_CONFIG.version,
-    plural: ALERT_CONFIG.plural,
-    namespace: ns,
-    name,
-  })) as AlertConfig;
-}
+const create = (ac: AlertConfig) => createAlertConfig(admin, ac);
+const get = (name: string) => getAlertConfig(admin, ns, name);
 
 /** What admission said: undefined when it admitted, else the apiserver's message. */
 async function admission(ac: AlertConfig): Promise<string | undefined> {
