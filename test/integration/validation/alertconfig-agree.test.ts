@@ -148,13 +148,11 @@ afterAll(async () => {
 
 describe('admission, the operator and `tagpilot alert test` agree on AlertConfigs', () => {
   it.each(cases)('$name: all three reject it with "$error"', async (c) => {
-    const ready = await waitFor(`AlertConfig ${c.name} to be judged`, async () => {
-      const r = readyOf(await get(c.name));
-      return r && r.status === 'False' ? r : undefined;
-    });
+    const ready = await waitFor(`AlertConfig ${c.name} to be judged`, async () => readyOf(await get(c.name)));
     const denied = await admission(alertConfigObject(`${c.name}-again`, ns, c.spec));
     const lint = await cli(alertConfigObject(c.name, ns, c.spec));
 
+    expect(ready.status).toBe('False');
     expect(ready.reason).toBe(c.reason);
     expect(ready.message).toContain(c.error);
     expect(denied).toMatch(/^422: /);
