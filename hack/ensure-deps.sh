@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
 # Installs what Tagpilot's build and tests need on a fresh machine, idempotently:
-# npm packages (from package-lock.json) and Debian's docker-registry (the real registry tests use).
+# the supported Node.js (hack/node.sh), npm packages exactly as package-lock.json pins them (npm ci) and
+# Debian's docker-registry (the real registry tests use).
 # Usage: hack/ensure-deps.sh [--registry]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[deps] %s\n' "$*" >&2; }
 
-if ! command -v node >/dev/null 2>&1; then
-  log "error: Node.js >= 20.12 is required and is not on PATH"; exit 1
-fi
+# The supported Node.js major (.node-version) first on PATH, so npm runs under it (installed once if missing).
+node_bin=$(bash hack/node.sh)
+export PATH="$node_bin:$PATH"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # Not `npm ci`: npm 11 writes lockfiles without the optional per-platform packages of other platforms
-  # (rollup, esbuild) and then `npm ci` refuses them as out of sync. `install --no-save` installs the
-  # locked versions and never rewrites package-lock.json.
-  log "installing npm packages from package-lock.json"
-  npm install --no-save --no-audit --no-fund >&2
+  log "installing npm packages from package-lock.json (npm ci)"
+  npm ci --no-audit --no-fund >&2
 fi
 
 if [ "${1:-}" = "--registry" ] && ! [ -x /usr/bin/docker-registry ]; then

@@ -4,8 +4,8 @@
 // metric per attempt. Everything above this file sees a response or a typed RegistryError.
 //
 // Requests go through the global `fetch` (looked up at call time, so nock can intercept it in unit tests)
-// with an undici 6 Agent as `dispatcher` for CA bundles, insecureSkipTLSVerify and connect timeouts; Node
-// 20's fetch is undici 6, whose dispatcher interface the npm package implements.
+// with an undici Agent as `dispatcher` for CA bundles, insecureSkipTLSVerify and connect timeouts; the npm
+// package is kept on the major that Node 24's fetch bundles (undici 7), so the dispatcher interfaces match.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -279,8 +279,7 @@ export class Transport {
             // same trust settings there; `connect` still applies to hosts that NO_PROXY exempts.
             new EnvHttpProxyAgent({
               ...{ httpProxy, httpsProxy, noProxy, connect },
-              // undici 6 passes requestTls on to its ProxyAgents; its typings omit it.
-              ...({ requestTls: connect } as object),
+              requestTls: connect,
             })
           : new Agent({ connect });
       this.agents.set(key, agent);
