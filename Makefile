@@ -1,5 +1,8 @@
 # Thin wrappers over package.json scripts and hack/ so that `make <target>` and `npm run <target>` agree.
-.PHONY: all deps build typecheck lint format test test-unit test-integration test-e2e bench crds manifests dev run testenv-assets clean
+.PHONY: all deps build typecheck lint format test test-unit test-integration test-e2e bench crds manifests dev run testenv-assets images clean
+
+# Every recipe runs on the supported Node.js (.node-version; hack/node.sh installs it once if missing).
+export PATH := $(shell bash hack/node.sh):$(PATH)
 
 all: build
 
@@ -52,6 +55,10 @@ dev:
 
 testenv-assets:
 	bash hack/testenv-assets.sh
+
+# Both OCI images (operator, controller) without a container daemon, reproducibly, into dist/images/oci.
+images:
+	bash hack/images.sh
 
 clean:
 	rm -rf dist coverage

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Tagpilot's build and tests need on a fresh machine, idempotently:
 # the supported Node.js (hack/node.sh), npm packages exactly as package-lock.json pins them (npm ci) and
-# Debian's docker-registry (the real registry tests use).
-# Usage: hack/ensure-deps.sh [--registry]
+# Debian packages: docker-registry (--registry, the real registry tests use) and mmdebstrap, umoci,
+# skopeo and runc (--images: `make images` and the image tests).
+# Usage: hack/ensure-deps.sh [--registry] [--images]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[deps] %s\n' "$*" >&2; }
@@ -15,14 +16,28 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >&2
 fi
 
-if [ "${1:-}" = "--registry" ] && ! [ -x /usr/bin/docker-registry ]; then
-  log "installing Debian's docker-registry (the CNCF Distribution registry used by the tests)"
+# Debian packages, installed only when missing (one apt-get update first).
+apt_missing=()
+for arg in "$@"; do
+  case $arg in
+    --registry) [ -x /usr/bin/docker-registry ] || apt_missing+=(docker-registry) ;;
+    # What `make images` and the image tests use: no container daemon, only these (all in Debian).
+    --images)
+      for tool in mmdebstrap umoci skopeo runc; do command -v "$tool" >/dev/null 2>&1 || apt_missing+=("$tool"); done
+      ;;
+    *) log "error: unknown option $arg (want --registry or --images)"; exit 2 ;;
+  esac
+done
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${apt_missing[*]}"
   if [ "$(id -u)" != 0 ]; then
-    log "error: docker-registry is missing and installing it needs root: run 'sudo apt-get install docker-registry'"; exit 1
+    log "error: installing them needs root: run 'sudo apt-get install ${apt_missing[*]}'"; exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends docker-registry >&2
-  # The package enables a system service on :5000; tests start their own instances on free ports.
-  (systemctl disable --now docker-registry >/dev/null 2>&1 || true)
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${apt_missing[@]}" >&2
+  # docker-registry enables a system service on :5000; tests start their own instances on free ports.
+  case " ${apt_missing[*]} " in
+    *" docker-registry "*) (systemctl disable --now docker-registry >/dev/null 2>&1 || true) ;;
+  esac
 fi

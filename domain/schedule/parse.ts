@@ -61,6 +61,9 @@ export type Schedule = CronSchedule | EverySchedule;
 /** Canonical IANA name of a time zone (`europe/paris` → `Europe/Paris`), or a ScheduleError. */
 export function canonicalTimezone(timezone: string): string {
   try {
+    // Node 24's Intl also accepts UTC offsets ("+05:00"); a field documented as an IANA name keeps
+    // rejecting them, as on earlier Node versions, so a spec means the same on every supported runtime.
+    if (/^[+-]/.test(timezone)) throw new RangeError('a UTC offset is not an IANA time zone');
     return new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
   } catch {
     throw new ScheduleError(
