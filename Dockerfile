@@ -2,17 +2,20 @@
 # Images of the two Tagpilot programs, built from one code base:
 #   docker build --target operator   -t ghcr.io/tagpilot/tagpilot-operator:0.1.0 .
 #   docker build --target controller -t ghcr.io/tagpilot/tagpilot-controller:0.1.0 .
-# The images run the compiled JavaScript (npm run build → dist/) on a distroless Node.js base: no shell,
-# no package manager, a non-root user, and nothing written to the root filesystem (the chart mounts it
-# read-only). Kubernetes probes (/healthz, /readyz) replace a HEALTHCHECK.
-# This Dockerfile is linted and checked against these rules by test/integration/install/dockerfile.test.ts;
-# the images themselves are built by the release pipeline (see docs/install.md), not by `make test`.
+# For pipelines that have a container daemon. `make images` (hack/images.sh) builds the same content
+# without one, reproducibly: the Debian base of hack/images/rootfs.sh (libc, libstdc++, CA certificates,
+# tzdata; no shell, no package manager), the official Node.js binary of .node-version from the npm
+# registry's node-linux-<arch> package at /nodejs/bin/node, the production node_modules (npm ci
+# --omit=dev) and the compiled JavaScript (npm run build → dist/). Non-root 65532, nothing written to the
+# root filesystem (the chart mounts it read-only). Kubernetes probes (/healthz, /readyz) replace a
+# HEALTHCHECK. test/integration/install/dockerfile.test.ts lints this file, checks it against these rules
+# and against hack/images/layout.ts (same user, environment, entrypoints, labels, Node.js version).
 
-ARG NODE_VERSION=20.19
-ARG DISTROLESS_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+ARG NODE_VERSION=24.21.0
+ARG DEBIAN_SUITE=trixie
 
 # Compile TypeScript with the full toolchain.
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -26,18 +29,39 @@ COPY controller ./controller
 RUN npm run build
 
 # Production dependencies only, without the dev toolchain (typescript, vitest, helm/kubectl layer, …).
-FROM node:${NODE_VERSION}-bookworm-slim AS deps
+FROM node:${NODE_VERSION}-trixie-slim AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
-FROM ${DISTROLESS_IMAGE} AS runtime
+# The official Node.js binary as the npm registry publishes it: the same file `make images` uses.
+FROM node:${NODE_VERSION}-trixie-slim AS node
+ARG NODE_VERSION
+ARG TARGETARCH
+WORKDIR /src
+RUN arch=$(case "${TARGETARCH:-amd64}" in amd64) echo x64 ;; *) echo "$TARGETARCH" ;; esac) && \
+    npm pack --silent "node-linux-${arch}@${NODE_VERSION}" && \
+    tar -xzf "node-linux-${arch}-${NODE_VERSION}.tgz" package/bin/node package/LICENSE && \
+    mkdir -p /nodejs/bin && mv package/bin/node /nodejs/bin/node && mv package/LICENSE /nodejs/LICENSE
+
+# The distroless-like Debian base, built by the same script as `make images`.
+FROM debian:${DEBIAN_SUITE}-slim AS base
+ARG DEBIAN_SUITE
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends mmdebstrap && rm -rf /var/lib/apt/lists/*
+COPY hack/images/rootfs.sh /usr/local/bin/rootfs.sh
+RUN bash /usr/local/bin/rootfs.sh build /rootfs "${DEBIAN_SUITE}"
+
+FROM scratch AS runtime
+COPY --from=base /rootfs/ /
+COPY --from=node /nodejs /nodejs
 WORKDIR /app
-ENV NODE_ENV=production
+ENV PATH=/nodejs/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_ENV=production
 COPY --from=deps /src/package.json ./package.json
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-# 65532 is distroless's "nonroot"; numeric so Kubernetes can verify runAsNonRoot without /etc/passwd.
+COPY bin ./bin
+# Numeric, so Kubernetes can verify runAsNonRoot without reading /etc/passwd (65532 is "nonroot" there).
 USER 65532:65532
 
 FROM runtime AS operator

@@ -67,14 +67,10 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/layers"
 
 log "base: Debian $suite libc6 libstdc++6 libgcc-s1 + base-files ca-certificates netbase tzdata (mmdebstrap)"
-if ! mmdebstrap --quiet --variant=extract --mode=root --architectures="$arch" \
-  --include=libc6,libstdc++6,libgcc-s1 --skip=cleanup/apt/cache \
-  --extract-hook="bash '$root/hack/images/rootfs.sh' download \"\$1\"" \
-  "$suite" "$work/base" >"$work/mmdebstrap.log" 2>&1; then
+if ! bash hack/images/rootfs.sh build "$work/base" "$suite" "$arch" >"$work/mmdebstrap.log" 2>&1; then
   tail -30 "$work/mmdebstrap.log" >&2
-  die "mmdebstrap failed (output above); the Debian mirror (deb.debian.org) must be reachable"
+  die "building the Debian base failed (output above); the Debian mirror (deb.debian.org) must be reachable"
 fi
-bash hack/images/rootfs.sh finish "$work/base"
 packages=$(cd "$work/base/var/lib/dpkg/status.d" && for p in *; do printf '%s=%s ' "$p" "$(sed -n 's/^Version: //p' "$p")"; done)
 log "base packages: $packages"
 
@@ -110,7 +106,7 @@ for layer in base node deps app; do
   diff_id="sha256:$(sha256sum "$tarball" | cut -d' ' -f1)"
   gzip -n -6 "$tarball"
   case $layer in
-    base) created="Debian $suite: $packages(mmdebstrap --variant=extract, hack/images/rootfs.sh)" ;;
+    base) created="Debian $suite: $packages(hack/images/rootfs.sh: mmdebstrap --variant=extract)" ;;
     node) created="Node.js $node_version: npm package node-linux-${arch/amd64/x64}@$node_version" ;;
     deps) created="npm ci --omit=dev (package-lock.json)" ;;
     app) created="tsc -p tsconfig.build.json; bin/tagpilot" ;;

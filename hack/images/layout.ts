@@ -92,14 +92,22 @@ function putBlob(dir: string, data: Buffer, mediaType: string) {
   return { mediaType, digest, size: data.length };
 }
 
-export function writeLayout(out: string, layerFiles: readonly { path: string; layer: Layer }[], build: BuildInfo) {
+export function writeLayout(
+  out: string,
+  layerFiles: readonly { path: string; layer: Layer }[],
+  build: BuildInfo,
+) {
   mkdirSync(join(out, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(out, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   for (const { path, layer } of layerFiles)
     copyFileSync(path, join(out, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)));
   const layers = layerFiles.map((f) => f.layer);
   const manifests = (Object.keys(programs) as Program[]).map((program) => {
-    const config = putBlob(out, Buffer.from(JSON.stringify(imageConfig(program, layers, build))), mediaTypes.config);
+    const config = putBlob(
+      out,
+      Buffer.from(JSON.stringify(imageConfig(program, layers, build))),
+      mediaTypes.config,
+    );
     const manifest = {
       schemaVersion: 2,
       mediaType: mediaTypes.manifest,
@@ -112,7 +120,10 @@ export function writeLayout(out: string, layerFiles: readonly { path: string; la
       annotations: { 'org.opencontainers.image.ref.name': program },
     };
   });
-  writeFileSync(join(out, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.index, manifests }));
+  writeFileSync(
+    join(out, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.index, manifests }),
+  );
   return manifests;
 }
 

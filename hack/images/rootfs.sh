@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# The images' distroless-like base, in two steps around `mmdebstrap --variant=extract`:
-#   rootfs.sh download TARGET   as mmdebstrap's --extract-hook (it needs mmdebstrap's apt configuration)
-#   rootfs.sh finish TARGET     after mmdebstrap returned (its /dev mounts are gone by then) mmdebstrap resolved and extracted libc6, libstdc++6 and libgcc-s1 with their hard
-# dependencies; the data-only packages below are downloaded with the same apt configuration (same
-# mirrors, same snapshot of the package lists) but WITHOUT dependencies, because theirs (debconf → perl,
-# openssl) would bring interpreters into an image that must have none. Then: the CA bundle that
-# update-ca-certificates would have written, users, a dpkg status.d entry per package (so image
-# scanners see the Debian packages and versions), and no package manager, shell or apt state.
+# The images' distroless-like Debian base, shared by `make images` (hack/images.sh) and the Dockerfile:
+#   rootfs.sh build TARGET [SUITE] [ARCH]   builds it into TARGET (default trixie, the machine's arch)
+# `build` runs `mmdebstrap --variant=extract` (chrootless: no mounts, so it also works inside `docker
+# build`) with this script as its extract hook (`download`), then `finish`es the tree.
+# mmdebstrap resolves and extracts libc6, libstdc++6 and libgcc-s1 with their hard dependencies; the
+# data-only packages below are downloaded with the same apt configuration (same mirrors, same snapshot of
+# the package lists) but WITHOUT dependencies, because theirs (debconf → perl, openssl) would bring
+# interpreters into an image that must have none. Then: the CA bundle that update-ca-certificates would
+# have written, users, a dpkg status.d entry per package (so image scanners see the Debian packages and
+# versions), and no package manager, shell or apt state.
 set -euo pipefail
-step=$1 target=$2
+step=${1:-} target=${2:-}
 data_packages=(base-files ca-certificates netbase tzdata)
 archives="$target/var/cache/apt/archives"
 
+if [ "$step" = build ]; then
+  suite=${3:-trixie}
+  arch=${4:-$(dpkg --print-architecture)}
+  here=$(cd "$(dirname "$0")" && pwd)
+  mmdebstrap --quiet --variant=extract --mode=chrootless --architectures="$arch" \
+    --include=libc6,libstdc++6,libgcc-s1 --skip=cleanup/apt/cache \
+    --extract-hook="bash '$here/rootfs.sh' download \"\$1\"" "$suite" "$target"
+  exec bash "$here/rootfs.sh" finish "$target"
+fi
 if [ "$step" = download ]; then
   cd "$archives"
   APT_CONFIG=$MMDEBSTRAP_APT_CONFIG apt-get download -qq -o APT::Sandbox::User=root "${data_packages[@]}"
   exit 0
 fi
-[ "$step" = finish ] || { echo "usage: rootfs.sh download|finish TARGET" >&2; exit 2; }
+[ "$step" = finish ] && [ -n "$target" ] || { echo "usage: rootfs.sh build|download|finish TARGET" >&2; exit 2; }
 
 for pkg in "${data_packages[@]}"; do dpkg-deb -x "$archives/${pkg}"_*.deb "$target"; done
 

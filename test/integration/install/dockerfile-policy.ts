@@ -71,7 +71,7 @@ export function dockerfileViolations(text: string, opts: PolicyOptions): string[
   const byName = new Map(list.filter((s) => s.name).map((s) => [s.name!, s]));
 
   for (const s of list) {
-    if (byName.has(s.base)) continue; // built on an earlier stage
+    if (byName.has(s.base) || s.base === 'scratch') continue; // an earlier stage, or the empty image
     const digest = /@sha256:[a-f0-9]{64}$/.test(s.base);
     const tag = /:[\w][\w.-]*$/.exec(s.base.replace(/^[^/]+:\d+\//, ''))?.[0]?.slice(1);
     if (!digest && (!tag || tag === 'latest'))

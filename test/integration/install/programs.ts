@@ -68,11 +68,24 @@ export function impersonatingKubeconfig(
 
 /** Starts `tsx <entry> ...args`; rejects if it exits before stop() is called. */
 export function startProgram(name: string, entry: string, args: string[], logDir: string): Program {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return startCommand(name, process.execPath, ['--import', 'tsx', entry, ...args], logDir, {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Starts any command as a Program (output kept and logged; stop() sends SIGTERM, then SIGKILL after
+ * 15 s), e.g. `runc run` of a container whose signals runc forwards.
+ */
+export function startCommand(
+  name: string,
+  command: string,
+  args: string[],
+  logDir: string,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Program {
+  const child: ChildProcess = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(join(logDir, `${name}.log`));
   let output = '';
   const collect = (chunk: Buffer) => {
