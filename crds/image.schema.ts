@@ -37,6 +37,8 @@ export const IMAGE_CONDITION_TYPES = ['Ready', 'UpToDate', 'Healthy'] as const;
 export const RULES_REQUIRING_VALUE = ['regex', 'semver-range'] as const;
 export const RULES_USING_VALUE = ['regex', 'semver-range', 'alphabetical', 'numerical'] as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
+/** spec.cloudAuth: which cloud identity of the controller Pod reads the registry (docs/registries.md). */
+export const CLOUD_AUTH_MODES = ['auto', 'none', 'aws', 'gcp', 'azure'] as const;
 
 // Image reference grammar of distribution/reference: [host[:port]/]path, lower-case path components.
 // A trailing :tag or @digest is accepted by the pattern on purpose, so that the CEL rules below,
@@ -247,6 +249,15 @@ const spec = named(
          to authenticate to the registry.`,
         use(localObjectReference, 'A pull Secret.'),
         { maxItems: 16 },
+      ),
+      cloudAuth: enumOf(
+        `Registry credentials from the controller Pod's own cloud identity (EKS IRSA or Pod Identity,
+         GKE Workload Identity, AKS Workload Identity) when no pull secret matches the registry. auto
+         picks the cloud by registry host (ECR, Artifact Registry/GCR, ACR) and stays anonymous where
+         the Pod has no such identity; none never uses it; aws, gcp or azure force that cloud for any
+         host, e.g. an ECR pull-through cache or an Artifact Registry behind a custom DNS name.`,
+        CLOUD_AUTH_MODES,
+        { default: 'auto' },
       ),
       insecureSkipTLSVerify: bool('Skip verification of the registry TLS certificate.', { default: false }),
       plainHTTP: bool(

@@ -45,6 +45,12 @@ export interface ImageSpec {
    */
   imagePullSecrets?: LocalObjectReference[];
   /**
+   * Registry credentials from the controller Pod's own cloud identity (EKS IRSA or Pod Identity, GKE Workload Identity, AKS Workload Identity) when no pull secret matches the registry. auto picks the cloud by registry host (ECR, Artifact Registry/GCR, ACR) and stays anonymous where the Pod has no such identity; none never uses it; aws, gcp or azure force that cloud for any host, e.g. an ECR pull-through cache or an Artifact Registry behind a custom DNS name.
+   *
+   * @default "auto"
+   */
+  cloudAuth?: 'auto' | 'none' | 'aws' | 'gcp' | 'azure';
+  /**
    * Skip verification of the registry TLS certificate.
    *
    * @default false

@@ -56,6 +56,7 @@ export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean):
     : [];
   const access: RegistryAccess = {
     credentials: credentialsFromPullSecrets(secrets, ref),
+    cloudAuth: spec.cloudAuth,
     insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
     plainHTTP: spec.plainHTTP,
   };

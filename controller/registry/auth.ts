@@ -219,7 +219,7 @@ export class Authenticator {
       const detail = describeErrorBody(res.body);
       throw new RegistryAuthError(
         hasPassword(s.credentials) || s.credentials?.identityToken
-          ? `registry ${s.registry} rejected the credentials of ${who} (token endpoint ${realm.host} answered ${res.status}${detail ? `: ${detail}` : ''}); check the image pull secret`
+          ? `registry ${s.registry} rejected the credentials of ${who} (token endpoint ${realm.host} answered ${res.status}${detail ? `: ${detail}` : ''}); check ${s.credentials?.hint ?? 'the image pull secret'}`
           : `registry ${s.registry} refused an anonymous token for ${s.repository} (${res.status}); add an image pull secret`,
         { status: res.status },
       );

@@ -13,6 +13,7 @@ import type { Logger } from '../../common/logger.js';
 import type { RegistryAccess } from './access.js';
 import { Authenticator, credentialsIdentity, type AuthSubject } from './auth.js';
 import { TtlCache } from './cache.js';
+import { CloudCredentials } from './cloud/index.js';
 import {
   RegistryAuthError,
   RegistryBadResponseError,
@@ -136,6 +137,7 @@ export class RegistryClient {
   private readonly manifests: TtlCache<ParsedManifest>;
   private readonly configs: TtlCache<Platform | null>;
   private readonly pageSize: number;
+  private readonly cloud: CloudCredentials;
 
   constructor(options: RegistryClientOptions = {}) {
     const now = options.now ?? Date.now;
@@ -161,6 +163,7 @@ export class RegistryClient {
     this.manifests = new TtlCache({ ttlMs: forever, maxEntries: 2_000, now });
     this.configs = new TtlCache({ ttlMs: forever, maxEntries: 2_000, now });
     this.pageSize = options.pageSize ?? 1000;
+    this.cloud = new CloudCredentials({ now, logger: options.logger });
   }
 
   /**
@@ -172,7 +175,7 @@ export class RegistryClient {
     access: RegistryAccess = {},
     options: ListTagsOptions = {},
   ): Promise<readonly string[]> {
-    const target = this.target(toReference(ref), access);
+    const target = await this.target(toReference(ref), access);
     const key = `${target.baseUrl}/${target.repository}|${target.credId}`;
     return this.tags.get(key, () => this.fetchTags(target), {
       fresh: options.fresh ?? false,
@@ -192,7 +195,7 @@ export class RegistryClient {
     options: DigestOptions = {},
   ): Promise<string> {
     const reference = toReference(ref);
-    const target = this.target(reference, access);
+    const target = await this.target(reference, access);
     const which = tag ?? reference.digest ?? reference.tag ?? 'latest';
     const resolved = await this.resolveTag(target, which, options.fresh ?? false);
     if (options.platform === undefined) return resolved.digest;
@@ -214,7 +217,7 @@ export class RegistryClient {
     options: { fresh?: boolean } = {},
   ): Promise<PlatformImage[]> {
     const reference = toReference(ref);
-    const target = this.target(reference, access);
+    const target = await this.target(reference, access);
     const which = tag ?? reference.digest ?? reference.tag ?? 'latest';
     return this.platformsOf(target, which, await this.resolveTag(target, which, options.fresh ?? false));
   }
@@ -224,20 +227,29 @@ export class RegistryClient {
     await this.transport.close();
   }
 
-  private target(ref: ImageReference, access: RegistryAccess): Target {
+  /** Pull secrets win; without one, the Pod's cloud identity (spec.cloudAuth); else anonymous. */
+  private async target(ref: ImageReference, access: RegistryAccess): Promise<Target> {
     const plain = access.plainHTTP ?? isLocalRegistry(ref.registry);
     const tls: TlsSettings = {
       insecureSkipTLSVerify: access.insecureSkipTLSVerify ?? false,
       caBundle: access.caBundle,
     };
+    const baseUrl = `${plain ? 'http' : 'https'}://${ref.registry}`;
+    const credentials =
+      access.credentials ??
+      (await this.cloud.credentialsFor(ref.registry, access.cloudAuth, {
+        transport: this.transport,
+        baseUrl,
+        tls,
+      }));
     return {
       ref,
       registry: ref.registry,
       repository: ref.repository,
-      credentials: access.credentials,
-      credId: credentialsIdentity(access.credentials),
+      credentials,
+      credId: credentialsIdentity(credentials),
       tls,
-      baseUrl: `${plain ? 'http' : 'https'}://${ref.registry}`,
+      baseUrl,
     };
   }
 
@@ -288,7 +300,7 @@ export class RegistryClient {
     const c = target.credentials;
     if (res.status === 403) {
       return new RegistryAuthError(
-        `registry ${target.registry} denied ${what}${suffix}: the ${c ? 'credentials lack' : 'anonymous user lacks'} pull permission on ${name}`,
+        `registry ${target.registry} denied ${what}${suffix}: the ${c ? 'credentials lack' : 'anonymous user lacks'} pull permission on ${name}${c?.hint ? `; check ${c.hint}` : ''}`,
         { status: 403 },
       );
     }
@@ -300,7 +312,7 @@ export class RegistryClient {
     }
     const who = c.username ? `user "${c.username}"` : 'the token';
     return new RegistryAuthError(
-      `registry ${target.registry} rejected ${who} for ${name}, or the repository does not exist${suffix}; check the image pull secret`,
+      `registry ${target.registry} rejected ${who} for ${name}, or the repository does not exist${suffix}; check ${c.hint ?? 'the image pull secret'}`,
       { status: 401 },
     );
   }

@@ -12,6 +12,8 @@ export interface RegistryCredentials {
   identityToken?: string;
   /** Bearer token presented as is (`registrytoken`). */
   registryToken?: string;
+  /** What to check when the registry refuses them (cloud identities); default: the image pull secret. */
+  hint?: string;
 }
 
 /** The parts of a Kubernetes Secret this module reads (a V1Secret fits). */

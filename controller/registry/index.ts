@@ -9,6 +9,7 @@ export {
   type RegistryClientOptions,
 } from './client.js';
 export * from './credentials.js';
+export { CloudAuthError, cloudTarget, type CloudAuthMode, type CloudProvider } from './cloud/index.js';
 export * from './errors.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
 export { proxyFromEnv, type ProxySettings } from './transport.js';

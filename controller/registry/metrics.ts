@@ -34,7 +34,7 @@ export const registryCache = once(
   () =>
     new Counter({
       name: 'tagpilot_registry_cache_total',
-      help: 'Registry cache lookups by cache (tags, digest, manifest, blob, token) and result (hit, miss, coalesced: joined an identical request in flight).',
+      help: 'Registry cache lookups by cache (tags, digest, manifest, blob, token, cloud_token) and result (hit, miss, coalesced: joined an identical request in flight).',
       labelNames: ['cache', 'result'] as const,
       registers: [metricsRegistry],
     }),
