@@ -23,6 +23,7 @@ export {
 } from './conditions.js';
 export {
   ACTION_TYPES,
+  CLOUD_AUTH_MODES,
   IMAGE_CONDITION_TYPES,
   IMAGE_RESULTS,
   RULE_TYPES,

@@ -44,6 +44,14 @@ describe('accessFromFlags', () => {
     });
   });
 
+  it('takes --cloud-auth from the same list as spec.cloudAuth', async () => {
+    expect(await accessFromFlags(ghcr, flags(['--cloud-auth', 'none']))).toEqual({ cloudAuth: 'none' });
+    expect(await accessFromFlags(ghcr, flags(['--cloud-auth=aws']))).toEqual({ cloudAuth: 'aws' });
+    expect(await failure(['--cloud-auth', 'ibm'])).toBe(
+      '--cloud-auth must be one of auto, none, aws, gcp, azure, not "ibm"',
+    );
+  });
+
   it('reads the password from the environment when --password is absent', async () => {
     process.env[PASSWORD_ENV] = 'from-env';
     expect((await accessFromFlags(ghcr, flags(['--username', 'bot']))).credentials).toEqual({

@@ -2,11 +2,13 @@
 // one definition, so they spell and behave the same everywhere.
 import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
+import { CLOUD_AUTH_MODES } from '../../crds/index.js';
 import {
   RegistryClient,
-  credentialsFromDockerConfig,
+  credentialsFromDockerConfigFile,
   parseImageReference,
   PullSecretError,
+  type CloudAuthMode,
   type ImageReference,
   type RegistryAccess,
 } from '../registry/index.js';
@@ -19,6 +21,7 @@ export const registryFlagOptions = {
   insecure: { type: 'boolean' },
   'docker-config': { type: 'string' },
   'ca-file': { type: 'string' },
+  'cloud-auth': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Lines for a command's --help. */
@@ -26,6 +29,9 @@ export const registryFlagsUsage = [
   '  --username USER        registry user name (password from --password or $TAGPILOT_REGISTRY_PASSWORD)',
   '  --password PASS        registry password or token',
   '  --docker-config FILE   credentials from a docker config.json / .dockerconfigjson / .dockercfg file',
+  '                         (its credHelpers / credsStore run docker-credential-<name>, as Docker does)',
+  "  --cloud-auth MODE      without other credentials, use this machine's cloud identity: auto (default:",
+  '                         by registry host), none, aws, gcp or azure (docs/registries.md)',
   '  --plain-http           talk HTTP (default for localhost and 127.0.0.1)',
   '  --insecure             do not verify the registry TLS certificate',
   '  --ca-file FILE         also trust the PEM CA certificates in FILE',
@@ -67,11 +73,17 @@ export async function accessFromFlags(
   } else if (dockerConfig !== undefined) {
     const text = await readFlagFile('docker-config', dockerConfig);
     try {
-      access.credentials = credentialsFromDockerConfig(text, ref, dockerConfig);
+      access.credentials = await credentialsFromDockerConfigFile(text, ref, dockerConfig);
     } catch (err) {
       if (err instanceof PullSecretError) throw new Error(`--docker-config ${err.message}`, { cause: err });
       throw err;
     }
+  }
+  const cloudAuth = stringFlag(values, 'cloud-auth');
+  if (cloudAuth !== undefined) {
+    if (!(CLOUD_AUTH_MODES as readonly string[]).includes(cloudAuth))
+      throw new Error(`--cloud-auth must be one of ${CLOUD_AUTH_MODES.join(', ')}, not "${cloudAuth}"`);
+    access.cloudAuth = cloudAuth as CloudAuthMode;
   }
   if (values['plain-http'] === true) access.plainHTTP = true;
   if (values.insecure === true) access.insecureSkipTLSVerify = true;

@@ -9,6 +9,7 @@ export {
   type RegistryClientOptions,
 } from './client.js';
 export * from './credentials.js';
+export { credentialsFromDockerConfigFile, runCredentialHelper } from './credential-helper.js';
 export { CloudAuthError, cloudTarget, type CloudAuthMode, type CloudProvider } from './cloud/index.js';
 export * from './errors.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
