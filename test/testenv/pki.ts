@@ -14,8 +14,15 @@ export function rsaKeyPair(): KeyPair {
   };
 }
 
-/** A self-signed certificate for `keys`, valid for a day: enough for one test run. */
-export function selfSignedCertificate(keys: KeyPair, commonName: string): { pem: string; der: Buffer } {
+/**
+ * A self-signed certificate for `keys`, valid for a day: enough for one test run. With `ipAddresses` it
+ * also serves TLS on those addresses (a loopback HTTPS peer that clients trust through this certificate).
+ */
+export function selfSignedCertificate(
+  keys: KeyPair,
+  commonName: string,
+  ipAddresses: string[] = [],
+): { pem: string; der: Buffer } {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
   cert.serialNumber = '01' + randomBytes(8).toString('hex');
@@ -26,7 +33,10 @@ export function selfSignedCertificate(keys: KeyPair, commonName: string): { pem:
   cert.setIssuer(attrs);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true },
-    { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+    { name: 'keyUsage', digitalSignature: true, keyCertSign: true, keyEncipherment: true },
+    ...(ipAddresses.length > 0
+      ? [{ name: 'subjectAltName', altNames: ipAddresses.map((ip) => ({ type: 7, ip })) }]
+      : []),
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');

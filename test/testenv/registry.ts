@@ -29,6 +29,8 @@ export interface RegistryOptions {
   notifyURL?: string;
   /** Fixed port, e.g. to restart a stopped registry on the same address. */
   port?: number;
+  /** Token mode: credentials the realm accepts besides the registry's own user (see startTokenRealm). */
+  verifyCredentials?: (user: string, password: string) => boolean;
 }
 
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
@@ -61,7 +63,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     writeFileSync(htpasswd, `${username}:${bcrypt.hashSync(password!, 5)}\n`);
     config.auth = { htpasswd: { realm: 'tagpilot-test', path: htpasswd } };
   } else if (mode === 'token') {
-    tokenRealm = await startTokenRealm({ [username!]: password! });
+    tokenRealm = await startTokenRealm({ [username!]: password! }, 300, opts.verifyCredentials);
     const bundle = join(dir, 'token-root.pem');
     writeFileSync(bundle, tokenRealm.rootCertPem);
     config.auth = {

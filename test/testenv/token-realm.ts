@@ -18,7 +18,15 @@ export interface TokenRealm {
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
-export async function startTokenRealm(users: Record<string, string>, ttlSeconds = 300): Promise<TokenRealm> {
+/**
+ * `users` maps user names to passwords; `verify`, when given, accepts further credentials (tests of cloud
+ * identities hand out passwords at run time, and the realm must check them as a cloud registry would).
+ */
+export async function startTokenRealm(
+  users: Record<string, string>,
+  ttlSeconds = 300,
+  verify?: (user: string, password: string) => boolean,
+): Promise<TokenRealm> {
   const keys = rsaKeyPair();
   const cert = selfSignedCertificate(keys, 'tagpilot-test-token-issuer');
   const service = 'tagpilot-test-registry';
@@ -35,7 +43,8 @@ export async function startTokenRealm(users: Record<string, string>, ttlSeconds 
     const [user, pass] = header.startsWith('Basic ')
       ? Buffer.from(header.slice(6), 'base64').toString().split(/:(.*)/s)
       : [];
-    if (!user || users[user] === undefined || users[user] !== pass) {
+    const known = !!user && users[user] !== undefined && users[user] === pass;
+    if (!known && !(user && pass !== undefined && verify?.(user, pass))) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="token"' });
       res.end(
         JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] }),

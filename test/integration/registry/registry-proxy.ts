@@ -14,6 +14,14 @@ export interface RegistryProxyOptions {
   upstream: string;
   /** Paginate tag lists with at most this many tags per page; absent: pass tag lists through untouched. */
   maxPageSize?: number;
+  /**
+   * Answers some requests itself instead of the registry (e.g. a cloud's token exchange that lives on the
+   * registry's host); undefined forwards the request.
+   */
+  handle?: (
+    req: IncomingMessage,
+    body: Buffer,
+  ) => { status: number; headers?: Record<string, string>; body: string } | undefined;
 }
 
 export interface ProxiedRequest {
@@ -102,6 +110,13 @@ export async function startRegistryProxy(options: RegistryProxyOptions): Promise
     const body = await readBody(req);
     let status = 502;
     try {
+      const own = options.handle?.(req, body);
+      if (own) {
+        status = own.status;
+        res.writeHead(own.status, own.headers ?? {});
+        res.end(own.body);
+        return;
+      }
       if (kind === 'tags' && req.method === 'GET' && options.maxPageSize !== undefined) {
         const upstream = await forward(options.upstream, req, body, url.pathname);
         status = upstream.status;
