@@ -170,6 +170,24 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
       expect(JSON.stringify(b)).toMatch(/"name":"tp-(ctl|operator)"/);
     expect(container(objects, 'operator', 'tp').args).toContain('--webhook-config-name=tp-operator');
   },
+  'cloud identities (IRSA, GKE and AKS Workload Identity)': (objects) => {
+    const sa = find(objects, 'ServiceAccount', 'tagpilot-controller') as K8sObject & {
+      metadata: { annotations?: Record<string, string> };
+    };
+    expect(sa.metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/tagpilot-registry',
+      'iam.gke.io/gcp-service-account': 'tagpilot@acme-prod.iam.gserviceaccount.com',
+      'azure.workload.identity/client-id': '5f0c3f2e-1d7a-4c55-9a61-2b7de0f1a111',
+    });
+    const pod = find(objects, 'Deployment', 'tagpilot-controller') as K8sObject & {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    };
+    expect(pod.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+    const operatorSa = find(objects, 'ServiceAccount', 'tagpilot-operator') as K8sObject & {
+      metadata: { annotations?: Record<string, string> };
+    };
+    expect(operatorSa.metadata.annotations).toBeUndefined();
+  },
 };
 
 describe('helm chart', () => {

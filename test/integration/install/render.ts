@@ -158,6 +158,18 @@ export const TOGGLES: Toggle[] = [
       },
     },
   },
+  {
+    name: 'cloud identities (IRSA, GKE and AKS Workload Identity)',
+    values: {
+      controller: {
+        cloudIdentity: {
+          awsRoleArn: 'arn:aws:iam::123456789012:role/tagpilot-registry',
+          gcpServiceAccount: 'tagpilot@acme-prod.iam.gserviceaccount.com',
+          azureClientId: '5f0c3f2e-1d7a-4c55-9a61-2b7de0f1a111',
+        },
+      },
+    },
+  },
 ];
 
 /** All toggles at once: they must compose. */
