@@ -34,7 +34,7 @@ export class GcpSource implements CloudSource {
     } catch (err) {
       const who = await this.identity();
       throw new CloudAuthError(
-        `Google registry ${target.registry}: the Google Cloud identity (${who}) could not get an access token: ${sdkDetail(err)}; check the ServiceAccount annotation iam.gke.io/gcp-service-account, that the Kubernetes ServiceAccount may impersonate it (roles/iam.workloadIdentityUser) and that Workload Identity is enabled on the node pool (${HELP})`,
+        `Google registry ${target.registry}: the Google Cloud identity (${who}) could not get an access token: ${tokenError(err)}; check the ServiceAccount annotation iam.gke.io/gcp-service-account, that the Kubernetes ServiceAccount may impersonate it (roles/iam.workloadIdentityUser) and that Workload Identity is enabled on the node pool (${HELP})`,
         { transient: isTransient(err), cause: err },
       );
     }
@@ -72,6 +72,15 @@ export class GcpSource implements CloudSource {
     const file = process.env.GOOGLE_APPLICATION_CREDENTIALS;
     return file ? `the credential file ${file}` : "the Pod's Google service account (metadata server)";
   }
+}
+
+/** The metadata server's own answer, without the library's paragraph about Compute Engine scopes. */
+function tokenError(err: unknown): string {
+  const status = (err as { response?: { status?: unknown } })?.response?.status;
+  const message = String((err as { message?: unknown })?.message ?? '');
+  const answer = /could not refresh access token: (.*)$/is.exec(message)?.[1];
+  if (!answer) return sdkDetail(err);
+  return `${typeof status === 'number' ? `${status} ` : ''}${answer.replace(/\s+/g, ' ').trim().slice(0, 300)}`;
 }
 
 function isTransient(err: unknown): boolean {
