@@ -10,7 +10,7 @@ import {
   helperServer,
   runCredentialHelper,
 } from './credential-helper.js';
-import { parseImageReference } from './reference.js';
+import { parseImageReference } from '../../domain/image/reference.js';
 
 const bin = mkdtempSync(join(tmpdir(), 'tagpilot-helpers-'));
 const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };

@@ -2,8 +2,8 @@
 // `docker-credential-<name> get` with the registry on stdin answers {"Username","Secret"}, as Docker runs
 // them. Used by the CLI's --docker-config; bounded in time and output so a stuck helper cannot hang it.
 import { spawn } from 'node:child_process';
-import type { ImageReference } from './reference.js';
-import { DOCKER_HUB_DOMAIN } from './reference.js';
+import type { ImageReference } from '../../domain/image/reference.js';
+import { DOCKER_HUB_DOMAIN } from '../../domain/image/reference.js';
 import {
   PullSecretError,
   credentialsFromDockerConfig,
