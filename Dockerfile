@@ -26,7 +26,10 @@ COPY domain ./domain
 COPY webhook ./webhook
 COPY operator ./operator
 COPY controller ./controller
-RUN npm run build
+COPY hack/build-info.mjs ./hack/
+# The commit --version reports (the build context has no .git): --build-arg GIT_COMMIT=$(git rev-parse HEAD).
+ARG GIT_COMMIT=""
+RUN TAGPILOT_GIT_COMMIT="${GIT_COMMIT}" npm run build
 
 # Production dependencies only, without the dev toolchain (typescript, vitest, helm/kubectl layer, …).
 FROM node:${NODE_VERSION}-trixie-slim AS deps

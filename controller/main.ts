@@ -5,6 +5,7 @@ import { errorMessage } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube.js';
 import { createLogger } from '../common/logger.js';
 import { collectProcessMetrics } from '../common/metrics.js';
+import { versionLine } from '../common/version.js';
 import { startController, type Controller } from './controller.js';
 import { UsageError, parseControllerArgs, usage } from './options.js';
 import { HOOK_SECRETS_DIR_ENV, hookSecretsProvider } from './triggers/index.js';
@@ -14,6 +15,10 @@ export type { Controller, ControllerOptions, LeaderElectionSettings } from './co
 
 /** Runs the program until SIGTERM/SIGINT; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--version')) {
+    process.stdout.write(`${versionLine('tagpilot-controller')}\n`);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseControllerArgs(argv);

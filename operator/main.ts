@@ -5,6 +5,7 @@ import { errorMessage } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube.js';
 import { createLogger } from '../common/logger.js';
 import { collectProcessMetrics } from '../common/metrics.js';
+import { versionLine } from '../common/version.js';
 import { startOperator } from './operator.js';
 import { parseOperatorArgs, usage, UsageError, type OperatorConfig } from './options.js';
 
@@ -13,6 +14,10 @@ export { startOperator, type OperatorOptions, type RunningOperator } from './ope
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${versionLine('tagpilot-operator')}\n`);
     return 0;
   }
   let config: OperatorConfig;

@@ -7,6 +7,7 @@ import {
   registryFlagOptions,
   registryFlagsUsage,
 } from './registry-flags.js';
+import { digestJson, outputFlagOptions, outputFlagUsage, outputFormat, writeJson } from './output.js';
 import { runRefCommand } from './ref-command.js';
 
 const USAGE = `usage: tagpilot digest REF[:TAG] [--platform os/arch[/variant]] [options]
@@ -18,11 +19,13 @@ registry cannot tell (not found, auth, network), 2 on bad input; errors are one 
 
   --platform P           os/architecture[/variant], e.g. linux/arm64 or linux/arm/v7
 ${registryFlagsUsage}
+${outputFlagUsage}
   -h, --help             this help`;
 
 const options = {
   platform: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...outputFlagOptions,
   ...registryFlagOptions,
 } as const;
 
@@ -30,11 +33,13 @@ export function run(argv: string[]): Promise<number> {
   return runRefCommand('digest', USAGE, argv, options, async (values, input) => {
     const client = cliRegistryClient();
     try {
+      const format = outputFormat(values.output);
       const ref = parseImageReference(input);
       const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
       const access = await accessFromFlags(ref, values);
       const digest = await client.getDigest(ref, undefined, access, platform ? { platform } : {});
-      process.stdout.write(`${digest}\n`);
+      if (format === 'json') writeJson(digestJson(ref, digest, platform));
+      else process.stdout.write(`${digest}\n`);
       return 0;
     } finally {
       await client.close();

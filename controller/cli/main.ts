@@ -1,6 +1,7 @@
 // Entry point of the `tagpilot` CLI: the controller's engine, run by hand to debug rules and registries.
 // Each subcommand lives in its own file and exports `run(argv): Promise<number>` (the exit code).
 import { errorMessage } from '../../common/errors.js';
+import { versionLine } from '../../common/version.js';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -19,7 +20,7 @@ export function usage(): string {
     'commands:',
     ...lines,
     '',
-    'tagpilot <command> --help shows the options of a command.',
+    'tagpilot <command> --help shows the options of a command; tagpilot --version prints the version.',
   ].join('\n');
 }
 
@@ -28,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`${versionLine('tagpilot')}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {

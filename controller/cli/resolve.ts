@@ -15,6 +15,7 @@ import {
   registryFlagsUsage,
 } from './registry-flags.js';
 import { fail as failCommand } from './fail.js';
+import { outputFlagOptions, outputFlagUsage, outputFormat, resolveJson, writeJson } from './output.js';
 
 const USAGE = `usage: tagpilot resolve --rule TYPE --current TAG (--tags-file FILE | --image REF) [options]
 
@@ -33,6 +34,8 @@ and exits 0; prints nothing and exits 0 when no newer tag qualifies; exits 2 on 
   --digest D             digest rule: the digest the registry reports for TAG now (with --image it
                          is asked from the registry when omitted)
   --explain              print the reasoning (filters, candidates, why the winner won) on stderr
+${outputFlagUsage}
+                         (the decision, its reason and the reasoning; printed also when nothing qualifies)
   -h, --help             this help
 
 registry flags (with --image):
@@ -53,6 +56,7 @@ const options = {
   digest: { type: 'string' },
   explain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...outputFlagOptions,
   ...registryFlagOptions,
 } as const;
 
@@ -106,6 +110,12 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   try {
+    let format;
+    try {
+      format = outputFormat(values.output);
+    } catch (err) {
+      throw new UsageError(errorMessage(err));
+    }
     if (values.rule === undefined)
       throw new UsageError(`--rule is required (one of ${ruleTypes.join(', ')})`);
     if (values.current === undefined) throw new UsageError('--current is required: the tag running now');
@@ -141,7 +151,8 @@ export async function run(argv: string[]): Promise<number> {
     const decision = resolve({ ...input, tags });
 
     if (values.explain) process.stderr.write(formatDecision(decision) + '\n');
-    if (decision.kind === 'change') process.stdout.write(decision.tag + '\n');
+    if (format === 'json') writeJson(resolveJson(decision));
+    else if (decision.kind === 'change') process.stdout.write(decision.tag + '\n');
     return 0;
   } catch (err) {
     if (err instanceof RuleError) return fail(`${flagFor(err.field)}: ${err.detail}`, 2);
