@@ -159,6 +159,14 @@ const CHECKS: Record<string, (objects: K8sObject[]) => void> = {
       'my-controller',
     );
   },
+  'CRDs without the keep policy, with annotations': (objects) => {
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual([
+      'alertconfigs.tagpilot.dev',
+      'images.tagpilot.dev',
+    ]);
+    for (const crd of crds) expect(crd.metadata.annotations).toEqual({ 'example.com/owner': 'platform' });
+  },
   'ServiceAccount names and annotations, fullnameOverride': (objects) => {
     expect(find(objects, 'Deployment', 'tp-operator')).toBeDefined();
     const sa = find(objects, 'ServiceAccount', 'tp-ctl') as K8sObject & {
@@ -234,14 +242,49 @@ describe('helm chart', () => {
     expect(container(objects, 'controller', 'tp').env?.map((e) => e.name)).toContain('NODE_EXTRA_CA_CERTS');
   });
 
-  it('ships the CRDs with --include-crds', async () => {
-    const objects = parseManifests(await renderChart({}, { includeCrds: true }));
-    expect(
-      objects
-        .filter((o) => o.kind === 'CustomResourceDefinition')
-        .map((o) => o.metadata.name)
-        .sort(),
-    ).toEqual(['alertconfigs.tagpilot.dev', 'images.tagpilot.dev']);
+  // Templates, not the crds/ folder: Helm installs crds/ once and never upgrades them.
+  it('renders the CRDs from templates, kept on uninstall, with the release labels', async () => {
+    const objects = parseManifests(await renderChart({}, { includeCrds: true, release: 'tp' }));
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds.map((o) => o.metadata.name).sort()).toEqual([
+      'alertconfigs.tagpilot.dev',
+      'images.tagpilot.dev',
+    ]);
+    for (const crd of crds) {
+      expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      expect(crd.metadata.labels).toMatchObject({
+        'app.kubernetes.io/instance': 'tp',
+        'app.kubernetes.io/managed-by': 'Helm',
+        'app.kubernetes.io/part-of': 'tagpilot',
+      });
+      // The definition is the generated one, unchanged: the same spec as crds/*.yaml.
+      const source = parse(
+        readFileSync(
+          join(chartDir, '../../crds', `tagpilot.dev_${crd.metadata.name.split('.')[0]}.yaml`),
+          'utf8',
+        ),
+      ) as { spec: unknown };
+      expect((crd as unknown as { spec: unknown }).spec).toEqual(source.spec);
+    }
+    const none = parseManifests(await renderChart({ crds: { install: false } }));
+    expect(kinds(none)).not.toContain('CustomResourceDefinition');
+  });
+
+  it('prints next steps after install (NOTES.txt)', async () => {
+    const r = await helm(['install', 'tp', chartDir, '--dry-run=client', '--namespace', 'tp-ns']);
+    expect(r.stderr).toBe('');
+    const notes = r.stdout.slice(r.stdout.indexOf('NOTES:'));
+    expect(notes).toContain(
+      'kubectl -n tp-ns rollout status deploy/tp-tagpilot-operator deploy/tp-tagpilot-controller',
+    );
+    expect(notes).toContain('kubectl get images -A');
+    expect(notes).toContain('kind: Image');
+    expect(notes).toContain('docs/quickstart.md');
+    const scoped = await helm(['install', 'tp', chartDir, '--dry-run=client', '--values', '-'], {
+      input: JSON.stringify({ watchNamespaces: ['team-a'], crds: { install: false } }),
+    });
+    expect(scoped.stdout).toContain('namespace: team-a');
+    expect(scoped.stdout).toContain('kubectl get crd images.tagpilot.dev alertconfigs.tagpilot.dev');
   });
 
   // Bad values fail at `helm install` (helm validates against values.schema.json before rendering).

@@ -147,6 +147,10 @@ export const TOGGLES: Toggle[] = [
     },
   },
   {
+    name: 'CRDs without the keep policy, with annotations',
+    values: { crds: { install: true, keep: false, annotations: { 'example.com/owner': 'platform' } } },
+  },
+  {
     name: 'ServiceAccount names and annotations, fullnameOverride',
     values: {
       fullnameOverride: 'tp',
@@ -201,6 +205,10 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 export interface RenderOptions {
   release?: string;
   namespace?: string;
+  /**
+   * Keep the CRDs (templates/crds.yaml) in the output. Off by default, so checks of the programs' objects
+   * need not skip two large CRDs; it sets crds.install=false unless the values set it.
+   */
   includeCrds?: boolean;
 }
 
@@ -215,6 +223,9 @@ export async function renderChart(
 }
 
 export function helmTemplate(values: Record<string, unknown>, opts: RenderOptions = {}) {
+  const crds = (values.crds ?? {}) as Record<string, unknown>;
+  const withCrds =
+    opts.includeCrds || 'install' in crds ? values : { ...values, crds: { ...crds, install: false } };
   return helm(
     [
       'template',
@@ -224,9 +235,8 @@ export function helmTemplate(values: Record<string, unknown>, opts: RenderOption
       opts.namespace ?? 'tagpilot-system',
       '--values',
       '-',
-      ...(opts.includeCrds ? ['--include-crds'] : []),
     ],
-    { input: JSON.stringify(values) },
+    { input: JSON.stringify(withCrds) },
   );
 }
 
