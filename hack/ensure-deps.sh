@@ -7,13 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[deps] %s\n' "$*" >&2; }
+# shellcheck source=lib/progress.sh
+. hack/lib/progress.sh
 
 # The supported Node.js major (.node-version) first on PATH, so npm runs under it (installed once if missing).
 node_bin=$(bash hack/node.sh)
 export PATH="$node_bin:$PATH"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages from package-lock.json (npm ci)"
-  npm ci --no-audit --no-fund >&2
+  with_progress "npm ci" npm ci --no-audit --no-fund
 fi
 
 # Debian packages, installed only when missing (one apt-get update first).
