@@ -23,6 +23,11 @@ export interface DemoOptions {
   namespace?: string;
   /** Upper bound of each wait; the first check waits for the controller's first tick. */
   timeoutMs?: number;
+  /**
+   * The registry's push notifications reach the controller (make run forwards them): the demo then lets
+   * the push itself trigger the check. Otherwise it asks for one with the refresh annotation.
+   */
+  pushNotifications?: boolean;
 }
 
 export interface DemoResult {
@@ -119,7 +124,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     if (line !== last) log(line);
     last = line;
   };
-  await until(`the controller's first check of Image ${namespace}/web`, timeoutMs, async () => {
+  await until(`the controller's first check of Image ${namespace}/web`, timeoutMs, log, async () => {
     const s = await status();
     report(s);
     return s.tag === '1.0.0' && s.result === 'Success';
@@ -127,22 +132,26 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   log(`pushing ${ref}:1.1.0 — a new minor version`);
   await pushImage(opts.registry, repo, '1.1.0', { seed: 'demo-1.1.0' });
-  // Ask for an evaluation now instead of waiting for the next tick (the annotation is removed after).
-  await custom.patchNamespacedCustomObject(
-    { ...image, body: { metadata: { annotations: { 'tagpilot.dev/refresh': new Date().toISOString() } } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
-  log('annotated the Image with tagpilot.dev/refresh to check now');
+  if (opts.pushNotifications) {
+    log('the registry notifies the controller of the push (POST /v1/hooks/distribution): it checks now');
+  } else {
+    // Ask for an evaluation now instead of waiting for the next tick (the annotation is removed after).
+    await custom.patchNamespacedCustomObject(
+      { ...image, body: { metadata: { annotations: { 'tagpilot.dev/refresh': new Date().toISOString() } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    log('annotated the Image with tagpilot.dev/refresh to check now');
+  }
 
   let lastImage = '';
-  await until(`Deployment ${namespace}/web to run ${ref}:1.1.0`, timeoutMs, async () => {
+  await until(`Deployment ${namespace}/web to run ${ref}:1.1.0`, timeoutMs, log, async () => {
     report(await status());
     const current = await deploymentImage();
     if (current && current !== lastImage) log(`Deployment ${namespace}/web: image ${current}`);
     lastImage = current ?? '';
     return current === `${ref}:1.1.0`;
   });
-  await until(`Deployment ${namespace}/web to roll out`, timeoutMs, async () => {
+  await until(`Deployment ${namespace}/web to roll out`, timeoutMs, log, async () => {
     const d = await apps.readNamespacedDeployment({ name: 'web', namespace });
     const s = d.status;
     const done =
@@ -162,10 +171,22 @@ function loadFile(path: string): KubeConfig {
   return kc;
 }
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls `check` every second; says it is still waiting every 30 s, so a slow step never looks hung. */
+async function until(
+  what: string,
+  timeoutMs: number,
+  log: (line: string) => void,
+  check: () => Promise<boolean>,
+): Promise<void> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let nextNote = started + 30_000;
   let lastError = '';
   while (Date.now() < deadline) {
+    if (Date.now() >= nextNote) {
+      log(`still waiting for ${what} (${Math.round((Date.now() - started) / 1000)} s so far)`);
+      nextNote += 30_000;
+    }
     try {
       if (await check()) return;
     } catch (err) {

@@ -24,6 +24,20 @@ export function crdObjects(): V1CustomResourceDefinition[] {
     .map((f) => parse(readFileSync(join(crdDir, f), 'utf8')) as V1CustomResourceDefinition);
 }
 
+/** Field manager of every CRD install by the test environment and `make run`. */
+export const CRD_FIELD_MANAGER = 'tagpilot';
+
+export interface InstallCRDsOptions {
+  /**
+   * Mark the CRDs as the chart's templates/crds.yaml does for this release, with the ownership metadata
+   * `helm install` writes (label managed-by=Helm, meta.helm.sh/release-* annotations), so that a later
+   * `helm install <name> -n <namespace>` adopts them instead of refusing ("exists and cannot be imported
+   * into the current release"). `make run` sets it on the embedded cluster only: on a user's cluster it
+   * could take the CRDs away from their own release.
+   */
+  helmRelease?: { name: string; namespace: string };
+}
+
 /**
  * Installs (or updates) Tagpilot's CRDs from crds/*.yaml and waits until the apiserver serves them.
  * Idempotent: every suite calls it, the shared environment keeps them.
@@ -34,18 +48,23 @@ export async function installCRDs(env: TestEnvInfo): Promise<void> {
 
 /**
  * installCRDs through any client configuration allowed to manage CRDs (`make run` uses the current one).
- * Server-side apply of the YAML as it is, like `kubectl apply --server-side`: the typed create/replace
- * calls of @kubernetes/client-node serialise a V1CustomResourceDefinition by its camelCase property
- * names, so the raw YAML's `x-kubernetes-*` keys (list types, CEL rules) would silently be dropped.
+ * Server-side apply of the YAML as it is, like `kubectl apply --server-side`, under the Tagpilot field
+ * manager: a later `kubectl apply --server-side` or `helm install` of the same definitions shares the
+ * fields instead of conflicting. (Typed create/replace calls serialise a V1CustomResourceDefinition by
+ * its camelCase property names, which drops the raw YAML's `x-kubernetes-*` keys, and record the fields
+ * under client-node's default manager "node-fetch": the next server-side apply failed with
+ * `conflict with "node-fetch" using apiextensions.k8s.io/v1: .spec.versions`.) `force`: `make run`
+ * always installs the definitions of the checkout it runs, even over fields another manager last wrote.
  */
-export async function installCRDsWith(kc: KubeConfig): Promise<void> {
+export async function installCRDsWith(kc: KubeConfig, opts: InstallCRDsOptions = {}): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const apply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   for (const crd of crdObjects()) {
     const name = crd.metadata!.name!;
+    const body = opts.helmRelease ? asHelmRelease(crd, opts.helmRelease) : crd;
     await api.patchCustomResourceDefinition(
-      { name, body: crd, fieldManager: 'tagpilot-testenv', force: true, fieldValidation: 'Strict' },
+      { name, body, fieldManager: CRD_FIELD_MANAGER, force: true, fieldValidation: 'Strict' },
       apply,
     );
     await waitFor(`CRD ${name} to be Established`, async () => {
@@ -59,4 +78,28 @@ export async function installCRDsWith(kc: KubeConfig): Promise<void> {
         .then(() => true),
     );
   }
+}
+
+/** The metadata `helm install` gives a CRD of the chart (templates/crds.yaml with crds.keep on). */
+function asHelmRelease(
+  crd: V1CustomResourceDefinition,
+  release: { name: string; namespace: string },
+): V1CustomResourceDefinition {
+  return {
+    ...crd,
+    metadata: {
+      ...crd.metadata,
+      labels: {
+        ...crd.metadata?.labels,
+        'app.kubernetes.io/managed-by': 'Helm',
+        'app.kubernetes.io/instance': release.name,
+      },
+      annotations: {
+        ...crd.metadata?.annotations,
+        'meta.helm.sh/release-name': release.name,
+        'meta.helm.sh/release-namespace': release.namespace,
+        'helm.sh/resource-policy': 'keep',
+      },
+    },
+  };
 }

@@ -25,7 +25,8 @@ export interface EnvironmentOptions {
 
 /**
  * Starts the whole test environment: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok
- * with one fake node, and three registries (anonymous with push notifications, htpasswd, token auth).
+ * with one fake node, and three registries (anonymous, htpasswd, token auth), all sending push notifications
+ * to one relay.
  * Everything binds 127.0.0.1 on free ports. If any piece fails, what was started is stopped again.
  */
 export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
@@ -61,7 +62,8 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
           dataDir: dir,
           logDir,
           mode,
-          notifyURL: mode === 'anonymous' ? `${relay.url}/events` : undefined,
+          // Every registry notifies, so a push to any of them reaches a controller behind the relay.
+          notifyURL: `${relay.url}/events`,
         }),
       ),
     );

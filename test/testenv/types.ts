@@ -10,7 +10,7 @@ export interface TestEnvInfo {
   /** Name of the kwok-managed node that Pods are scheduled on. */
   nodeName: string;
   registries: Record<RegistryMode, RegistryInfo>;
-  /** Receives the anonymous registry's push notifications; see notifications.ts. */
+  /** Receives the registries' push notifications; see notifications.ts. */
   notifications: { url: string };
   /** Acts on the environment from a test: `POST ${url}/restart-apiserver`; see control.ts. */
   control: { url: string };
