@@ -18,15 +18,13 @@ import { collectProcessMetrics } from '../common/metrics.js';
 import { startController } from '../controller/main.js';
 import { hookSecretsProvider } from '../controller/triggers/index.js';
 import { startOperator } from '../operator/main.js';
-import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment, type Environment } from '../test/testenv/environment.js';
 import { installTools } from './install-tools.js';
+import { EMBEDDED_HELM_RELEASE, installRunCRDs } from './run-crds.js';
 import { embeddedBanner, portInUseMessage, runPorts, type RunPorts } from './run-help.js';
 
 const embedded = process.argv.includes('--embedded');
 const stops: (() => Promise<void>)[] = [];
-/** The release `helm install tagpilot ./charts/tagpilot -n tagpilot-system` (docs/install.md) creates. */
-const HELM_RELEASE = { name: 'tagpilot', namespace: 'tagpilot-system' };
 const DISTRIBUTION_SECRET_ENV = 'TAGPILOT_HOOK_SECRET_DISTRIBUTION';
 
 let stopping = false;
@@ -74,7 +72,7 @@ try {
   );
   // On the embedded cluster, as `helm install tagpilot -n tagpilot-system` would own them, so that
   // command works right after this one (docs/development.md, "Working with the embedded cluster").
-  await installCRDsWith(kubeConfig, embedded ? { helmRelease: HELM_RELEASE } : {});
+  await installRunCRDs(kubeConfig, embedded);
 
   // The embedded registries' push notifications reach the controller's Distribution receiver, which
   // needs a secret; a local one is made up unless one is configured.
@@ -103,7 +101,7 @@ try {
     console.error('[tagpilot] registry push notifications → controller /v1/hooks/distribution');
   }
 
-  const namespace = process.env.TAGPILOT_NAMESPACE ?? HELM_RELEASE.namespace;
+  const namespace = process.env.TAGPILOT_NAMESPACE ?? EMBEDDED_HELM_RELEASE.namespace;
   await kubeConfig
     .makeApiClient(CoreV1Api)
     .createNamespace({ body: { metadata: { name: namespace } } })
