@@ -35,6 +35,13 @@ const readCrd = async (name: string) =>
   (await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name })) as unknown as Crd;
 const columns = (crd: Crd) => (crd.spec.versions[0]?.additionalPrinterColumns ?? []).map((c) => c.name);
 
+/** stderr without helm's report of an OCI pull. */
+const pullReport = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^(Pulled|Digest): /.test(l))
+    .join('\n');
+
 /** The current chart as an older release: lower version, and the Image CRD one printer column short. */
 function previousChart(dir: string): string {
   const chart = join(dir, 'tagpilot');
@@ -82,8 +89,10 @@ describe('helm: OCI chart, install of the previous version, upgrade to this one'
 
   it('installs the previous version from oci://', async () => {
     // The shared test cluster already has the CRDs (other suites install them), owned by no release: helm
-    // refuses to take them silently, and --take-ownership adopts them (docs/upgrading.md). On a fresh
-    // cluster the plain install is enough.
+    // refuses to take them silently, and --take-ownership adopts them (docs/upgrading.md). They were
+    // applied by the field manager "tagpilot" with the current definitions, so writing the previous
+    // ones is a server-side apply conflict too: --force-conflicts. On a fresh cluster the plain install
+    // is enough; the upgrade below needs neither flag.
     await installCRDs(env);
     const install = [
       'install',
@@ -96,10 +105,15 @@ describe('helm: OCI chart, install of the previous version, upgrade to this one'
     ];
     const refused = await helm([...install, '--values', '-'], { input: values });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/images\.tagpilot\.dev.*cannot be imported into the current release/);
+    expect(refused.stderr).toMatch(
+      /CustomResourceDefinition "(images|alertconfigs)\.tagpilot\.dev".*cannot be imported into the current release/,
+    );
 
-    const r = await helm([...install, '--take-ownership', '--values', '-'], { input: values });
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const r = await helm([...install, '--take-ownership', '--force-conflicts', '--values', '-'], {
+      input: values,
+    });
+    // helm reports the pull (Pulled:, Digest:) on stderr; anything else there is a failure.
+    expect({ code: r.code, stderr: pullReport(r.stderr) }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout).toContain('kubectl get images -A'); // NOTES.txt
     const crd = await readCrd('images.tagpilot.dev');
     expect(columns(crd)).not.toContain('Result');
@@ -125,7 +139,7 @@ describe('helm: OCI chart, install of the previous version, upgrade to this one'
       ],
       { input: values },
     );
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect({ code: r.code, stderr: pullReport(r.stderr) }).toEqual({ code: 0, stderr: '' });
     const crd = await readCrd('images.tagpilot.dev');
     expect(columns(crd)).toContain('Result');
     expect(crd.metadata.labels?.['helm.sh/chart']).toBe(`tagpilot-${current}`);
