@@ -1,5 +1,6 @@
 // What `make run` tells a user: its ports (and the variables that move them), the embedded cluster's
 // access lines, and a port-in-use error that says which port, which variable, and the likely cause.
+import { createServer } from 'node:net';
 import type { TestEnvInfo } from '../test/testenv/types.js';
 
 export interface RunPort {
@@ -42,6 +43,21 @@ export function runPorts(env: NodeJS.ProcessEnv = process.env): RunPorts {
     out[p.key] = { what: p.what, env: p.env, port };
   }
   return out;
+}
+
+/**
+ * Fails before anything starts when a fixed port is taken, so a second `make run` says so at once instead
+ * of after starting a cluster (and without overwriting .tagpilot/kubeconfig of the running one).
+ */
+export async function assertPortsFree(ports: RunPorts): Promise<void> {
+  for (const p of Object.values(ports)) {
+    if (p.port === 0) continue;
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', (err) => reject(new Error(portInUseMessage(err, ports) ?? String(err))));
+      server.listen(p.port, '127.0.0.1', () => server.close(() => resolve()));
+    });
+  }
 }
 
 /** For `listen EADDRINUSE`: which port, what wanted it, how to move it. Undefined for other errors. */

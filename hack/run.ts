@@ -21,7 +21,7 @@ import { startOperator } from '../operator/main.js';
 import { startEnvironment, type Environment } from '../test/testenv/environment.js';
 import { installTools } from './install-tools.js';
 import { EMBEDDED_HELM_RELEASE, installRunCRDs } from './run-crds.js';
-import { embeddedBanner, portInUseMessage, runPorts, type RunPorts } from './run-help.js';
+import { assertPortsFree, embeddedBanner, portInUseMessage, runPorts, type RunPorts } from './run-help.js';
 
 const embedded = process.argv.includes('--embedded');
 const stops: (() => Promise<void>)[] = [];
@@ -42,8 +42,9 @@ process.on('SIGTERM', () => void stopAll(0));
 let ports: RunPorts;
 try {
   ports = runPorts();
+  await assertPortsFree(ports);
 } catch (err) {
-  console.error(`[tagpilot] ${errorMessage(err)}`);
+  console.error(`[tagpilot] could not start: ${errorMessage(err)}`);
   process.exit(2);
 }
 

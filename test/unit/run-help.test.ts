@@ -1,7 +1,7 @@
 // What `make run` prints: a port in use named with its variable, bad port variables, the access banner.
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { embeddedBanner, portInUseMessage, runPorts } from '../../hack/run-help.js';
+import { assertPortsFree, embeddedBanner, portInUseMessage, runPorts } from '../../hack/run-help.js';
 import type { TestEnvInfo } from '../testenv/types.js';
 
 const servers: Server[] = [];
@@ -30,6 +30,24 @@ describe('make run ports', () => {
     expect(message).toContain(`TAGPILOT_CONTROLLER_PORT=<port> make run`);
     expect(message).toContain('Another `make run` or `make dev` may still be running');
     expect(portInUseMessage(new Error('something else'), ports)).toBeUndefined();
+  });
+
+  it('checks the ports before starting anything', async () => {
+    const taken = await listen(0);
+    const port = (taken.address() as { port: number }).port;
+    // The other two on 0 (any free port): the defaults may be taken by a `make run` on this machine.
+    const only = { TAGPILOT_CONTROLLER_PORT: '0', TAGPILOT_OPERATOR_WEBHOOK_PORT: '0' };
+    await expect(
+      assertPortsFree(runPorts({ ...only, TAGPILOT_OPERATOR_METRICS_PORT: String(port) })),
+    ).rejects.toThrow(`port 127.0.0.1:${port} is already in use (wanted for the operator /metrics)`);
+    taken.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const free = runPorts({
+      TAGPILOT_CONTROLLER_PORT: '0',
+      TAGPILOT_OPERATOR_METRICS_PORT: String(port),
+      TAGPILOT_OPERATOR_WEBHOOK_PORT: '0',
+    });
+    await expect(assertPortsFree(free)).resolves.toBeUndefined();
   });
 
   it('defaults to 8080, 8081, 9443 and rejects a variable that is not a port', () => {
