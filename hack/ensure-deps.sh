@@ -36,8 +36,8 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
     log "error: installing them needs root: run 'sudo apt-get install ${apt_missing[*]}'"; exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${apt_missing[@]}" >&2
+  with_progress "apt-get update" apt-get -o DPkg::Lock::Timeout=600 update -qq
+  with_progress "apt-get install" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${apt_missing[@]}"
   # docker-registry enables a system service on :5000; tests start their own instances on free ports.
   case " ${apt_missing[*]} " in
     *" docker-registry "*) (systemctl disable --now docker-registry >/dev/null 2>&1 || true) ;;
