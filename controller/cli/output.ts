@@ -2,7 +2,7 @@
 // one flag definition, one check, and the JSON shapes, so every command spells them the same. Errors stay
 // one text line on stderr in both formats (the exit code says what kind); only stdout changes.
 import { formatPlatform, type ImageReference, type Platform } from '../registry/index.js';
-import type { Decision } from '../rules/index.js';
+import type { Decision } from '../../domain/rules/index.js';
 
 export const outputFlagOptions = {
   output: { type: 'string', short: 'o', default: 'text' },
