@@ -1,7 +1,8 @@
 /* global process, console */
 // Records what a build is, for the programs' --version (common/version.ts): package.json's version and
-// the git commit. Runs after `tsc` in `npm run build`; TAGPILOT_GIT_COMMIT wins (image builds without
-// .git pass it as a build argument), else git is asked here, at build time, never by the programs.
+// the git commit. Runs after `tsc` in `npm run build` and hack/images.sh. TAGPILOT_GIT_COMMIT wins (image
+// builds pass it: a Dockerfile build has no .git), else git is asked here, at build time, never by the
+// programs.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,8 @@ function gitCommit() {
 }
 
 const commit = gitCommit();
-const out = join(root, 'dist', 'build-info.json');
+// The dist directory to write into: an argument (hack/images.sh compiles into its own), else ./dist.
+const out = join(process.argv[2] ?? join(root, 'dist'), 'build-info.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(commit ? { version, commit } : { version })}\n`);
-console.error(`wrote dist/build-info.json: ${version}${commit ? ` ${commit}` : ''}`);
+console.error(`wrote ${out}: ${version}${commit ? ` ${commit}` : ''}`);

@@ -37,7 +37,7 @@ esac
 # Everything that goes into an image, test files excluded; the hash names a build for --if-changed.
 inputs_hash() {
   git ls-files -co --exclude-standard -- common crds webhook operator controller bin package.json \
-    package-lock.json tsconfig.json tsconfig.build.json .node-version hack/node.sh hack/images.sh hack/images |
+    package-lock.json tsconfig.json tsconfig.build.json .node-version hack/node.sh hack/images.sh hack/images hack/build-info.mjs |
     grep -v '\.test\.ts$' | sort | while read -r f; do [ ! -f "$f" ] || sha256sum "$f"; done |
     { cat; echo "suite $suite arch $arch"; } | sha256sum | cut -d' ' -f1
 }
@@ -87,6 +87,8 @@ rm "$work/deps/app/package-lock.json"
 
 log "dist: tsc -p tsconfig.build.json"
 npx tsc -p tsconfig.build.json --outDir "$work/app/app/dist"
+# What --version prints (common/version.ts): the version and this revision.
+TAGPILOT_GIT_COMMIT=$revision node hack/build-info.mjs "$work/app/app/dist"
 mkdir -p "$work/app/app/bin"
 cp bin/tagpilot "$work/app/app/bin/tagpilot"
 
