@@ -13,7 +13,7 @@ describe('--version', () => {
   it.each([
     ['tagpilot-operator', [process.execPath, '--import', 'tsx', 'operator/main.ts', '--version']],
     ['tagpilot-controller', [process.execPath, '--import', 'tsx', 'controller/main.ts', '--version']],
-    ['tagpilot', [join(root, 'bin', 'tagpilot'), '--version']],
+    ['tagpilot', [process.execPath, join(root, 'bin', 'tagpilot'), '--version']],
   ])(
     '%s prints its name and the package version, exit 0',
     { timeout: 90_000 },
