@@ -8,7 +8,8 @@ import type { RegistryCredentials } from './credentials.js';
 import { RegistryAuthError, RegistryBadResponseError } from './errors.js';
 import { parseWwwAuthenticate, type AuthChallenge } from './headers.js';
 import { registryCache } from './metrics.js';
-import { describeErrorBody, type HttpResponse, type TlsSettings, type Transport } from './transport.js';
+import { describeErrorBody, parseJsonAnswer } from './answers.js';
+import type { HttpResponse, TlsSettings, Transport } from './transport.js';
 
 /** Who asks for what: the unit tokens and learned challenges are kept per. */
 export interface AuthSubject {
@@ -23,10 +24,10 @@ export interface AuthSubject {
 type Learned =
   { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
 
-/** What to send, and what to call with the final status once the exchange is over. */
+/** What to send, and what to call with the final status (or the failure) once the exchange is over. */
 export interface PreparedAuth {
   header: string | undefined;
-  settle(status: number | undefined): void;
+  settle(status: number | undefined, failure?: unknown): void;
 }
 
 /** A stable, non-reversible name for a set of credentials (cache keys); 'anonymous' for none. */
@@ -54,8 +55,11 @@ const DEFAULT_TOKEN_SECONDS = 60;
 
 export class Authenticator {
   private readonly learned = new Map<string, Learned>();
-  /** One request per registry finds out what it wants; the others wait for its answer (no 401 storm). */
-  private readonly probes = new Map<string, Promise<void>>();
+  /**
+   * One request per registry finds out what it wants; the others wait for its answer (no 401 storm). The
+   * promise resolves to the probe's failure when it got no answer at all (timeout, refused connection).
+   */
+  private readonly probes = new Map<string, Promise<unknown>>();
   private readonly tokens: TtlCache<{ token: string; ttlMs: number }>;
 
   constructor(
@@ -87,21 +91,26 @@ export class Authenticator {
     const key = this.learnedKey(s);
     let learned = this.learned.get(key);
     while (!learned && this.probes.has(key)) {
-      await this.probes.get(key);
+      const failure = await this.probes.get(key);
       learned = this.learned.get(key);
+      // The probe got no answer: its waiters fail with it at once instead of probing again one after
+      // another, each waiting out the same timeout while holding an evaluation slot.
+      if (!learned && failure !== undefined) throw failure;
     }
     if (!learned) {
-      let release!: () => void;
-      this.probes.set(key, new Promise<void>((resolve) => (release = resolve)));
+      let release!: (failure: unknown) => void;
+      this.probes.set(key, new Promise<unknown>((resolve) => (release = resolve)));
       return {
         header: undefined,
-        settle: (status) => {
+        settle: (status, failure) => {
           // Anything but 401 means this registry serves these credentials without a challenge.
           if (status !== undefined && status !== 401 && !this.learned.has(key)) {
             this.learned.set(key, { scheme: 'none' });
           }
           this.probes.delete(key);
-          release();
+          release(
+            status === undefined ? (failure ?? new Error('the authentication probe failed')) : undefined,
+          );
         },
       };
     }
@@ -216,7 +225,7 @@ export class Authenticator {
     }
     if (res.status === 401 || res.status === 403) {
       const who = s.credentials?.username ? `user "${s.credentials.username}"` : 'the identity token';
-      const detail = describeErrorBody(res.body);
+      const detail = describeErrorBody(res);
       throw new RegistryAuthError(
         hasPassword(s.credentials) || s.credentials?.identityToken
           ? `registry ${s.registry} rejected the credentials of ${who} (token endpoint ${realm.host} answered ${res.status}${detail ? `: ${detail}` : ''}); check ${s.credentials?.hint ?? 'the image pull secret'}`
@@ -230,14 +239,11 @@ export class Authenticator {
         { status: res.status },
       );
     }
-    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
-    try {
-      parsed = JSON.parse(Buffer.from(res.body).toString('utf8')) as typeof parsed;
-    } catch {
-      throw new RegistryBadResponseError(
-        `token endpoint ${realm.host} of registry ${s.registry} sent invalid JSON`,
-      );
-    }
+    const parsed = (parseJsonAnswer(res, `${s.registry} (token endpoint ${realm.host})`, what) ?? {}) as {
+      token?: unknown;
+      access_token?: unknown;
+      expires_in?: unknown;
+    };
     const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : parsed.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new RegistryBadResponseError(

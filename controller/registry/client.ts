@@ -42,9 +42,10 @@ import {
   repositoryName,
   type ImageReference,
 } from '../../domain/image/reference.js';
+import { describeErrorBody, parseJsonAnswer } from './answers.js';
+import { BODY_LIMITS, formatBytes } from './limits.js';
 import {
   Transport,
-  describeErrorBody,
   proxyFromEnv,
   type HttpResponse,
   type ProxySettings,
@@ -58,7 +59,10 @@ export interface RegistryClientOptions {
   digestTtlMs?: number;
   /** Tags asked for per page (`n`); registries may send fewer and link to the next page. Default 1000. */
   pageSize?: number;
-  /** Per attempt, headers and body. Default 30 s. */
+  /**
+   * Deadline of one request: waiting for a permit, every attempt (headers and body) and the pauses
+   * between retries together. Default 30 s.
+   */
   timeoutMs?: number;
   /** TCP + TLS handshake. Default 10 s. */
   connectTimeoutMs?: number;
@@ -72,6 +76,8 @@ export interface RegistryClientOptions {
   maxRetryAfterMs?: number;
   /** Requests in flight per registry host. Default 8. */
   concurrencyPerRegistry?: number;
+  /** After a request to a host times out, its requests fail at once for this long. Default 30 s. */
+  breakerCooldownMs?: number;
   userAgent?: string;
   /**
    * Outbound HTTP(S) proxy. Default: the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` environment
@@ -149,6 +155,7 @@ export class RegistryClient {
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
       concurrencyPerRegistry: options.concurrencyPerRegistry ?? 8,
+      breakerCooldownMs: options.breakerCooldownMs ?? 30_000,
       userAgent: options.userAgent ?? 'tagpilot (+https://tagpilot.dev)',
       proxy: options.proxy ?? proxyFromEnv(),
       logger: options.logger,
@@ -261,6 +268,7 @@ export class RegistryClient {
     url: string,
     accept: string,
     what: string,
+    limit?: { maxBodyBytes: number; bodyLimitText: string },
   ): Promise<HttpResponse> {
     const sameOrigin = new URL(url).origin === new URL(target.baseUrl).origin;
     const prepared = sameOrigin ? await this.auth.prepare(target) : undefined;
@@ -274,8 +282,10 @@ export class RegistryClient {
         headers: { accept, ...(authorization ? { authorization } : {}) },
         tls: target.tls,
         what,
+        ...limit,
       });
     let res: HttpResponse | undefined;
+    let failure: unknown;
     try {
       res = await send(sent);
       // Two rounds: one to learn the scheme (or replace a token the registry stopped accepting), one more
@@ -286,15 +296,18 @@ export class RegistryClient {
         sent = retry;
         res = await send(retry);
       }
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
-      prepared?.settle(res?.status);
+      prepared?.settle(res?.status, failure);
     }
     if (res.status === 401 || res.status === 403) throw this.authError(target, res, what);
     return res;
   }
 
   private authError(target: Target, res: HttpResponse, what: string): RegistryError {
-    const detail = describeErrorBody(res.body);
+    const detail = describeErrorBody(res);
     const suffix = detail ? ` (${detail})` : '';
     const name = repositoryName(target.ref);
     const c = target.credentials;
@@ -324,32 +337,37 @@ export class RegistryClient {
     let url = `${first}?n=${this.pageSize}`;
     const seen = new Set<string>();
     const tags = new Set<string>();
+    // One budget for every page together, so that endless pages cannot grow the list without bound.
+    let budget = BODY_LIMITS.tags;
+    const limit = () => ({
+      maxBodyBytes: Math.max(1, budget),
+      bodyLimitText:
+        seen.size > 1
+          ? `${formatBytes(BODY_LIMITS.tags)} (all pages together)`
+          : formatBytes(BODY_LIMITS.tags),
+    });
     for (;;) {
       seen.add(url);
-      let res = await this.call(target, 'tags', 'GET', url, 'application/json', what);
+      let res = await this.call(target, 'tags', 'GET', url, 'application/json', what, limit());
       if (res.status === 400 && seen.size === 1 && url !== first) {
         // A registry that refuses our page size: let it pick its own.
         url = first;
-        res = await this.call(target, 'tags', 'GET', url, 'application/json', what);
+        res = await this.call(target, 'tags', 'GET', url, 'application/json', what, limit());
       }
+      budget -= res.body.length;
       if (res.status === 404) {
         throw new RegistryNotFoundError(
-          `repository ${name} not found on registry ${target.registry}${describeErrorBody(res.body) ? ` (${describeErrorBody(res.body)})` : ''}; check spec.image`,
+          `repository ${name} not found on registry ${target.registry}${describeErrorBody(res) ? ` (${describeErrorBody(res)})` : ''}; check spec.image`,
           { status: 404 },
         );
       }
       if (res.status !== 200) {
         throw new RegistryBadResponseError(
-          `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res.body) || 'no detail'})`,
+          `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res) || 'no detail'})`,
           { status: res.status },
         );
       }
-      let body: { tags?: unknown };
-      try {
-        body = JSON.parse(Buffer.from(res.body).toString('utf8')) as { tags?: unknown };
-      } catch {
-        throw new RegistryBadResponseError(`registry ${target.registry} sent invalid JSON for ${what}`);
-      }
+      const body = (parseJsonAnswer(res, target.registry, what) ?? {}) as { tags?: unknown };
       if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
         throw new RegistryBadResponseError(
           `registry ${target.registry} sent a "tags" field that is not a list for ${what}`,
@@ -429,20 +447,13 @@ export class RegistryClient {
     if (res.status === 404) throw this.manifestNotFound(target, name);
     if (res.status !== 200) {
       throw new RegistryBadResponseError(
-        `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res.body) || 'no detail'})`,
+        `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res) || 'no detail'})`,
         { status: res.status },
       );
     }
     const header = res.headers.get('docker-content-digest')?.trim();
     const digest = header && DIGEST_HEADER_RE.test(header) ? header : sha256Digest(res.body);
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(res.body).toString('utf8'));
-    } catch {
-      throw new RegistryBadResponseError(
-        `registry ${target.registry} sent a manifest that is not JSON for ${name}`,
-      );
-    }
+    const json = parseJsonAnswer(res, target.registry, what);
     const manifest = parseManifest(json, baseMediaType(res.headers.get('content-type')));
     if (!manifest) {
       throw new RegistryBadResponseError(

@@ -67,6 +67,19 @@ export class RegistryBadResponseError extends RegistryError {
   readonly transient = false;
 }
 
+/**
+ * A body larger than the client reads for its kind (docs/registries.md, "Limits"): the registry is not
+ * slow or unreachable, it sent far more than a tag list, manifest or token can need.
+ */
+export class RegistryResponseTooLargeError extends RegistryBadResponseError {
+  /** The limit that was passed, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, options: { status?: number; cause?: unknown; limitBytes: number }) {
+    super(message, options);
+    this.limitBytes = options.limitBytes;
+  }
+}
+
 export function isRegistryError(err: unknown): err is RegistryError {
   return err instanceof RegistryError;
 }

@@ -50,3 +50,14 @@ export const registryRateLimitRemaining = once(
       registers: [metricsRegistry],
     }),
 );
+
+export const registryCircuitOpen = once(
+  'tagpilot_registry_circuit_open',
+  () =>
+    new Gauge({
+      name: 'tagpilot_registry_circuit_open',
+      help: 'Hosts whose requests fail at once after a timeout (1) until one answers again (0), by host.',
+      labelNames: ['registry'] as const,
+      registers: [metricsRegistry],
+    }),
+);

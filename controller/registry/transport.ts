@@ -1,7 +1,9 @@
-// One HTTP exchange with a registry, made robust: per-attempt timeout, bounded retries with exponential
-// backoff and full jitter on 5xx and network errors, 429 honouring Retry-After (and pausing every request
-// to that registry meanwhile), a per-host concurrency limit, TLS settings through an undici Agent, and a
-// metric per attempt. Everything above this file sees a response or a typed RegistryError.
+// One HTTP exchange with a registry, made robust: one deadline for the whole request (waiting for a permit,
+// every attempt and the pauses between them), bounded retries with exponential backoff and full jitter on
+// 5xx and network errors within that deadline, 429 honouring Retry-After when it fits (and pausing every
+// request to that host meanwhile), a per-host concurrency limit, a per-host circuit breaker after
+// timeouts, bodies read with hard size limits, TLS settings through an undici Agent, and a metric per
+// attempt. Everything above this file sees a response or a typed RegistryError.
 //
 // Requests go through the global `fetch` (looked up at call time, so nock can intercept it in unit tests)
 // with an undici Agent as `dispatcher` for CA bundles, insecureSkipTLSVerify and connect timeouts; the npm
@@ -10,17 +12,23 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { BodyTooLargeError, readBounded } from '../../common/bounded-body.js';
 import type { Logger } from '../../common/logger.js';
+import { describeErrorBody } from './answers.js';
+import { HostBreakers } from './breaker.js';
 import {
-  RegistryNetworkError,
   RegistryRateLimitError,
+  RegistryResponseTooLargeError,
   RegistryServerError,
   RegistryTimeoutError,
   RegistryTLSError,
-  type RegistryError,
+  isRegistryError,
 } from './errors.js';
+import { mapFetchError, seconds } from './fetch-errors.js';
 import { parseRateLimit, retryAfterMs } from './headers.js';
+import { BODY_LIMITS, ERROR_BODY_LIMIT, formatBytes } from './limits.js';
 import {
+  registryCircuitOpen,
   registryRateLimitRemaining,
   registryRequestDuration,
   registryRequests,
@@ -29,7 +37,7 @@ import {
 import { Semaphore } from './semaphore.js';
 
 export interface TransportOptions {
-  /** Whole exchange, headers and body, per attempt. */
+  /** Deadline of one request: waiting for a permit, every attempt (headers and body) and the pauses between. */
   timeoutMs: number;
   connectTimeoutMs: number;
   /** Attempts per request, the first included. */
@@ -39,6 +47,8 @@ export interface TransportOptions {
   /** Longest Retry-After we wait out; beyond it the request fails as rate-limited so the caller can reschedule. */
   maxRetryAfterMs: number;
   concurrencyPerRegistry: number;
+  /** After a timeout, requests to that host fail at once for this long; then one tries again. */
+  breakerCooldownMs: number;
   userAgent: string;
   proxy: ProxySettings;
   logger: Logger | undefined;
@@ -83,6 +93,10 @@ export interface HttpRequest {
   tls: TlsSettings;
   /** What was asked, for messages: `tags of ghcr.io/acme/web`. */
   what: string;
+  /** Largest successful body read; default the kind's limit (limits.ts). */
+  maxBodyBytes?: number;
+  /** How the limit is written in the message when it is not just `maxBodyBytes` (`16 MiB for all pages`). */
+  bodyLimitText?: string;
 }
 
 export interface HttpResponse {
@@ -92,33 +106,6 @@ export interface HttpResponse {
   /** Final URL after redirects. */
   url: string;
 }
-
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-]);
-
-/** Connection errors worth another attempt; DNS names that do not exist are not. */
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
 
 let extraCAs: string[] | undefined;
 
@@ -135,76 +122,86 @@ function extraCACertificates(): string[] {
   return extraCAs;
 }
 
-/** Short `CODE: message` of a Distribution error body (`{"errors":[{"code","message"}]}`), else ''. */
-export function describeErrorBody(body: Uint8Array): string {
-  if (body.length === 0) return '';
-  const text = Buffer.from(body).toString('utf8');
-  try {
-    const parsed = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
-    const first = parsed.errors?.[0];
-    if (first) {
-      const parts = [first.code, first.message].filter((p) => typeof p === 'string' && p !== '');
-      if (parts.length > 0) return parts.join(': ').slice(0, 200);
-    }
-  } catch {
-    // not JSON: fall through to the text
-  }
-  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
-}
-
-function errorCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function errorText(err: unknown): string {
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+function roughBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : formatBytes(n);
 }
 
 export class Transport {
   private readonly semaphores = new Map<string, Semaphore>();
   private readonly pausedUntil = new Map<string, number>();
   private readonly agents = new Map<string, Dispatcher>();
+  private readonly breakers: HostBreakers;
 
-  constructor(private readonly options: TransportOptions) {}
+  constructor(private readonly options: TransportOptions) {
+    this.breakers = new HostBreakers(options.breakerCooldownMs, options.now, (host, open) =>
+      registryCircuitOpen.set({ registry: host }, open ? 1 : 0),
+    );
+  }
 
   /**
-   * Sends `req`, retrying what may pass on a second try. Returns any response that is not 429 or a
-   * retryable 5xx (the caller interprets 401/404/…); throws a RegistryError when retries run out.
+   * Sends `req`, retrying what may pass on a second try while its deadline allows. Returns any response
+   * that is not 429 or a retryable 5xx (the caller interprets 401/404/…); throws a RegistryError otherwise.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const { maxAttempts } = this.options;
+    const { maxAttempts, timeoutMs, now } = this.options;
     const host = new URL(req.url).host;
+    const started = now();
+    const remaining = () => started + timeoutMs - now();
+    // One deadline for everything this request does, so that "within 30 s" in a message is the truth.
+    const deadline = AbortSignal.timeout(timeoutMs);
     for (let attempt = 1; ; attempt++) {
-      await this.waitWhilePaused(host);
+      await this.waitWhilePaused(host, req, remaining());
       let res: HttpResponse;
+      let admission: 'closed' | 'trial' | 'refused' | undefined;
       try {
-        res = await this.semaphore(host).run(() => this.attempt(req));
+        res = await this.semaphore(host).run(() => {
+          admission = this.breakers.admit(host);
+          if (admission === 'refused') throw this.refused(req, host);
+          return this.attempt(req, deadline);
+        }, deadline);
       } catch (err) {
-        const mapped = this.mapFetchError(err, req);
-        const retryable = (mapped.kind === 'timeout' || mapped.kind === 'network') && mapped.transient;
-        if (!retryable || attempt >= maxAttempts) throw mapped;
+        if (admission === 'refused') throw err;
+        if (isRegistryError(err)) {
+          // It answered, just not usefully (a body over the limit): not a reason to stop asking it.
+          this.breakers.answered(host);
+          throw err;
+        }
+        const mapped = mapFetchError(err, {
+          registry: req.registry,
+          url: req.url,
+          what: req.what,
+          deadlineMs: timeoutMs,
+          connectTimeoutMs: this.options.connectTimeoutMs,
+          attempts: attempt,
+          elapsedMs: now() - started,
+        });
+        if (mapped.kind === 'timeout') this.breakers.timedOut(host);
+        else this.breakers.answered(host);
+        const retryable =
+          (mapped.kind === 'timeout' || mapped.kind === 'network') && mapped.transient && !deadline.aborted;
+        const delay = this.backoff(attempt);
+        if (!retryable || attempt >= maxAttempts || delay >= remaining()) throw mapped;
         this.options.logger?.debug(
           { registry: req.registry, kind: req.kind, attempt, error: mapped.message },
           'retrying',
         );
-        await this.options.sleep(this.backoff(attempt));
+        await this.options.sleep(delay);
         continue;
       }
+      this.breakers.answered(host);
       if (res.status === 429) {
-        const wait = retryAfterMs(res.headers.get('retry-after'), this.options.now());
-        if (attempt >= maxAttempts || (wait !== undefined && wait > this.options.maxRetryAfterMs)) {
+        const wait = retryAfterMs(res.headers.get('retry-after'), now());
+        const delay = wait ?? this.backoff(attempt);
+        // A pause longer than the deadline allows fails now with the registry's Retry-After, so the
+        // Image is retried after it without holding an evaluation slot meanwhile.
+        if (
+          attempt >= maxAttempts ||
+          (wait !== undefined && wait > this.options.maxRetryAfterMs) ||
+          delay >= remaining()
+        ) {
           throw this.rateLimited(req, res, wait);
         }
-        const delay = wait ?? this.backoff(attempt);
-        this.pausedUntil.set(host, Math.max(this.pausedUntil.get(host) ?? 0, this.options.now() + delay));
+        this.pausedUntil.set(host, Math.max(this.pausedUntil.get(host) ?? 0, now() + delay));
         this.options.logger?.warn(
           { registry: req.registry, kind: req.kind, delayMs: delay },
           'rate limited; waiting',
@@ -212,14 +209,15 @@ export class Transport {
         continue;
       }
       if (res.status >= 500 && res.status !== 501 && res.status !== 505) {
-        if (attempt >= maxAttempts) {
-          const detail = describeErrorBody(res.body);
+        const delay = this.backoff(attempt);
+        if (attempt >= maxAttempts || delay >= remaining()) {
+          const detail = describeErrorBody(res);
           throw new RegistryServerError(
-            `registry ${req.registry} answered ${res.status} for ${req.what} ${attempt} times${detail ? ` (${detail})` : ''}; it is failing, retry later`,
+            `registry ${req.registry} answered ${res.status} for ${req.what} ${attempt === 1 ? 'once' : `${attempt} times`}${detail ? ` (${detail})` : ''}; it is failing, retry later`,
             { status: res.status },
           );
         }
-        await this.options.sleep(this.backoff(attempt));
+        await this.options.sleep(delay);
         continue;
       }
       if (res.status === 400 && req.url.startsWith('http:')) {
@@ -244,12 +242,29 @@ export class Transport {
     return Math.round(this.options.random() * ceiling);
   }
 
-  private async waitWhilePaused(host: string): Promise<void> {
+  /** Waits out a 429 pause of the host, or fails at once as rate-limited when it outlasts the deadline. */
+  private async waitWhilePaused(host: string, req: HttpRequest, remainingMs: number): Promise<void> {
     const until = this.pausedUntil.get(host);
     if (until === undefined) return;
     const wait = until - this.options.now();
-    if (wait > 0) await this.options.sleep(wait);
-    else this.pausedUntil.delete(host);
+    if (wait <= 0) {
+      this.pausedUntil.delete(host);
+      return;
+    }
+    if (wait >= remainingMs) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new RegistryRateLimitError(
+        `registry ${req.registry} rate-limited requests (429) and asked to wait; retry after ${seconds} s`,
+        { status: 429, retryAfterSeconds: seconds },
+      );
+    }
+    await this.options.sleep(wait);
+  }
+
+  private refused(req: HttpRequest, host: string): RegistryTimeoutError {
+    return new RegistryTimeoutError(
+      `registry ${host} did not answer a request within ${seconds(this.options.timeoutMs)}; requests to it fail at once for ${seconds(this.options.breakerCooldownMs)} after a timeout (this one was for ${req.what}), then one tries again`,
+    );
   }
 
   private semaphore(host: string): Semaphore {
@@ -287,20 +302,22 @@ export class Transport {
     return agent;
   }
 
-  private async attempt(req: HttpRequest): Promise<HttpResponse> {
+  private async attempt(req: HttpRequest, deadline: AbortSignal): Promise<HttpResponse> {
     const started = performance.now();
+    // Aborted when a body passes its limit or only an excerpt is wanted: closes the connection.
+    const cutoff = new AbortController();
     let status = 'error';
     try {
       const res = await globalThis.fetch(req.url, {
         method: req.method,
         headers: { 'user-agent': this.options.userAgent, ...req.headers },
         ...(req.body === undefined ? {} : { body: req.body }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.any([deadline, cutoff.signal]),
         redirect: 'follow',
         // `dispatcher` is undici's extension to RequestInit, absent from the DOM typings.
         dispatcher: this.agent(req.tls),
       } as RequestInit);
-      const body = req.method === 'HEAD' ? new Uint8Array() : new Uint8Array(await res.arrayBuffer());
+      const body = await this.readBody(req, res, cutoff);
       status = String(res.status);
       this.noteRateLimit(req.registry, res.headers);
       this.options.logger?.debug(
@@ -315,13 +332,49 @@ export class Transport {
       );
       return { status: res.status, headers: res.headers, body, url: res.url || req.url };
     } catch (err) {
-      status = this.mapFetchError(err, req).kind;
+      status =
+        err instanceof RegistryResponseTooLargeError
+          ? 'too_large'
+          : mapFetchError(err, {
+              registry: req.registry,
+              url: req.url,
+              what: req.what,
+              deadlineMs: 0,
+              connectTimeoutMs: 0,
+              attempts: 1,
+              elapsedMs: 0,
+            }).kind;
       throw err;
     } finally {
       registryRequests.inc({ registry: req.registry, kind: req.kind, status });
       registryRequestDuration.observe(
         { registry: req.registry, kind: req.kind },
         (performance.now() - started) / 1000,
+      );
+    }
+  }
+
+  /** The body, read while it streams: a success up to the kind's limit, an error answer up to an excerpt. */
+  private async readBody(req: HttpRequest, res: Response, cutoff: AbortController): Promise<Uint8Array> {
+    if (req.method === 'HEAD') return new Uint8Array();
+    const ok = res.status >= 200 && res.status < 300;
+    const limit = ok ? (req.maxBodyBytes ?? BODY_LIMITS[req.kind]) : ERROR_BODY_LIMIT;
+    try {
+      const read = await readBounded(res, limit, ok ? 'error' : 'truncate');
+      if (read.truncated) cutoff.abort();
+      return read.bytes;
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      cutoff.abort();
+      const host = new URL(res.url || req.url).host;
+      const announced = err.announced === undefined ? '' : ` (it announced ${roughBytes(err.announced)})`;
+      const advice =
+        req.kind === 'tags'
+          ? 'a tag list that large means hundreds of thousands of tags or a server that is not a registry: prune old tags or check spec.image'
+          : `check that ${req.registry} is an OCI registry and not a file server or proxy in front of one`;
+      throw new RegistryResponseTooLargeError(
+        `response too large: ${req.what} from ${host} exceeded ${req.bodyLimitText ?? formatBytes(limit)}${announced}; Tagpilot stops reading there (limits in docs/registries.md): ${advice}`,
+        { status: res.status, limitBytes: limit, cause: err },
       );
     }
   }
@@ -355,55 +408,6 @@ export class Transport {
       status: 429,
       ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
     });
-  }
-
-  /** Turns what fetch threw into a typed error with advice. */
-  mapFetchError(err: unknown, req: HttpRequest): RegistryError {
-    if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-      return new RegistryTimeoutError(
-        `registry ${req.registry} did not answer ${req.what} within ${this.options.timeoutMs / 1000} s`,
-        { cause: err },
-      );
-    }
-    const code = errorCode(err);
-    if (
-      code === 'UND_ERR_CONNECT_TIMEOUT' ||
-      code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      code === 'UND_ERR_BODY_TIMEOUT'
-    ) {
-      return new RegistryTimeoutError(
-        `registry ${req.registry} did not answer ${req.what} in time (${code})`,
-        {
-          cause: err,
-        },
-      );
-    }
-    if (
-      code !== undefined &&
-      (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
-    ) {
-      const wrongProtocol =
-        code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
-      const advice = wrongProtocol
-        ? 'it seems to speak plain HTTP: set plainHTTP (--plain-http) for it'
-        : 'trust its CA (caBundle, --ca-file) or, on a trusted network, set insecureSkipTLSVerify (--insecure)';
-      return new RegistryTLSError(
-        `TLS with registry ${req.registry} failed (${code}: ${errorText(err)}); ${advice}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    if (code === 'ENOTFOUND') {
-      return new RegistryNetworkError(
-        `registry host ${new URL(req.url).hostname} does not resolve (DNS); check the image's registry name`,
-        { cause: err, transient: false },
-      );
-    }
-    return new RegistryNetworkError(
-      `cannot reach registry ${req.registry} for ${req.what} (${code ?? errorText(err)}); check that it is up and reachable`,
-      { cause: err, transient: code === undefined || RETRYABLE_NETWORK_CODES.has(code) },
-    );
   }
 
   async close(): Promise<void> {

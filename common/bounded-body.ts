@@ -1,0 +1,78 @@
+// Reading a peer's HTTP response body with a hard size limit, enforced while the bytes arrive: a peer
+// that streams without end (or announces 5 GB) costs at most `limit` bytes of memory and is cut off the
+// moment it passes the limit. Content-Length is used only to refuse early; it is never trusted to be
+// small, and decoded (decompressed) bytes are what is counted.
+
+/** A body larger than the reader's limit; `announced` when Content-Length said so before any byte. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+  constructor(
+    readonly limit: number,
+    readonly announced: number | undefined,
+  ) {
+    super(
+      announced !== undefined
+        ? `the response announced ${announced} bytes, more than the ${limit} allowed`
+        : `the response passed the ${limit} bytes allowed`,
+    );
+  }
+}
+
+export interface BoundedBody {
+  bytes: Uint8Array;
+  /** The peer sent more than `limit` and only the first `limit` bytes were kept (mode `truncate`). */
+  truncated: boolean;
+}
+
+/**
+ * Reads at most `limit` bytes of `res`'s body. `error`: more than that throws BodyTooLargeError (and a
+ * Content-Length above it throws before reading). `truncate`: keeps the first `limit` bytes, for quoting
+ * an excerpt of an error page. Either way the rest is not read: the stream is cancelled, which closes the
+ * connection; callers that hold an AbortController for the request should abort it too.
+ */
+export async function readBounded(
+  res: Response,
+  limit: number,
+  mode: 'error' | 'truncate',
+): Promise<BoundedBody> {
+  const body = res.body;
+  if (!body) return { bytes: new Uint8Array(), truncated: false };
+  const announced = Number(res.headers.get('content-length') ?? NaN);
+  if (mode === 'error' && Number.isFinite(announced) && announced > limit) {
+    void body.cancel().catch(() => undefined);
+    throw new BodyTooLargeError(limit, announced);
+  }
+  const reader = body.getReader();
+  // Not awaited: cancelling a stream whose peer never ends must not wait for that peer.
+  const stop = () => void reader.cancel().catch(() => undefined);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes: concat(chunks, total), truncated: false };
+      if (total + value.byteLength > limit) {
+        stop();
+        if (mode === 'error') throw new BodyTooLargeError(limit, undefined);
+        chunks.push(value.subarray(0, limit - total));
+        return { bytes: concat(chunks, limit), truncated: true };
+      }
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } catch (err) {
+    stop();
+    throw err;
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0]!.byteLength === total) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
