@@ -110,6 +110,39 @@ describe('WorkQueue', () => {
     expect(q.active).toBe(3);
   });
 
+  it('keeps a group to its limit while keys of other groups take the free slots, in FIFO order', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({
+      concurrency: 4,
+      process,
+      clock,
+      retryReason: 'retry',
+      groupOf: (key) => key.split('/')[0],
+      maxActivePerGroup: 3,
+    });
+    q.start();
+    // Twelve keys of a group whose evaluations hang, queued before one key of another group.
+    for (let i = 0; i < 12; i++) q.add(`dead/k${i}`, 'cron');
+    q.add('healthy/web', 'manual');
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['dead/k0', 'dead/k1', 'dead/k2', 'healthy/web']);
+    calls[3]!.release();
+    await flush();
+    // The freed slot is not taken by the capped group: its keys wait without holding a slot ...
+    expect(calls).toHaveLength(4);
+    expect(q.active).toBe(3);
+    q.add('healthy/api', 'manual');
+    await flush();
+    // ... so a later key of another group starts at once.
+    expect(calls.map((c) => c.key).slice(4)).toEqual(['healthy/api']);
+    // When a key of the group finishes, the next one of that group starts, in the order they came.
+    calls[0]!.release();
+    await flush();
+    expect(calls.map((c) => c.key).slice(5)).toEqual(['dead/k3']);
+    expect(q.depth).toBe(8);
+  });
+
   it('retries failures with growing backoff and resets after a success', async () => {
     const clock = new FakeClock();
     const { calls, process } = controllable();

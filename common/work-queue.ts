@@ -3,6 +3,9 @@
 // - at most one evaluation per key at a time (two evaluations of one object would race on its status
 //   and, in the controller, run actions twice);
 // - bounded concurrency overall (registries and the apiserver see at most N evaluations at once);
+// - optionally, at most M keys of one group at once (the controller groups Images by registry host), so
+//   keys of a group whose evaluations hang (a registry that never answers) cannot hold every slot: the
+//   others stay free for the other groups, and a capped group's keys wait without holding one;
 // - coalescing: a trigger for a key that is already waiting merges into that entry (reasons are unioned,
 //   the earliest due time wins); a trigger for a key being evaluated marks it dirty, and it runs once more
 //   afterwards, so a webhook that arrives mid-evaluation is never lost;
@@ -51,6 +54,10 @@ export interface WorkQueueOptions<R extends string = string> {
   retryMaxMs?: number;
   /** Reason attached to retries. */
   retryReason: R;
+  /** The group of a key (asked when it is queued); undefined: the key belongs to none. */
+  groupOf?: (key: string) => string | undefined;
+  /** Keys of one group in flight at once; the default is no limit beyond `concurrency`. */
+  maxActivePerGroup?: number;
   clock?: QueueClock;
   /** Called when process() throws: the key is retried with backoff. */
   onError?: (key: string, err: unknown) => void;
@@ -62,6 +69,7 @@ interface Pending<R> {
   reasons: Set<R>;
   dueAt: number;
   timer?: unknown;
+  group?: string | undefined;
 }
 
 /** Backoff before retry number `failures` (1-based): base·2^(failures-1), capped. Pure, for tests. */
@@ -79,6 +87,8 @@ export class WorkQueue<R extends string = string> {
   /** Triggers that arrived for a key while it was being evaluated. */
   private readonly dirty = new Map<string, Pending<R>>();
   private readonly failures = new Map<string, number>();
+  /** Keys in flight per group. */
+  private readonly groupActive = new Map<string, number>();
   private readonly clock: QueueClock;
   private paused = true;
   private stopped = false;
@@ -124,7 +134,7 @@ export class WorkQueue<R extends string = string> {
       if (dueAt < existing.dueAt) this.schedule(key, existing, dueAt);
       return;
     }
-    const entry: Pending<R> = { reasons: new Set(reasons), dueAt };
+    const entry: Pending<R> = { reasons: new Set(reasons), dueAt, group: this.opts.groupOf?.(key) };
     this.pending.set(key, entry);
     this.schedule(key, entry, dueAt);
     this.opts.onChange?.(this.pending.size, this.inFlight.size);
@@ -212,22 +222,29 @@ export class WorkQueue<R extends string = string> {
   }
 
   private pump(): void {
-    while (!this.paused && this.inFlight.size < this.opts.concurrency) {
-      const next = this.ready.values().next();
-      if (next.done) break;
-      const key = next.value;
-      this.ready.delete(key);
-      const entry = this.pending.get(key);
-      if (!entry) continue;
-      this.pending.delete(key);
-      const run = this.run(key, entry.reasons);
-      this.inFlight.set(key, run);
+    const perGroup = this.opts.maxActivePerGroup ?? Infinity;
+    if (!this.paused) {
+      // FIFO over the due keys, passing over (and keeping in place) those whose group is at its limit.
+      for (const key of this.ready) {
+        if (this.inFlight.size >= this.opts.concurrency) break;
+        const entry = this.pending.get(key);
+        if (!entry) {
+          this.ready.delete(key);
+          continue;
+        }
+        const group = entry.group;
+        if (group !== undefined && (this.groupActive.get(group) ?? 0) >= perGroup) continue;
+        this.ready.delete(key);
+        this.pending.delete(key);
+        if (group !== undefined) this.groupActive.set(group, (this.groupActive.get(group) ?? 0) + 1);
+        this.inFlight.set(key, this.run(key, entry.reasons, group));
+      }
     }
     this.opts.onChange?.(this.pending.size, this.inFlight.size);
     this.notifyIdle();
   }
 
-  private async run(key: string, reasons: ReadonlySet<R>): Promise<void> {
+  private async run(key: string, reasons: ReadonlySet<R>, group: string | undefined): Promise<void> {
     let result: ProcessResult;
     try {
       result = (await this.opts.process(key, reasons)) ?? {};
@@ -236,6 +253,11 @@ export class WorkQueue<R extends string = string> {
       result = { retry: true };
     }
     this.inFlight.delete(key);
+    if (group !== undefined) {
+      const left = (this.groupActive.get(group) ?? 1) - 1;
+      if (left > 0) this.groupActive.set(group, left);
+      else this.groupActive.delete(group);
+    }
     if (this.stopped) {
       this.opts.onChange?.(this.pending.size, this.inFlight.size);
       this.notifyIdle();

@@ -23,7 +23,12 @@ import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from './k
 import { ImageApi } from './kube/images.js';
 import { PullSecretReader } from './kube/secrets.js';
 import { KubeWorkloadClient } from './kube/workloads.js';
-import { RegistryClient, type RegistryClientOptions } from './registry/index.js';
+import {
+  RegistryClient,
+  evaluationsPerRegistry,
+  registryHostOf,
+  type RegistryClientOptions,
+} from './registry/index.js';
 import { CronScheduler, createHookHandler, type HookSecrets } from './triggers/index.js';
 
 export interface LeaderElectionSettings {
@@ -155,9 +160,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       stats.byResult[result] = (stats.byResult[result] ?? 0) + 1;
     },
   });
+  const concurrency = opts.concurrency ?? 10;
   const queue: EvaluationQueue = new EvaluationQueue({
     evaluator,
-    concurrency: opts.concurrency ?? 10,
+    concurrency,
+    groupOf: (key) => registryHostOf(cache.getByKey(key)?.spec.image),
+    maxActivePerGroup: evaluationsPerRegistry(concurrency, registry.concurrencyPerRegistry),
     retryBaseMs: opts.retryBaseMs ?? 2_000,
     retryMaxMs: opts.retryMaxMs ?? 300_000,
     shutdownTimeoutMs: opts.shutdownTimeoutMs ?? 30_000,

@@ -13,6 +13,9 @@ export interface EvaluationQueueOptions {
   retryMaxMs: number;
   /** How long stop() waits for evaluations in flight. */
   shutdownTimeoutMs: number;
+  /** The registry host of an Image key: Images of one host share `maxActivePerGroup` slots. */
+  groupOf?: (key: string) => string | undefined;
+  maxActivePerGroup?: number;
   log: Logger;
 }
 
@@ -30,6 +33,9 @@ export class EvaluationQueue {
     const { evaluator, log } = this.opts;
     this.queue = new WorkQueue<Trigger>({
       concurrency: this.opts.concurrency,
+      // Images of a registry that hangs must not hold every slot (docs/registries.md, "Isolation").
+      groupOf: this.opts.groupOf,
+      maxActivePerGroup: this.opts.maxActivePerGroup,
       retryReason: 'retry',
       retryBaseMs: this.opts.retryBaseMs,
       retryMaxMs: this.opts.retryMaxMs,

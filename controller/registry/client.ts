@@ -144,9 +144,12 @@ export class RegistryClient {
   private readonly configs: TtlCache<Platform | null>;
   private readonly pageSize: number;
   private readonly cloud: CloudCredentials;
+  /** Requests in flight per registry host (the controller sizes its per-host evaluation limit by it). */
+  readonly concurrencyPerRegistry: number;
 
   constructor(options: RegistryClientOptions = {}) {
     const now = options.now ?? Date.now;
+    this.concurrencyPerRegistry = options.concurrencyPerRegistry ?? 8;
     this.transport = new Transport({
       timeoutMs: options.timeoutMs ?? 30_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -154,7 +157,7 @@ export class RegistryClient {
       retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
-      concurrencyPerRegistry: options.concurrencyPerRegistry ?? 8,
+      concurrencyPerRegistry: this.concurrencyPerRegistry,
       breakerCooldownMs: options.breakerCooldownMs ?? 30_000,
       userAgent: options.userAgent ?? 'tagpilot (+https://tagpilot.dev)',
       proxy: options.proxy ?? proxyFromEnv(),

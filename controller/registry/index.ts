@@ -12,6 +12,7 @@ export * from './credentials.js';
 export { credentialsFromDockerConfigFile, runCredentialHelper } from './credential-helper.js';
 export { CloudAuthError, cloudTarget, type CloudAuthMode, type CloudProvider } from './cloud/index.js';
 export * from './errors.js';
+export { evaluationsPerRegistry, registryHostOf } from './isolation.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
 export { proxyFromEnv, type ProxySettings } from './transport.js';
 // References and platforms are the domain's (domain/image/); re-exported as the client's vocabulary.

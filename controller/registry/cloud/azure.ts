@@ -9,7 +9,7 @@ import {
   type AccessToken,
   type TokenCredential,
 } from '@azure/identity';
-import { describeErrorBody } from '../transport.js';
+import { describeErrorBody } from '../answers.js';
 import type { CloudTarget } from './hosts.js';
 import {
   CloudAuthError,
@@ -115,7 +115,7 @@ export class AzureSource implements CloudSource {
       what: `an ACR refresh token for ${target.registry}`,
     });
     if (res.status !== 200) {
-      const detail = describeErrorBody(res.body);
+      const detail = describeErrorBody(res);
       throw new CloudAuthError(
         `ACR registry ${target.registry} refused to exchange the Entra ID token of the Azure identity (${who}) (${res.status}${detail ? `: ${detail}` : ''}); check that the identity has the AcrPull role on the registry (${HELP})`,
         { transient: res.status >= 500 || res.status === 429 },
