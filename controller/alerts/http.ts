@@ -1,5 +1,6 @@
 // One HTTP POST of an alert, with a hard timeout and an error that says what went wrong without the URL:
 // for Slack, Discord and Teams the URL path is the credential.
+import { readBounded } from '../../common/bounded-body.js';
 import { DeliveryError } from './errors.js';
 
 export interface PostOptions {
@@ -11,6 +12,11 @@ export interface PostOptions {
 
 /** How much of an error response is quoted; enough for Slack's "invalid_payload" or a JSON error. */
 const ERROR_BODY_LIMIT = 200;
+/**
+ * How much of any answer is read at all: a peer that streams without end (or announces gigabytes) costs
+ * this much memory and no more; the rest is not read and the connection is closed.
+ */
+export const RESPONSE_READ_LIMIT = 64 * 1024;
 
 export const USER_AGENT = 'tagpilot-alerts/1';
 
@@ -68,13 +74,15 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 export async function postJSON(opts: PostOptions): Promise<{ status: number; body: string }> {
   const host = hostOf(opts.url);
   const signal = AbortSignal.timeout(opts.timeoutMs);
+  // Closes the connection once enough of the answer is read.
+  const cutoff = new AbortController();
   let res: Response;
   try {
     res = await fetch(opts.url, {
       method: 'POST',
       body: opts.body,
       headers: requestHeaders(opts.headers),
-      signal,
+      signal: AbortSignal.any([signal, cutoff.signal]),
       // A redirected POST would silently turn into a GET (or resend credentials elsewhere).
       redirect: 'manual',
     });
@@ -85,7 +93,9 @@ export async function postJSON(opts: PostOptions): Promise<{ status: number; bod
   }
   let text = '';
   try {
-    text = await res.text();
+    const { bytes, truncated } = await readBounded(res, RESPONSE_READ_LIMIT, 'truncate');
+    text = Buffer.from(bytes).toString('utf8');
+    if (truncated) cutoff.abort();
   } catch {
     if (signal.aborted)
       throw new DeliveryError(`${host}: response not complete within ${opts.timeoutMs} ms`, true);

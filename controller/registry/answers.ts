@@ -31,8 +31,9 @@ function htmlText(html: string): string {
   for (let i = 0; i < html.length;) {
     if (skipUntil) {
       const close = lower.indexOf(skipUntil, i);
-      if (close < 0) break;
-      i = close + skipUntil.length;
+      const end = close < 0 ? -1 : html.indexOf('>', close);
+      if (end < 0) break;
+      i = end + 1;
       skipUntil = '';
       continue;
     }

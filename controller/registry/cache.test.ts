@@ -111,6 +111,23 @@ describe('Semaphore', () => {
     expect(await s.run(async () => 'ok')).toBe('ok');
   });
 
+  it('lets a waiter give up when its signal aborts, without losing the slot it never got', async () => {
+    const s = new Semaphore(1);
+    const gate = deferred<void>();
+    const holder = s.run(() => gate.promise);
+    const abort = new AbortController();
+    const waiter = s.run(async () => 'ran', abort.signal);
+    await Promise.resolve();
+    expect(s.queued).toBe(1);
+    abort.abort(new Error('deadline passed'));
+    await expect(waiter).rejects.toThrow('deadline passed');
+    expect(s.queued).toBe(0);
+    gate.resolve();
+    await holder;
+    expect(s.inFlight).toBe(0);
+    expect(await s.run(async () => 'next')).toBe('next');
+  });
+
   it('rejects a limit below 1', () => {
     expect(() => new Semaphore(0)).toThrow(RangeError);
   });
