@@ -150,3 +150,24 @@ export function startProcess(
 export function logTail(logFile: string, lines = 15): string {
   return readFileSafe(logFile).trimEnd().split('\n').slice(-lines).join('\n');
 }
+
+/** Resident memory of a process in bytes (VmRSS), or undefined once it is gone. */
+export function rssBytes(pid: number): number | undefined {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSafe(`/proc/${pid}/status`));
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/** Samples a process's RSS every `everyMs` until stop(); `peak` is the largest sample so far. */
+export function watchRss(pid: number, everyMs = 200): { peak(): number; samples(): number; stop(): void } {
+  let peak = 0;
+  let samples = 0;
+  const sample = () => {
+    const rss = rssBytes(pid);
+    if (rss === undefined) return;
+    samples++;
+    peak = Math.max(peak, rss);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return { peak: () => peak, samples: () => samples, stop: () => clearInterval(timer) };
+}
