@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../common/metrics.js';
-import { RegistryClient, type RegistryClientOptions } from './client.js';
+import type { RegistryClientOptions } from './client-options.js';
+import { RegistryClient } from './client.js';
 import {
   RegistryAuthError,
   RegistryBadResponseError,

@@ -1,4 +1,4 @@
-// The OCI Distribution client the controller and the CLI share (DESIGN §8). One RegistryClient per
+// The OCI Distribution client the controller and the CLI share (docs/registries.md). One RegistryClient per
 // process: its caches, learned auth schemes, tokens, concurrency limits and metrics are what make N Images
 // over M repositories cost one tag list per repository per TTL instead of one per Image.
 //
@@ -9,7 +9,6 @@
 //   const digest = await registry.getDigest(ref, 'latest', access, { platform: 'linux/arm64' });
 //
 // Every failure is a RegistryError whose `kind` and `message` can go into an Image's status as they are.
-import type { Logger } from '../../common/logger.js';
 import type { RegistryAccess } from './access.js';
 import { Authenticator, credentialsIdentity, type AuthSubject } from './auth.js';
 import { TtlCache } from './cache.js';
@@ -20,7 +19,6 @@ import {
   RegistryNotFoundError,
   type RegistryError,
 } from './errors.js';
-import { nextLink } from './headers.js';
 import {
   MANIFEST_ACCEPT,
   baseMediaType,
@@ -43,72 +41,15 @@ import {
   type ImageReference,
 } from '../../domain/image/reference.js';
 import { describeErrorBody, parseJsonAnswer } from './answers.js';
-import { BODY_LIMITS, formatBytes } from './limits.js';
-import {
-  Transport,
-  proxyFromEnv,
-  type HttpResponse,
-  type ProxySettings,
-  type TlsSettings,
-} from './transport.js';
-
-export interface RegistryClientOptions {
-  /** How long a tag list is reused by every Image following the repository. Default 60 s. */
-  tagsTtlMs?: number;
-  /** How long a tag's digest (a HEAD) is reused. Default 60 s. */
-  digestTtlMs?: number;
-  /** Tags asked for per page (`n`); registries may send fewer and link to the next page. Default 1000. */
-  pageSize?: number;
-  /**
-   * Deadline of one request: waiting for a permit, every attempt (headers and body) and the pauses
-   * between retries together. Default 30 s.
-   */
-  timeoutMs?: number;
-  /** TCP + TLS handshake. Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Attempts per request on 5xx, 429, timeouts and connection errors, the first included. Default 3. */
-  maxAttempts?: number;
-  /** First retry waits up to this (full jitter), doubling per attempt. Default 500 ms. */
-  retryBaseDelayMs?: number;
-  /** Cap of one backoff delay. Default 10 s. */
-  maxRetryDelayMs?: number;
-  /** Longest Retry-After waited out; longer ones fail as rate-limited with retryAfterSeconds. Default 60 s. */
-  maxRetryAfterMs?: number;
-  /** Requests in flight per registry host. Default 8. */
-  concurrencyPerRegistry?: number;
-  /** After a request to a host times out, its requests fail at once for this long. Default 30 s. */
-  breakerCooldownMs?: number;
-  userAgent?: string;
-  /**
-   * Outbound HTTP(S) proxy. Default: the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` environment
-   * variables (either case), as curl and Go programs read them.
-   */
-  proxy?: ProxySettings;
-  /** Debug lines per request and warnings on rate limits; never headers or bodies. */
-  logger?: Logger;
-  /** Test seams. */
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
-
-export interface ListTagsOptions {
-  /** Skip the cache (e.g. a webhook said the repository changed); still joins a listing in flight. */
-  fresh?: boolean;
-}
-
-export interface DigestOptions {
-  /** Digest of the image for this platform (`linux/arm64`) instead of the tag's own (index) digest. */
-  platform?: Platform | string;
-  /** Skip the cached HEAD result. */
-  fresh?: boolean;
-}
-
-/** One platform's image behind a tag. */
-export interface PlatformImage {
-  platform: Platform;
-  digest: string;
-}
+import { proxyFromEnv, type TlsSettings } from './agents.js';
+import type {
+  DigestOptions,
+  ListTagsOptions,
+  PlatformImage,
+  RegistryClientOptions,
+} from './client-options.js';
+import { fetchTagList } from './tag-list.js';
+import { Transport, type HttpResponse } from './transport.js';
 
 /** What a tag points at; cached per tag for the digest TTL. */
 interface TagTarget {
@@ -333,61 +274,15 @@ export class RegistryClient {
     );
   }
 
-  private async fetchTags(target: Target): Promise<readonly string[]> {
-    const name = repositoryName(target.ref);
-    const what = `the tags of ${name}`;
-    const first = `${target.baseUrl}/v2/${target.repository}/tags/list`;
-    let url = `${first}?n=${this.pageSize}`;
-    const seen = new Set<string>();
-    const tags = new Set<string>();
-    // One budget for every page together, so that endless pages cannot grow the list without bound.
-    let budget = BODY_LIMITS.tags;
-    const limit = () => ({
-      maxBodyBytes: Math.max(1, budget),
-      bodyLimitText:
-        seen.size > 1
-          ? `${formatBytes(BODY_LIMITS.tags)} (all pages together)`
-          : formatBytes(BODY_LIMITS.tags),
+  private fetchTags(target: Target): Promise<readonly string[]> {
+    return fetchTagList({
+      registry: target.registry,
+      origin: target.baseUrl,
+      firstPage: `${target.baseUrl}/v2/${target.repository}/tags/list`,
+      name: repositoryName(target.ref),
+      pageSize: this.pageSize,
+      get: (url, what, limit) => this.call(target, 'tags', 'GET', url, 'application/json', what, limit),
     });
-    for (;;) {
-      seen.add(url);
-      let res = await this.call(target, 'tags', 'GET', url, 'application/json', what, limit());
-      if (res.status === 400 && seen.size === 1 && url !== first) {
-        // A registry that refuses our page size: let it pick its own.
-        url = first;
-        res = await this.call(target, 'tags', 'GET', url, 'application/json', what, limit());
-      }
-      budget -= res.body.length;
-      if (res.status === 404) {
-        throw new RegistryNotFoundError(
-          `repository ${name} not found on registry ${target.registry}${describeErrorBody(res) ? ` (${describeErrorBody(res)})` : ''}; check spec.image`,
-          { status: 404 },
-        );
-      }
-      if (res.status !== 200) {
-        throw new RegistryBadResponseError(
-          `registry ${target.registry} answered ${res.status} for ${what} (${describeErrorBody(res) || 'no detail'})`,
-          { status: res.status },
-        );
-      }
-      const body = (parseJsonAnswer(res, target.registry, what) ?? {}) as { tags?: unknown };
-      if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
-        throw new RegistryBadResponseError(
-          `registry ${target.registry} sent a "tags" field that is not a list for ${what}`,
-        );
-      }
-      for (const t of (body.tags as unknown[] | null | undefined) ?? [])
-        if (typeof t === 'string') tags.add(t);
-      const next = nextLink(res.headers.get('link'), res.url);
-      if (next === undefined || seen.has(next)) break;
-      if (new URL(next).origin !== new URL(target.baseUrl).origin) {
-        throw new RegistryBadResponseError(
-          `registry ${target.registry} linked the next page of ${what} to another host (${new URL(next).host}); not following`,
-        );
-      }
-      url = next;
-    }
-    return Object.freeze([...tags]);
   }
 
   private manifestUrl(target: Target, reference: string): string {

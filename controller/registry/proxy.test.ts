@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
-import { proxyFromEnv } from './transport.js';
+import { proxyFromEnv } from './agents.js';
 
 const listen = (server: Server) =>
   new Promise<string>((resolve) =>

@@ -6,14 +6,11 @@
 // attempt. Everything above this file sees a response or a typed RegistryError.
 //
 // Requests go through the global `fetch` (looked up at call time, so nock can intercept it in unit tests)
-// with an undici Agent as `dispatcher` for CA bundles, insecureSkipTLSVerify and connect timeouts; the npm
-// package is kept on the major that Node 24's fetch bundles (undici 7), so the dispatcher interfaces match.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+// with an undici Agent from agents.ts as `dispatcher`.
+import type { Dispatcher } from 'undici';
 import { BodyTooLargeError, readBounded } from '../../common/bounded-body.js';
 import type { Logger } from '../../common/logger.js';
+import { agentKey, createAgent, type ProxySettings, type TlsSettings } from './agents.js';
 import { describeErrorBody } from './answers.js';
 import { HostBreakers } from './breaker.js';
 import {
@@ -57,31 +54,6 @@ export interface TransportOptions {
   now: () => number;
 }
 
-export interface ProxySettings {
-  httpProxy?: string;
-  httpsProxy?: string;
-  /** Comma-separated hosts, domains (`.example.com`) and `*`, as in NO_PROXY. */
-  noProxy?: string;
-}
-
-/** The proxy the environment asks for; empty when none is set. */
-export function proxyFromEnv(env: NodeJS.ProcessEnv = process.env): ProxySettings {
-  const pick = (name: string) => env[name] || env[name.toLowerCase()] || undefined;
-  const httpProxy = pick('HTTP_PROXY');
-  const httpsProxy = pick('HTTPS_PROXY') ?? httpProxy;
-  const noProxy = pick('NO_PROXY');
-  return {
-    ...(httpProxy ? { httpProxy } : {}),
-    ...(httpsProxy ? { httpsProxy } : {}),
-    ...(noProxy ? { noProxy } : {}),
-  };
-}
-
-export interface TlsSettings {
-  insecureSkipTLSVerify: boolean;
-  caBundle: string | undefined;
-}
-
 export interface HttpRequest {
   /** Registry host the request is for: metrics label and message subject (token requests included). */
   registry: string;
@@ -105,21 +77,6 @@ export interface HttpResponse {
   body: Uint8Array;
   /** Final URL after redirects. */
   url: string;
-}
-
-let extraCAs: string[] | undefined;
-
-/** PEM of NODE_EXTRA_CA_CERTS, which Node adds to its default trust store but not to tls.rootCertificates. */
-function extraCACertificates(): string[] {
-  if (extraCAs === undefined) {
-    const file = process.env.NODE_EXTRA_CA_CERTS;
-    try {
-      extraCAs = file ? [readFileSync(file, 'utf8')] : [];
-    } catch {
-      extraCAs = []; // Node already warned about the unreadable file at startup
-    }
-  }
-  return extraCAs;
 }
 
 function roughBytes(n: number): string {
@@ -277,26 +234,10 @@ export class Transport {
   }
 
   private agent(tls: TlsSettings): Dispatcher {
-    const key = `${tls.insecureSkipTLSVerify}|${tls.caBundle ? createHash('sha256').update(tls.caBundle).digest('hex') : ''}`;
+    const key = agentKey(tls);
     let agent = this.agents.get(key);
     if (!agent) {
-      const connect = {
-        timeout: this.options.connectTimeoutMs,
-        rejectUnauthorized: !tls.insecureSkipTLSVerify,
-        // `ca` replaces Node's trust store, so the system roots (and NODE_EXTRA_CA_CERTS) are kept next
-        // to the extra bundle.
-        ...(tls.caBundle ? { ca: [...rootCertificates, ...extraCACertificates(), tls.caBundle] } : {}),
-      };
-      const { httpProxy, httpsProxy, noProxy } = this.options.proxy;
-      agent =
-        httpProxy || httpsProxy
-          ? // Through a proxy the registry's TLS runs inside the CONNECT tunnel: `requestTls` carries the
-            // same trust settings there; `connect` still applies to hosts that NO_PROXY exempts.
-            new EnvHttpProxyAgent({
-              ...{ httpProxy, httpsProxy, noProxy, connect },
-              requestTls: connect,
-            })
-          : new Agent({ connect });
+      agent = createAgent(tls, this.options.connectTimeoutMs, this.options.proxy);
       this.agents.set(key, agent);
     }
     return agent;
