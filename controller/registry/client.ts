@@ -17,6 +17,7 @@ import {
   RegistryAuthError,
   RegistryBadResponseError,
   RegistryNotFoundError,
+  RegistryResponseTooLargeError,
   type RegistryError,
 } from './errors.js';
 import {
@@ -244,7 +245,9 @@ export class RegistryClient {
       failure = err;
       throw err;
     } finally {
-      prepared?.settle(res?.status, failure);
+      // A body over its limit is an answer too: the probe's waiters go ahead instead of sharing its error.
+      const answered = failure instanceof RegistryResponseTooLargeError ? failure.status : undefined;
+      prepared?.settle(res?.status ?? answered, failure);
     }
     if (res.status === 401 || res.status === 403) throw this.authError(target, res, what);
     return res;

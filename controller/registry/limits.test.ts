@@ -56,6 +56,22 @@ describe('body limits, enforced while streaming', () => {
     expect(sent(registry, '/v2/app/tags/list')).toBeLessThan(BODY_LIMITS.tags + 8 * MiB);
   });
 
+  it('names each repository: requests that waited for the auth probe do not inherit its too-large error', async () => {
+    const registry = await peer((_req, res, { streamEndless }) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      streamEndless(res, '{"tags":["');
+    });
+    const c = client();
+    const errors = await Promise.all(
+      ['one', 'two', 'three'].map((r) => caught(c.listTags(`${registry.host}/${r}`))),
+    );
+    expect(errors.map((e) => /the tags of \S+\/(\w+) from/.exec(e.message)?.[1])).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+  });
+
   it('refuses an announced 5 GB body before reading it', async () => {
     const registry = await peer((_req, res, { streamEndless }) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(5e9) });
