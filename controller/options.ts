@@ -74,7 +74,11 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   'registry-cache-ttl': { type: 'string', default: '60s', help: 'how long tag lists and digests are reused' },
   'registry-concurrency': { type: 'string', default: '8', help: 'requests in flight per registry host' },
-  'registry-timeout': { type: 'string', default: '30s', help: 'deadline of one registry request, retries included' },
+  'registry-timeout': {
+    type: 'string',
+    default: '30s',
+    help: 'deadline of one registry request, retries included',
+  },
   'cron-jitter': {
     type: 'string',
     default: '5s',
