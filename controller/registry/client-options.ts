@@ -2,7 +2,7 @@
 // and results of its calls.
 import type { Logger } from '../../common/logger.js';
 import type { ProxySettings } from './agents.js';
-import type { Platform } from './platform.js';
+import type { Platform } from '../../domain/image/platform.js';
 
 export interface RegistryClientOptions {
   /** How long a tag list is reused by every Image following the repository. Default 60 s. */

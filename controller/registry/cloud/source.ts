@@ -2,7 +2,8 @@
 // Pod runs outside that cloud, or without its identity) or there and refused.
 import type { RegistryCredentials } from '../credentials.js';
 import { RegistryError } from '../errors.js';
-import type { TlsSettings, Transport } from '../transport.js';
+import type { TlsSettings } from '../agents.js';
+import type { Transport } from '../transport.js';
 import type { CloudTarget } from './hosts.js';
 
 export interface CloudToken {
