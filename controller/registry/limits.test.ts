@@ -197,7 +197,7 @@ describe('a registry that never answers', () => {
     // One deadline, not three attempts of it: the message tells the truth.
     expect(waited).toBeGreaterThanOrEqual(390);
     expect(waited).toBeLessThan(1_200);
-    expect(silent.connections()).toBe(1);
+    expect(silent.requests()).toBe(1);
 
     const again = Date.now();
     const second = await caught(c.listTags(`${silent.host}/b`));
@@ -206,13 +206,13 @@ describe('a registry that never answers', () => {
     expect(second.message).toContain(
       `registry ${silent.host} did not answer a request within 0.4 s; requests to it fail at once for 1.5 s`,
     );
-    expect(silent.connections()).toBe(1);
+    expect(silent.requests()).toBe(1);
 
     // After the cool-down one request tries again (and times out again).
     await new Promise((r) => setTimeout(r, 1_600));
     const third = await caught(c.listTags(`${silent.host}/c`));
     expect(third.message).toContain('within 0.4 s');
-    expect(silent.connections()).toBe(2);
+    expect(silent.requests()).toBe(2);
   });
 
   it('fails the requests waiting for the auth probe with its failure instead of probing one after another', async () => {
@@ -228,6 +228,6 @@ describe('a registry that never answers', () => {
     expect(errors.every((e) => e instanceof RegistryTimeoutError)).toBe(true);
     // In series it would have been 6 deadlines; all of them share the probe's one.
     expect(waited).toBeLessThan(1_400);
-    expect(silent.connections()).toBe(1);
+    expect(silent.requests()).toBe(1);
   });
 });

@@ -89,22 +89,35 @@ export async function startHostilePeer(handler: HostileHandler): Promise<Hostile
 }
 
 /** A TCP server on 127.0.0.1 that accepts connections and never answers: a registry that hangs. */
-export async function startSilentPeer(): Promise<Omit<HostilePeer, 'bytesSent' | 'requests'>> {
+export interface SilentPeer extends Omit<HostilePeer, 'bytesSent' | 'requests'> {
+  /** Complete request heads received (none is ever answered). */
+  requests(): number;
+}
+
+export async function startSilentPeer(): Promise<SilentPeer> {
   const sockets = new Set<Socket>();
   let connections = 0;
+  let requests = 0;
   const server = createNetServer((s) => {
     connections++;
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
-    // Reads what the client sends and never writes a byte.
-    s.resume();
+    // Reads what the client sends and never writes a byte. A request head ends with an empty line; HTTP
+    // clients may open spare connections that never carry one, so requests are what tests count.
+    let tail = '';
+    s.on('data', (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      requests += text.split('\r\n\r\n').length - 1;
+      tail = text.slice(-3);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
     host: `127.0.0.1:${port}`,
     connections: () => connections,
+    requests: () => requests,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -224,7 +224,7 @@ describe('hostile registries against the controller program', () => {
       // for its answer) and the registry has the probe's connection.
       await waitFor(
         'the dead registry to hold evaluation slots',
-        async () => silent.connections() >= 1 && (await metric('tagpilot_controller_queue_active')) >= 8,
+        async () => silent.requests() >= 1 && (await metric('tagpilot_controller_queue_active')) >= 8,
         { timeoutMs: 20_000, intervalMs: 100 },
       );
       const held = await metric('tagpilot_controller_queue_active');
@@ -258,7 +258,7 @@ describe('hostile registries against the controller program', () => {
       );
       const times = [...errored.values()].sort((a, b) => a - b);
       console.log(
-        `[silent registry] healthy refresh took ${latency} ms while ${held} slots were held; dead Images failed after ${(times[0]! / 1000).toFixed(1)}–${(times[11]! / 1000).toFixed(1)} s; ${silent.connections()} connections to the dead registry`,
+        `[silent registry] healthy refresh took ${latency} ms while ${held} slots were held; dead Images failed after ${(times[0]! / 1000).toFixed(1)}–${(times[11]! / 1000).toFixed(1)} s; ${silent.requests()} requests to the dead registry`,
       );
       expect(latency).toBeLessThan(5_000);
       for (const img of (await images()).filter((i) => i.metadata.name?.startsWith('dead-'))) {
