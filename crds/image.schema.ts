@@ -31,7 +31,7 @@ export const IMAGE_RESULTS = [
   'ActionError',
 ] as const;
 /** Condition types Tagpilot sets on an Image (Healthy comes with health-gated rollouts). */
-export const IMAGE_CONDITION_TYPES = ['Ready', 'UpToDate', 'Healthy'] as const;
+export const IMAGE_CONDITION_TYPES = ['Ready', 'Stalled', 'UpToDate', 'Healthy'] as const;
 
 /** Rule types whose `value` is mandatory, and those that read it at all. */
 export const RULES_REQUIRING_VALUE = ['regex', 'semver-range'] as const;
@@ -329,7 +329,9 @@ const status = named(
     nextCheckTime: str('When the next scheduled check is due.', { format: 'date-time' }),
     observedGeneration: observedGeneration(),
     conditions: conditions(
-      `Ready: the Image is valid and being checked. UpToDate: the workloads run status.tag.
+      `Ready (written by the operator from status.result): the Image is valid and its last check
+       succeeded; False with the failed result as reason. Stalled (operator): present only while a spec
+       fix is needed. UpToDate (controller): the workloads run status.tag.
        Healthy: the last rollout became healthy.`,
     ),
     history: arr('The last 10 changes, newest first.', historyEntry, { maxItems: 10 }),
@@ -349,6 +351,12 @@ export const imageKind: KindSource = {
   spec,
   status,
   printerColumns: [
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: 'Valid, and the last check succeeded.',
+    },
     { name: 'Image', type: 'string', jsonPath: '.spec.image', description: 'Repository followed.' },
     { name: 'Tag', type: 'string', jsonPath: '.status.tag', description: 'Tag the cluster should run.' },
     { name: 'Result', type: 'string', jsonPath: '.status.result', description: 'Outcome of the last check.' },
