@@ -251,4 +251,13 @@ describe('namespacePins', () => {
     expect(pins.byRepository.size).toBe(0);
     expect(pins.conflicts.has('docker.io/library/nginx')).toBe(true);
   });
+
+  it('pins nothing for a suspended Image, nor lets it conflict with one that is not', () => {
+    const suspended = image('a', 'nginx', { tag: '1' });
+    suspended.spec.suspend = true;
+    expect(namespacePins([suspended]).byRepository.size).toBe(0);
+    const pins = namespacePins([suspended, image('b', 'nginx', { tag: '2' })]);
+    expect(pins.conflicts.size).toBe(0);
+    expect(pins.byRepository.get('docker.io/library/nginx')?.tag).toBe('2');
+  });
 });

@@ -29,13 +29,15 @@ export function tracksDigest(image: Pick<Image, 'spec'>): boolean {
 
 /**
  * The pins of one namespace. Images without status.tag pin nothing (the controller has not decided
- * yet); a status that does not look like a tag/digest is ignored rather than written into Pods.
+ * yet); a suspended Image pins nothing (spec.suspend holds everything Tagpilot does for it, admission
+ * included); a status that does not look like a tag/digest is ignored rather than written into Pods.
  */
 export function namespacePins(images: readonly Image[]): NamespacePins {
   const byRepository = new Map<string, Pin>();
   const conflicts = new Map<string, string>();
   const sorted = [...images].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   for (const image of sorted) {
+    if (image.spec?.suspend) continue;
     const tag = image.status?.tag;
     if (!tag || !TAG_RE.test(tag) || typeof image.spec?.image !== 'string') continue;
     const repository = repositoryOf(image.spec.image);
