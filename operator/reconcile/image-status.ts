@@ -1,6 +1,12 @@
-// The operator's part of an Image's status: `conditions[type=Ready]` and `observedGeneration`. The
-// controller owns everything else (tag, digest, result, history, UpToDate, …); both write with
-// server-side apply under their own field manager, so neither removes the other's fields.
+// The operator's part of an Image's status: `conditions[type=Ready]`, `conditions[type=Stalled]` and
+// `observedGeneration`. The controller owns everything else (tag, digest, result, history, UpToDate, …);
+// both write with server-side apply under their own field manager, so neither removes the other's fields.
+//
+// Ready has this one writer, and it follows the controller's last check (status.result): the operator
+// reconciles every status change the controller writes, so Ready turns False with the failed result as
+// reason while the checks fail and True again on the first success (docs/operator.md#reconcilers-leader-only).
+// Stalled (kstatus: progress needs a human) is written only while it is True; leaving it out of the apply
+// removes it.
 import {
   findCondition,
   formatErrors,
@@ -9,10 +15,25 @@ import {
   type Condition,
   type DesiredCondition,
   type Image,
+  type ImageResult,
 } from '../../crds/index.js';
 import { imageErrors } from '../../domain/image/validate.js';
 
 export const READY = 'Ready';
+export const STALLED = 'Stalled';
+
+/** Results of a check that failed: Ready says False with the result as reason until a check succeeds. */
+const FAILED_RESULTS: ReadonlySet<ImageResult> = new Set([
+  'Error',
+  'RegistryError',
+  'PullSecretsError',
+  'TagsError',
+  'RuleError',
+  'ActionError',
+]);
+
+/** Ready reasons that no retry can clear: the spec (or an object it names) must change. */
+const STALLED_REASONS: ReadonlySet<string> = new Set(['InvalidSpec', 'AlertConfigNotFound', 'RuleError']);
 
 export const ImageReasons = {
   Valid: 'Valid',
@@ -59,7 +80,30 @@ export function imageReadiness(image: Image, alertConfigs: ReadonlySet<string>):
       message: 'The spec is valid; checks are suspended (spec.suspend is true).',
     };
   }
-  return { type: READY, status: 'True', reason: ImageReasons.Valid, message: 'The spec is valid.' };
+  const result = image.status?.result;
+  if (result !== undefined && FAILED_RESULTS.has(result)) {
+    return {
+      type: READY,
+      status: 'False',
+      reason: result,
+      message: `The last check failed: ${image.status?.message ?? result}`,
+    };
+  }
+  return {
+    type: READY,
+    status: 'True',
+    reason: ImageReasons.Valid,
+    message:
+      result === 'Success'
+        ? 'The spec is valid and the last check succeeded.'
+        : 'The spec is valid; the controller has not checked the registry yet.',
+  };
+}
+
+/** Stalled=True while Ready is False for a reason only a spec change clears; undefined otherwise. */
+export function imageStalled(ready: DesiredCondition): DesiredCondition | undefined {
+  if (ready.status !== 'False' || !STALLED_REASONS.has(ready.reason)) return undefined;
+  return { type: STALLED, status: 'True', reason: ready.reason, message: ready.message };
 }
 
 export interface OwnedStatus {
@@ -67,15 +111,28 @@ export interface OwnedStatus {
   conditions: Condition[];
 }
 
-/** The operator-owned status to apply, or undefined when what is stored already says it. */
+/**
+ * The operator-owned status to apply (Ready, and Stalled when `ready` calls for it), or undefined when
+ * what is stored already says it.
+ */
 export function imageStatusUpdate(
   image: Image,
   desired: DesiredCondition,
   now: Date,
 ): OwnedStatus | undefined {
   const generation = image.metadata.generation;
-  const current = findCondition(image.status?.conditions, desired.type);
+  const stored = image.status?.conditions;
+  const current = findCondition(stored, desired.type);
   const next = setCondition(current, desired, generation, now);
-  if (sameCondition(current, next) && image.status?.observedGeneration === generation) return undefined;
-  return { ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: [next] };
+  const stalledWanted = imageStalled(desired);
+  const stalledNow = findCondition(stored, STALLED);
+  const stalled = stalledWanted && setCondition(stalledNow, stalledWanted, generation, now);
+  const stalledSame = stalled ? sameCondition(stalledNow, stalled) : stalledNow === undefined;
+  if (sameCondition(current, next) && stalledSame && image.status?.observedGeneration === generation) {
+    return undefined;
+  }
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: stalled ? [next, stalled] : [next],
+  };
 }

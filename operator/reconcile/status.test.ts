@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { setCondition, type AlertConfig, type Image } from '../../crds/index.js';
+import { setCondition, type AlertConfig, type Image, type ImageResult } from '../../crds/index.js';
 import {
   alertConfigReadiness,
   alertConfigStatusUpdate,
   references,
   type KeyLookup,
 } from './alertconfig-status.js';
-import { imageReadiness, imageStatusUpdate } from './image-status.js';
+import { imageReadiness, imageStalled, imageStatusUpdate } from './image-status.js';
 
 const now = new Date('2030-01-01T00:00:00.123Z');
 const later = new Date('2030-01-02T00:00:00Z');
@@ -64,6 +64,74 @@ describe('imageReadiness', () => {
   });
 });
 
+describe('Ready follows the last check', () => {
+  const failing: ImageResult[] = [
+    'RegistryError',
+    'PullSecretsError',
+    'TagsError',
+    'RuleError',
+    'ActionError',
+    'Error',
+  ];
+
+  it.each(failing)('is False with reason %s while the last check failed, quoting its message', (result) => {
+    const ready = imageReadiness(
+      image({}, { result, message: 'registry down: ECONNREFUSED' }),
+      new Set(['slack']),
+    );
+    expect(ready).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: result,
+      message: 'The last check failed: registry down: ECONNREFUSED',
+    });
+  });
+
+  it('is True again once a check succeeded, and says so', () => {
+    const ready = imageReadiness(image({}, { result: 'Success', message: 'no update' }), new Set(['slack']));
+    expect(ready).toMatchObject({
+      status: 'True',
+      reason: 'Valid',
+      message: expect.stringMatching(/succeeded/),
+    });
+  });
+
+  it.each([undefined, 'Scheduled' as const])('is True/Valid before any check (result %s)', (result) => {
+    const ready = imageReadiness(image({}, result ? { result } : {}), new Set(['slack']));
+    expect(ready).toMatchObject({
+      status: 'True',
+      reason: 'Valid',
+      message: expect.stringMatching(/not checked/),
+    });
+  });
+
+  it('puts an invalid spec and a missing AlertConfig before a failed check', () => {
+    const failed = { result: 'RegistryError' as const, message: 'down' };
+    expect(imageReadiness(image({ image: 'UPPER/Case' }, failed), new Set(['slack'])).reason).toBe(
+      'InvalidSpec',
+    );
+    expect(imageReadiness(image({}, failed), new Set()).reason).toBe('AlertConfigNotFound');
+  });
+
+  it('stays True/Suspended while suspended, whatever the last check said', () => {
+    const ready = imageReadiness(image({ suspend: true }, { result: 'RegistryError' }), new Set(['slack']));
+    expect(ready).toMatchObject({ status: 'True', reason: 'Suspended' });
+  });
+
+  it('is Stalled only for what a retry cannot fix', () => {
+    const at = (result: ImageResult) =>
+      imageReadiness(image({}, { result, message: 'm' }), new Set(['slack']));
+    expect(imageStalled(at('RuleError'))).toMatchObject({
+      type: 'Stalled',
+      status: 'True',
+      reason: 'RuleError',
+    });
+    expect(imageStalled(imageReadiness(image(), new Set()))).toMatchObject({ reason: 'AlertConfigNotFound' });
+    expect(imageStalled(at('RegistryError'))).toBeUndefined();
+    expect(imageStalled(at('Success'))).toBeUndefined();
+  });
+});
+
 describe('imageStatusUpdate', () => {
   const desired = { type: 'Ready', status: 'True' as const, reason: 'Valid', message: 'The spec is valid.' };
 
@@ -103,6 +171,18 @@ describe('imageStatusUpdate', () => {
     expect(sameStatus.lastTransitionTime).toBe(first.lastTransitionTime);
     const flipped = setCondition(first, { ...desired, status: 'False', reason: 'InvalidSpec' }, 1, later);
     expect(flipped.lastTransitionTime).toBe('2030-01-02T00:00:00Z');
+  });
+
+  it('adds Stalled with Ready=False/RuleError and drops it on recovery', () => {
+    const ruleError = { type: 'Ready', status: 'False' as const, reason: 'RuleError', message: 'bad range' };
+    const stalled = imageStatusUpdate(image(), ruleError, now)!;
+    expect(stalled.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'False', 'RuleError'],
+      ['Stalled', 'True', 'RuleError'],
+    ]);
+    expect(imageStatusUpdate(image({}, stalled), ruleError, later)).toBeUndefined();
+    const recovered = imageStatusUpdate(image({}, stalled), desired, later)!;
+    expect(recovered.conditions.map((c) => c.type)).toEqual(['Ready']);
   });
 
   it('writes when the generation moved on', () => {
