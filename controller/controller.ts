@@ -238,6 +238,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     metrics.leader.set(0);
     scheduler.stop();
     await queue.stop();
+    evaluator.forgetMetrics();
   };
   const election = opts.leaderElection;
   const elector = election

@@ -19,6 +19,7 @@ import type { RegistryClient } from '../registry/index.js';
 import { checkImage, type Checked } from './check.js';
 import { classifyError } from './classify.js';
 import { ruleName } from './decide.js';
+import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
 import { RefreshRequests } from './refresh-requests.js';
 import {
@@ -67,6 +68,7 @@ export class Evaluator {
   private readonly pending = new PendingActionsStore();
   private readonly refresh: RefreshRequests;
   private readonly status: StatusWriter;
+  private readonly imageMetrics = new ImageMetrics();
   private readonly now: () => Date;
 
   constructor(private readonly deps: EvaluatorDeps) {
@@ -75,15 +77,22 @@ export class Evaluator {
     this.status = new StatusWriter({ ...deps, now: this.now });
   }
 
-  private count(result: string): void {
+  private count(key: string, result: string): void {
     metrics.evaluations.inc({ result });
+    this.imageMetrics.record(key, result, this.now());
     this.deps.onResult?.(result);
   }
 
-  /** Drops what is remembered about a deleted Image. */
+  /** Drops what is remembered about a deleted Image, its metric series included. */
   forget(key: string): void {
     this.pending.forget(key);
     this.refresh.forget(key);
+    this.imageMetrics.forget(key);
+  }
+
+  /** Drops every per-Image metric series (this replica stops evaluating). */
+  forgetMetrics(): void {
+    this.imageMetrics.forgetAll();
   }
 
   /** Whether the Image carries a refresh request not yet handled (in dry-run the annotation stays). */
@@ -94,7 +103,7 @@ export class Evaluator {
   async evaluate(key: string, reasons: ReadonlySet<Trigger>): Promise<ProcessResult> {
     const image = this.deps.cache.getByKey(key);
     if (!image || image.metadata.deletionTimestamp || image.spec.suspend) {
-      this.count('Skipped');
+      this.count(key, 'Skipped');
       return {};
     }
     const refresh = this.refresh.pending(image);
@@ -122,7 +131,7 @@ export class Evaluator {
       checked = await checkImage(this.deps, image, fresh);
     } catch (err) {
       const c = classifyError(err);
-      this.count(c.result);
+      this.count(key, c.result);
       if (c.result === 'ApiUnavailable') {
         log.warn({ err: c.message }, 'apiserver unavailable during the check; retrying');
         return { retry: true };
@@ -184,7 +193,7 @@ export class Evaluator {
       }
     }
 
-    this.count(report.result);
+    this.count(key, report.result);
     await this.status.write(image, report);
     if (actions && !actions.ok) {
       log.warn({ message: report.message }, 'an action failed');
