@@ -86,7 +86,12 @@ describe('Image reconciler', () => {
       reason: 'Valid',
     });
     expect(img.status?.observedGeneration).toBe(img.metadata.generation);
-    expect(readyOf(img)?.message).toBe('The spec is valid.');
+    // Ready follows the controller's result: its message says the last check succeeded.
+    await waitFor('Ready to follow result Success', async () =>
+      readyOf(await getImage(admin, ns, 'web'))?.message === 'The spec is valid and the last check succeeded.'
+        ? true
+        : undefined,
+    );
     // The controller's fields survived the operator's writes, and vice versa.
     await applyControllerStatus(admin, ns, 'web', {
       tag: 'v1.3.0',
@@ -109,6 +114,28 @@ describe('Image reconciler', () => {
       .map((m) => m.manager)
       .sort();
     expect(managers).toEqual(['tagpilot-controller', 'tagpilot-operator']);
+  });
+
+  it('turns Ready False while the controller reports a failed check, and True on its next success', async () => {
+    await createImage(imageObject('flaky', ns));
+    await applyControllerStatus(admin, ns, 'flaky', {
+      result: 'RegistryError',
+      message: 'connection refused',
+    });
+    const failed = await waitForReady('Image flaky', () => getImage(admin, ns, 'flaky'), {
+      status: 'False',
+      reason: 'RegistryError',
+    });
+    expect(readyOf(failed)?.message).toBe('The last check failed: connection refused');
+    await applyControllerStatus(admin, ns, 'flaky', {
+      tag: 'v1.0.0',
+      result: 'Success',
+      message: 'no update',
+    });
+    await waitForReady('Image flaky', () => getImage(admin, ns, 'flaky'), {
+      status: 'True',
+      reason: 'Valid',
+    });
   });
 
   it('says InvalidSpec, naming the field, for an Image created before the webhook, and recovers when fixed', async () => {
