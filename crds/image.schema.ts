@@ -2,7 +2,7 @@
 // and docs/api.md are all generated from this file: edit here, then run `make crds`.
 import { arr, bool, cel, enumOf, named, obj, present, str, use, withRules } from './schema/builders.js';
 import type { KindSource } from './schema/kind.js';
-import { conditions, localObjectReference, observedGeneration } from './schema/shared.js';
+import { conditions, localObjectReference, objectName, observedGeneration } from './schema/shared.js';
 
 export const TRIGGER_TYPES = ['crontab', 'webhook', 'manual'] as const;
 export const RULE_TYPES = [
@@ -37,6 +37,8 @@ export const IMAGE_CONDITION_TYPES = ['Ready', 'Stalled', 'UpToDate', 'Healthy']
 export const RULES_REQUIRING_VALUE = ['regex', 'semver-range'] as const;
 export const RULES_USING_VALUE = ['regex', 'semver-range', 'alphabetical', 'numerical'] as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
+/** Workload kinds Tagpilot updates (spec.targets[].kind, and what apply and restart look at). */
+export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 /** spec.cloudAuth: which cloud identity of the controller Pod reads the registry (docs/registries.md). */
 export const CLOUD_AUTH_MODES = ['auto', 'none', 'aws', 'gcp', 'azure'] as const;
 
@@ -134,8 +136,8 @@ const action = named(
       {
         type: enumOf(
           `apply: write the new reference into every workload in the namespace whose containers use
-           spec.image (with the digest rule: repo:tag@digest). restart: rollout-restart those
-           workloads. alert: send a message through the AlertConfig named in alertConfigRef.`,
+           spec.image, or only those spec.targets names (with the digest rule: repo:tag@digest).
+           restart: rollout-restart those workloads. alert: send a message through the AlertConfig named in alertConfigRef.`,
           ACTION_TYPES,
         ),
         alertConfigRef: use(
@@ -232,6 +234,45 @@ const rule = named(
   ),
 );
 
+// A target names workloads one of two ways; CEL keeps them apart so `kubectl apply` says which is
+// missing. Selector syntax (kubectl -l) is checked by the Image validator in domain/image/validate.ts.
+const target = named(
+  'ImageTarget',
+  'Workloads, and optionally containers, that the apply and restart actions touch.',
+  withRules<{ kind?: string; name?: string; selector?: string }>(
+    obj('A target: a workload by kind and name, or the workloads a label selector matches.', {
+      kind: enumOf(
+        'Kind of the workload. Required with name; with selector it limits the match to that kind.',
+        TARGET_KINDS,
+      ),
+      name: objectName("Name of the workload, in the Image's namespace. Requires kind; excludes selector."),
+      selector: str(
+        `Label selector in kubectl -l syntax (app=web,tier!=db, env in (prod,stage), !legacy) matched
+         against the workloads' own labels. Excludes name.`,
+        { minLength: 1, maxLength: 1024 },
+      ),
+      containers: arr(
+        `Names of the containers (or init containers) to change. Empty: every container of the
+         workload that uses spec.image.`,
+        str('A container name.', { minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+        { maxItems: 16, 'x-kubernetes-list-type': 'set' },
+      ),
+    }),
+    cel({
+      rule: 'has(self.name) != has(self.selector)',
+      message: 'a target needs exactly one of name (with kind) or selector',
+      check: (t) => (t.name !== undefined) !== (t.selector !== undefined),
+    }),
+    cel({
+      rule: '!has(self.name) || has(self.kind)',
+      fieldPath: '.kind',
+      reason: 'FieldValueRequired',
+      message: 'a target with a name needs kind: Deployment, StatefulSet, DaemonSet or CronJob',
+      check: (t) => t.name === undefined || t.kind !== undefined,
+    }),
+  ),
+);
+
 const spec = named(
   'ImageSpec',
   'What to follow, when to look, how to choose and what to do.',
@@ -295,6 +336,14 @@ const spec = named(
           check: (rules) =>
             rules.every((r) => r.name === undefined || rules.filter((o) => o.name === r.name).length === 1),
         }),
+      ),
+      targets: arr(
+        `Limits apply and restart to these workloads and containers (a container is touched when any
+         target matches it). Empty: every Deployment, StatefulSet, DaemonSet and CronJob of the
+         namespace whose containers use spec.image. Images kept for annotated workloads target exactly
+         their workload and container.`,
+        target,
+        { maxItems: 32 },
       ),
       suspend: bool('Stop checking and acting; status keeps the last result.', { default: false }),
     },

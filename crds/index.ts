@@ -30,6 +30,7 @@ export {
   RULES_REQUIRING_VALUE,
   RULES_USING_VALUE,
   SORT_ORDERS,
+  TARGET_KINDS,
   TRIGGER_TYPES,
 } from './image.schema.js';
 export { ALERTCONFIG_CONDITION_TYPES, CHANNEL_TYPES, TLS_MODES } from './alertconfig.schema.js';

@@ -77,6 +77,10 @@ export interface ImageSpec {
    */
   rules: ImageRule[];
   /**
+   * Limits apply and restart to these workloads and containers (a container is touched when any target matches it). Empty: every Deployment, StatefulSet, DaemonSet and CronJob of the namespace whose containers use spec.image. Images kept for annotated workloads target exactly their workload and container.
+   */
+  targets?: ImageTarget[];
+  /**
    * Stop checking and acting; status keeps the last result.
    *
    * @default false
@@ -171,13 +175,35 @@ export interface ImageRule {
  */
 export interface ImageAction {
   /**
-   * apply: write the new reference into every workload in the namespace whose containers use spec.image (with the digest rule: repo:tag@digest). restart: rollout-restart those workloads. alert: send a message through the AlertConfig named in alertConfigRef.
+   * apply: write the new reference into every workload in the namespace whose containers use spec.image, or only those spec.targets names (with the digest rule: repo:tag@digest). restart: rollout-restart those workloads. alert: send a message through the AlertConfig named in alertConfigRef.
    */
   type: 'apply' | 'restart' | 'alert';
   /**
    * AlertConfig in the same namespace to send through. Required for, and only taken by, alert actions.
    */
   alertConfigRef?: LocalObjectReference;
+}
+
+/**
+ * Workloads, and optionally containers, that the apply and restart actions touch.
+ */
+export interface ImageTarget {
+  /**
+   * Kind of the workload. Required with name; with selector it limits the match to that kind.
+   */
+  kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob';
+  /**
+   * Name of the workload, in the Image's namespace. Requires kind; excludes selector.
+   */
+  name?: string;
+  /**
+   * Label selector in kubectl -l syntax (app=web,tier!=db, env in (prod,stage), !legacy) matched against the workloads' own labels. Excludes name.
+   */
+  selector?: string;
+  /**
+   * Names of the containers (or init containers) to change. Empty: every container of the workload that uses spec.image.
+   */
+  containers?: string[];
 }
 
 /**

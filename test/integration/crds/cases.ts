@@ -86,6 +86,15 @@ const extraGoodRows: GoodCase[] = [
     object: image('host-port', { image: 'registry.local:5000/team/sub/app', plainHTTP: true }),
   },
   {
+    name: 'targets by kind and name with containers, and by selector',
+    object: image('targets', {
+      targets: [
+        { kind: 'Deployment', name: 'web', containers: ['app', 'sidecar'] },
+        { selector: 'app in (web,api),!legacy', kind: 'CronJob' },
+      ],
+    }),
+  },
+  {
     name: 'several crontab triggers and a webhook',
     object: image('triggers', {
       triggers: [
@@ -183,6 +192,27 @@ const badRows: BadCase[] = [
     name: 'misspelt field',
     field: 'spec.tagfilter',
     object: image('typo', { tagfilter: { include: '^v' } }),
+  },
+  // ---- Image: targets
+  {
+    name: 'target with both name and selector',
+    field: 'spec.targets[0]',
+    object: image('target-both', { targets: [{ kind: 'Deployment', name: 'web', selector: 'app=web' }] }),
+  },
+  {
+    name: 'target with neither name nor selector',
+    field: 'spec.targets[0]',
+    object: image('target-none', { targets: [{ kind: 'Deployment' }] }),
+  },
+  {
+    name: 'target with a name and no kind',
+    field: 'spec.targets[0].kind',
+    object: image('target-kind', { targets: [{ name: 'web' }] }),
+  },
+  {
+    name: 'target of an unknown kind',
+    field: 'spec.targets[0].kind',
+    object: image('target-pod', { targets: [{ kind: 'Pod', name: 'web' }] }),
   },
   // ---- Image: triggers
   { name: 'empty triggers', field: 'spec.triggers', object: image('no-triggers', { triggers: [] }) },
