@@ -7,6 +7,7 @@ import { WORKLOAD_API_VERSION, type Workload } from '../kube/workloads.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import { repositoryUsers } from './users.js';
 import { describeWorkload, planApply } from './workloads.js';
+import { compileTargets } from '../../domain/targets/targets.js';
 
 const MAX_ATTEMPTS = 4;
 
@@ -32,7 +33,9 @@ export async function applyAction(change: Change, deps: ActionDeps, state: RunSt
     return {
       ok: true,
       retriable: false,
-      summary: `apply: no Deployment, StatefulSet, DaemonSet or CronJob in namespace ${namespace} uses ${change.repository}`,
+      summary: change.image.spec.targets?.length
+        ? `apply: no workload that spec.targets names in namespace ${namespace} uses ${change.repository} in a targeted container`
+        : `apply: no Deployment, StatefulSet, DaemonSet or CronJob in namespace ${namespace} uses ${change.repository}`,
     };
   }
   const patched: string[] = [];
@@ -70,9 +73,10 @@ async function applyOne(
 ): Promise<string | undefined> {
   const namespace = initial.metadata.namespace ?? 'default';
   const name = initial.metadata.name ?? '';
+  const targets = compileTargets(change.image.spec.targets);
   let w = initial;
   for (let attempt = 1; ; attempt++) {
-    const plan = planApply(w, change.repository, change.tag, digest);
+    const plan = planApply(w, change.repository, change.tag, digest, targets);
     if (plan.patch.length === 0) return undefined;
     const what = containersText(plan.changes);
     if (deps.dryRun) {

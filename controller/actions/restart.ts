@@ -1,5 +1,5 @@
 // The `restart` action: a rollout restart (pod template annotation, as `kubectl rollout restart` does)
-// of every workload that uses the repository. Workloads that apply changed in the same run are already
+// of every workload that uses the repository (in a container spec.targets names, when it has targets). Workloads that apply changed in the same run are already
 // rolling and are left alone, so [apply, restart] does not roll twice.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
@@ -55,7 +55,9 @@ export async function restartAction(
     return {
       ok: true,
       retriable: false,
-      summary: `restart: no Deployment, StatefulSet or DaemonSet in namespace ${namespace} uses ${change.repository}`,
+      summary: change.image.spec.targets?.length
+        ? `restart: no workload that spec.targets names in namespace ${namespace} uses ${change.repository} in a targeted container`
+        : `restart: no Deployment, StatefulSet or DaemonSet in namespace ${namespace} uses ${change.repository}`,
     };
   }
   const parts = [

@@ -1,9 +1,11 @@
-// The workloads an action works on: those of the Image's namespace that use its repository. Listed once per
-// evaluation (apply and restart in one run share the list).
+// The workloads an action works on: those of the Image's namespace that use its repository in a container
+// spec.targets names (all of them without targets). Listed once per evaluation (apply and restart in one
+// run share the list).
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import type { Workload } from '../kube/workloads.js';
 import { usesRepository } from './workloads.js';
+import { compileTargets } from '../../domain/targets/targets.js';
 
 /** The users of `change.repository`, or the failed result `action` reports when they cannot be listed. */
 export async function repositoryUsers(
@@ -22,5 +24,6 @@ export async function repositoryUsers(
       summary: `${action}: could not list the workloads of namespace ${namespace}: ${kubeMessage(err)}`,
     };
   }
-  return state.workloads.filter((w) => usesRepository(w, change.repository));
+  const targets = compileTargets(change.image.spec.targets);
+  return state.workloads.filter((w) => usesRepository(w, change.repository, targets));
 }

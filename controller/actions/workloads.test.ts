@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planApply, podSpecOf, restartPatch, usesRepository } from './workloads.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
+import { compileTargets } from '../../domain/targets/targets.js';
 
 function workload(kind: WorkloadKind, containers: string[], initContainers: string[] = []): Workload {
   const podSpec = {
@@ -117,5 +118,27 @@ describe('restartPatch', () => {
       },
     });
     expect(restartPatch('CronJob', new Date())).toBeUndefined();
+  });
+});
+
+describe('planApply with targets', () => {
+  const repo = '127.0.0.1:5000/team/app';
+  const two = () => workload('Deployment', ['127.0.0.1:5000/team/app:v1', '127.0.0.1:5000/team/app:v1']);
+
+  it('changes only the targeted container of the targeted workload', () => {
+    const targets = compileTargets([{ kind: 'Deployment', name: 'w', containers: ['c1'] }]);
+    const plan = planApply(two(), repo, 'v2', undefined, targets);
+    expect(plan.changes.map((c) => c.container)).toEqual(['c1']);
+    expect(plan.patch.map((p) => p.path)).toEqual([
+      '/spec/template/spec/containers/1/image',
+      '/spec/template/spec/containers/1/image',
+    ]);
+  });
+
+  it('leaves a workload no target names alone', () => {
+    const targets = compileTargets([{ kind: 'Deployment', name: 'other' }]);
+    expect(planApply(two(), repo, 'v2', undefined, targets).changes).toEqual([]);
+    expect(usesRepository(two(), repo, targets)).toBe(false);
+    expect(usesRepository(two(), repo)).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 // Which workloads and containers an Image's actions touch, and the patches that touch them. Pure.
 //
 // A container belongs to an Image when its image reference names the same repository after
-// normalisation (domain/image/repository.ts, shared with the admission webhook's pins). Patches are JSON
+// normalisation (domain/image/repository.ts, shared with the admission webhook's pins) and, when the
+// Image has spec.targets, a target names its workload and container (domain/targets). Patches are JSON
 // patches by container index, each `replace` preceded by a `test` of the value we read: if anyone
 // changed that container meanwhile the apiserver rejects the patch and the caller reads again, instead
 // of overwriting their edit or patching the wrong container.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { newReference, repositoryOf } from '../../domain/image/repository.js';
+import { compileTargets, type TargetedWorkload, type Targets } from '../../domain/targets/targets.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
 
 /** The kubectl annotation `kubectl rollout restart` sets; users recognise it in `kubectl describe`. */
@@ -52,10 +54,29 @@ function containerLists(spec: V1PodSpec | undefined): { init: boolean; key: stri
   ];
 }
 
-/** Whether any container or init container of the workload uses `repository` (`domain/path`). */
-export function usesRepository(workload: Workload, repository: string): boolean {
+const EVERYTHING = compileTargets(undefined);
+
+export function targeted(workload: Workload): TargetedWorkload {
+  return {
+    kind: workload.kind,
+    name: workload.metadata.name ?? '',
+    ...(workload.metadata.labels ? { labels: workload.metadata.labels } : {}),
+  };
+}
+
+/**
+ * Whether any container or init container of the workload uses `repository` (`domain/path`) and is
+ * targeted.
+ */
+export function usesRepository(
+  workload: Workload,
+  repository: string,
+  targets: Targets = EVERYTHING,
+): boolean {
+  const w = targeted(workload);
+  if (!targets.workload(w)) return false;
   return containerLists(podSpecOf(workload)).some(({ list }) =>
-    list.some((c) => repositoryOf(c.image) === repository),
+    list.some((c) => repositoryOf(c.image) === repository && targets.container(w, c.name)),
   );
 }
 
@@ -64,13 +85,20 @@ export function usesRepository(workload: Workload, repository: string): boolean 
  * pinned), and the JSON patch that moves them. Empty when there is nothing to do, which makes apply
  * idempotent: running it again after a success changes nothing.
  */
-export function planApply(workload: Workload, repository: string, tag: string, digest?: string): ApplyPlan {
+export function planApply(
+  workload: Workload,
+  repository: string,
+  tag: string,
+  digest?: string,
+  targets: Targets = EVERYTHING,
+): ApplyPlan {
   const base = podSpecPath(workload.kind);
+  const w = targeted(workload);
   const changes: ContainerChange[] = [];
   const patch: JsonPatchOp[] = [];
   for (const { init, key, list } of containerLists(podSpecOf(workload))) {
     list.forEach((c, index) => {
-      if (!c.image || repositoryOf(c.image) !== repository) return;
+      if (!c.image || repositoryOf(c.image) !== repository || !targets.container(w, c.name)) return;
       const to = newReference(c.image, tag, digest);
       if (to === c.image) return;
       const path = `${base}/${key}/${index}/image`;

@@ -19,6 +19,8 @@ export interface Workload {
     namespace?: string;
     resourceVersion?: string;
     uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
   };
   spec?: unknown;
 }

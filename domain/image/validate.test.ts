@@ -33,6 +33,24 @@ describe('imageErrors', () => {
 
   const cases: { name: string; spec: Partial<Image['spec']>; field: string; message: RegExp }[] = [
     {
+      name: 'target with a bad selector',
+      spec: { targets: [{ kind: 'Deployment', name: 'web' }, { selector: 'app = = web' }] },
+      field: 'spec.targets[1].selector',
+      message: /not a label requirement; write key=value/,
+    },
+    {
+      name: 'target with both name and selector',
+      spec: { targets: [{ kind: 'Deployment', name: 'web', selector: 'app=web' }] },
+      field: 'spec.targets[0]',
+      message: /exactly one of name \(with kind\) or selector/,
+    },
+    {
+      name: 'target with a name and no kind',
+      spec: { targets: [{ name: 'web' }] },
+      field: 'spec.targets[0].kind',
+      message: /needs kind/,
+    },
+    {
       name: 'cron with a value out of range',
       spec: { triggers: [{ type: 'crontab', value: '61 * * * *' }] },
       field: 'spec.triggers[0].value',
@@ -128,6 +146,14 @@ describe('imageErrors', () => {
     const error = errors.find((e) => e.field === field);
     expect(error, JSON.stringify(errors)).toBeDefined();
     expect(error!.message).toMatch(message);
+  });
+
+  it('accepts targets by name, by selector, with containers', () => {
+    const targets = [
+      { kind: 'Deployment' as const, name: 'web', containers: ['app', 'sidecar'] },
+      { selector: 'app in (web,api),!legacy', kind: 'CronJob' as const },
+    ];
+    expect(imageErrors(image({ targets }))).toEqual([]);
   });
 
   it('reports one error per field', () => {

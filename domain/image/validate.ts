@@ -1,5 +1,5 @@
 // The one Image validator: the CRD schema and its CEL rules, then what they cannot express (cron
-// expressions and time zones, regex compilation, semver ranges, image reference syntax). Admission and
+// expressions and time zones, regex compilation, semver ranges, image reference syntax, target label selectors). Admission and
 // the operator's Ready condition call imageErrors; the controller and `tagpilot resolve` parse with the
 // same domain functions it is built from, so what is admitted is what runs. Every error names the
 // field, as the apiserver does.
@@ -7,6 +7,7 @@ import { validateImage, type FieldError, type Image } from '../../crds/index.js'
 import { mergeFieldErrors, withoutStatus } from '../field-errors.js';
 import { RuleError, validateRule, validateTagFilter } from '../rules/index.js';
 import { validateTrigger } from '../schedule/trigger.js';
+import { parseLabelSelector, SelectorError } from '../targets/selector.js';
 import { parseImageReference } from './reference.js';
 
 type Spec = Partial<Image['spec']> & Record<string, unknown>;
@@ -45,6 +46,15 @@ function imageSemantics(spec: Spec): FieldError[] {
   (Array.isArray(spec.rules) ? spec.rules : []).forEach((r, i) => {
     if (r && typeof r.type === 'string')
       errors.push(...ruleErrors(() => validateRule(r, `spec.rules[${i}]`)));
+  });
+  (Array.isArray(spec.targets) ? spec.targets : []).forEach((t, i) => {
+    if (!t || typeof t.selector !== 'string') return;
+    try {
+      parseLabelSelector(t.selector);
+    } catch (err) {
+      if (!(err instanceof SelectorError)) throw err;
+      errors.push({ field: `spec.targets[${i}].selector`, message: err.message });
+    }
   });
   if (spec.tagFilter && typeof spec.tagFilter === 'object') {
     const filter = spec.tagFilter;
