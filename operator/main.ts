@@ -58,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       leaderElect: config.leaderElect,
       leaseName: config.leaseName,
       shutdownDelayMs: config.shutdownDelayMs,
+      followAnnotations: config.followAnnotations,
+      followDefaultSchedule: config.followDefaultSchedule,
     });
   } catch (err) {
     log.fatal({ err: errorMessage(err) }, 'tagpilot-operator could not start');

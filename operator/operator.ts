@@ -1,6 +1,7 @@
 // tagpilot-operator wired together (docs/operator.md). Every replica serves the admission webhooks from
 // its Image cache and the certificate in the Secret; the leader alone reconciles Images and
-// AlertConfigs and keeps certificates and webhook configurations current.
+// AlertConfigs, keeps the managed Images of annotated workloads, and keeps certificates and webhook
+// configurations current.
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from '../common/logger.js';
 import { errorMessage } from '../common/errors.js';
@@ -18,6 +19,8 @@ import { cachedImages, certReloads, isLeader, servingCertNotAfter } from './metr
 import type { FailurePolicy, ServiceRef } from './options.js';
 import { KubeWrites } from './reconcile/kube-writes.js';
 import { Reconcilers } from './reconcile/reconcilers.js';
+import { FollowReconciler } from './follow/reconciler.js';
+import { workloadCaches } from './follow/workload-caches.js';
 import { certificateInfo } from './tls/certs.js';
 import { CertificateManager, decodeSecret } from './tls/manager.js';
 import { CERT_KEY, KEY_KEY } from './tls/state.js';
@@ -53,6 +56,10 @@ export interface OperatorOptions {
   shutdownDelayMs?: number;
   /** How often the leader re-applies webhook configurations and requeues every object. */
   resyncMs?: number;
+  /** Keep managed Images for workloads annotated tagpilot.dev/follow (default true). */
+  followAnnotations?: boolean;
+  /** Schedule of managed Images without a tagpilot.dev/schedule annotation (default @every 5m). */
+  followDefaultSchedule?: string;
 }
 
 export interface RunningOperator {
@@ -172,6 +179,30 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   certInformer.on('update', onSecret);
   void certInformer.start();
 
+  // ---- leader: annotation mode (docs/without-custom-resources.md) --------------------------------
+  const startFollowing = () => {
+    const workloads = workloadCaches(kc, namespaces, log);
+    const reconciler = new FollowReconciler({
+      kubeConfig: kc,
+      workloads,
+      images,
+      writes: new KubeWrites(kc, log),
+      defaults: { schedule: opts.followDefaultSchedule ?? '@every 5m' },
+      log: log.child({ component: 'follow' }),
+      ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}),
+    });
+    reconciler.watch();
+    const caches = Object.values(workloads);
+    return {
+      reconciler,
+      started: Promise.all([imagesSynced, ...caches.map((c) => c.start())]),
+      async stop() {
+        await reconciler.stop();
+        await Promise.all(caches.map((c) => c.stop()));
+      },
+    };
+  };
+
   // ---- leader: reconcilers, certificates, webhook configurations ---------------------------------
   let term: { stop(): Promise<void> } | undefined;
   const startLeading = async () => {
@@ -188,6 +219,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}),
     });
     reconcilers.watch();
+    const follow = opts.followAnnotations === false ? undefined : startFollowing();
     const certs = new CertificateManager({
       core: kc.makeApiClient(CoreV1Api),
       namespace: opts.namespace,
@@ -221,13 +253,18 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     ]).then(() => {
       if (!stopped) reconcilers.start();
     });
+    const followStarted = follow?.started.then(() => {
+      if (!stopped) follow.reconciler.start();
+    });
     term = {
       async stop() {
         stopped = true;
         await certs.stop();
         await reconcilers.stop();
+        await follow?.stop();
         await Promise.all([alertConfigs.stop(), secrets.stop(), configMaps.stop()]);
         void started;
+        void followStarted;
       },
     };
   };

@@ -3,6 +3,7 @@
 // docs/operator.md documents each one; keep the two in step.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { validateTrigger } from '../domain/schedule/trigger.js';
 
 export type FailurePolicy = 'Ignore' | 'Fail';
 
@@ -35,6 +36,10 @@ export interface OperatorConfig {
   leaseName: string;
   logLevel: string;
   shutdownDelayMs: number;
+  /** Keep managed Images for workloads annotated tagpilot.dev/follow. */
+  followAnnotations: boolean;
+  /** Crontab trigger value of managed Images whose workload has no tagpilot.dev/schedule. */
+  followDefaultSchedule: string;
 }
 
 type StringFlag = { type: 'string'; env: string; help: string; default?: string };
@@ -150,6 +155,18 @@ export const FLAGS: Record<string, StringFlag | BoolFlag> = {
     env: 'TAGPILOT_LOG_LEVEL',
     default: 'info',
     help: 'trace, debug, info, warn, error or fatal',
+  },
+  'follow-annotations': {
+    type: 'boolean',
+    env: 'TAGPILOT_FOLLOW_ANNOTATIONS',
+    default: true,
+    help: 'keep a managed Image for each container of a workload annotated tagpilot.dev/follow (docs/without-custom-resources.md)',
+  },
+  'follow-default-schedule': {
+    type: 'string',
+    env: 'TAGPILOT_FOLLOW_DEFAULT_SCHEDULE',
+    default: '@every 5m',
+    help: 'schedule of managed Images whose workload has no tagpilot.dev/schedule annotation (cron or @every)',
   },
   'shutdown-delay': {
     type: 'string',
@@ -288,6 +305,11 @@ export function parseOperatorArgs(
       `--log-level: ${JSON.stringify(logLevel)} is not trace, debug, info, warn, error or fatal`,
     );
   }
+  const followDefaultSchedule = get('follow-default-schedule')!;
+  const scheduleErrors = validateTrigger({ type: 'crontab', value: followDefaultSchedule }, 0);
+  if (scheduleErrors.length) {
+    throw new UsageError(`--follow-default-schedule: ${scheduleErrors.map((e) => e.message).join('; ')}`);
+  }
   const kubeconfig = get('kubeconfig');
   const context = get('context');
   return {
@@ -314,6 +336,8 @@ export function parseOperatorArgs(
     leaseName: get('lease-name')!,
     logLevel,
     shutdownDelayMs: parseDurationMs('shutdown-delay', get('shutdown-delay')!),
+    followAnnotations: parseBool('follow-annotations', get('follow-annotations')!),
+    followDefaultSchedule,
   };
 }
 

@@ -1,5 +1,6 @@
 // The operator's writes: status through the status subresource with server-side apply (its own field
-// manager, so the controller's status fields survive), and Kubernetes Events for `kubectl describe`.
+// manager, so the controller's status fields survive), managed Images (server-side apply, same field
+// manager), and Kubernetes Events for `kubectl describe`.
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -9,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { clipMessage, type KindInfo } from '../../crds/index.js';
 import { errorMessage } from '../../common/errors.js';
+import { isNotFound } from '../../common/kube.js';
 import type { Logger } from '../../common/logger.js';
 import { FIELD_MANAGER } from '../webhook-config.js';
 
@@ -54,9 +56,45 @@ export class KubeWrites {
     );
   }
 
+  /**
+   * Server-side apply of a whole object the operator owns (managed Images): force, so a hand edit of a
+   * field the operator sets is taken back; fields only others set stay theirs.
+   */
+  async applyObject(kind: KindInfo, obj: { metadata: { name?: string; namespace?: string } }): Promise<void> {
+    await this.custom.patchNamespacedCustomObject(
+      {
+        group: kind.group,
+        version: kind.version,
+        plural: kind.plural,
+        namespace: obj.metadata.namespace ?? '',
+        name: obj.metadata.name ?? '',
+        body: obj,
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
+      this.apply,
+    );
+  }
+
+  /** Deletes an object; one that is already gone is not an error. */
+  async deleteObject(kind: KindInfo, ref: ObjectRef): Promise<void> {
+    try {
+      await this.custom.deleteNamespacedCustomObject({
+        group: kind.group,
+        version: kind.version,
+        plural: kind.plural,
+        namespace: ref.namespace,
+        name: ref.name,
+        ...(ref.uid ? { body: { preconditions: { uid: ref.uid } } } : {}),
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
   /** Best effort: an Event that cannot be written is logged, never retried or fatal. */
   async event(
-    kind: KindInfo,
+    kind: Pick<KindInfo, 'apiVersion' | 'kind'>,
     ref: ObjectRef,
     type: 'Normal' | 'Warning',
     reason: string,

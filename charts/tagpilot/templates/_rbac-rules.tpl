@@ -37,6 +37,39 @@ run `make manifests`. Used by rbac.yaml. */}}
     - list
     - watch
 - apiGroups:
+    - apps
+  resources:
+    - deployments
+    - statefulsets
+    - daemonsets
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - batch
+  resources:
+    - cronjobs
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - serviceaccounts
+  verbs:
+    - get
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images
+  verbs:
+    - create
+    - update
+    - patch
+    - delete
+- apiGroups:
     - ""
   resources:
     - events
@@ -111,6 +144,39 @@ run `make manifests`. Used by rbac.yaml. */}}
     - get
     - list
     - watch
+- apiGroups:
+    - apps
+  resources:
+    - deployments
+    - statefulsets
+    - daemonsets
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - batch
+  resources:
+    - cronjobs
+  verbs:
+    - get
+    - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - serviceaccounts
+  verbs:
+    - get
+- apiGroups:
+    - tagpilot.dev
+  resources:
+    - images
+  verbs:
+    - create
+    - update
+    - patch
+    - delete
 - apiGroups:
     - ""
   resources:
