@@ -47,6 +47,22 @@ describe('parseOperatorArgs', () => {
     expect(parseOperatorArgs([], env).leaderElect).toBe(false);
   });
 
+  it('follows annotations every 5 minutes by default and checks --follow-default-schedule', () => {
+    expect(parseOperatorArgs([], noEnv)).toMatchObject({
+      followAnnotations: true,
+      followDefaultSchedule: '@every 5m',
+    });
+    expect(
+      parseOperatorArgs(['--follow-annotations=false', '--follow-default-schedule=0 3 * * *'], noEnv),
+    ).toMatchObject({
+      followAnnotations: false,
+      followDefaultSchedule: '0 3 * * *',
+    });
+    expect(() => parseOperatorArgs(['--follow-default-schedule=@every 2s'], noEnv)).toThrow(
+      /--follow-default-schedule: schedule "@every 2s" is shorter than the minimum interval/,
+    );
+  });
+
   it('takes --flag=false for booleans', () => {
     expect(parseOperatorArgs(['--self-signed-certs=false'], noEnv).selfSignedCerts).toBe(false);
   });

@@ -133,6 +133,17 @@ describe('managedImages', () => {
     expect(problems.join('\n')).toMatch(message);
   });
 
+  it('blames the operator flag, not an annotation, for a bad default schedule', () => {
+    const { problems } = managedImages(workload({ 'tagpilot.dev/follow.app': 'digest' }), {
+      schedule: '@every 2s',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^the operator flag --follow-default-schedule \(container app\): spec.triggers\[0\].value: .*minimum interval/,
+      ),
+    ]);
+  });
+
   it('refuses a digest-only reference: there is no tag to follow', () => {
     const w = workload(
       { 'tagpilot.dev/follow.app': 'digest' },

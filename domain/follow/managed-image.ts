@@ -93,16 +93,18 @@ function splitReference(image: string): { repository: string; tag?: string; dige
 }
 
 /** Which annotation a validator field error comes from. */
-function annotationOf(field: string, follow: ContainerFollow): string {
-  if (field.startsWith('spec.triggers')) return SCHEDULE_ANNOTATION;
+function annotationOf(field: string, follow: ContainerFollow, ownSchedule: boolean): string {
+  if (field.startsWith('spec.triggers'))
+    return ownSchedule ? SCHEDULE_ANNOTATION : 'the operator flag --follow-default-schedule';
   if (field.startsWith('spec.rules') && field.includes('alertConfigRef')) return ALERT_ANNOTATION;
   return follow.annotation;
 }
 
-function describeError(e: FieldError, follow: ContainerFollow): string {
-  const annotation = annotationOf(e.field, follow);
+function describeError(e: FieldError, follow: ContainerFollow, ownSchedule: boolean): string {
+  const annotation = annotationOf(e.field, follow, ownSchedule);
   const hint = annotation === follow.annotation && e.field.startsWith('spec.rules') ? `; ${RULE_HINT}` : '';
-  return `annotation ${annotation} (container ${follow.container}): ${e.field}: ${e.message}${hint}`;
+  const source = annotation.startsWith('tagpilot.dev/') ? `annotation ${annotation}` : annotation;
+  return `${source} (container ${follow.container}): ${e.field}: ${e.message}${hint}`;
 }
 
 /** The managed Images an annotated workload should have, and what is wrong with its annotations. */
@@ -171,7 +173,8 @@ export function managedImages(w: FollowedWorkload, defaults: FollowDefaults): Ma
       },
     };
     const errors = imageErrors(image);
-    if (errors.length) problems.push(...errors.map((e) => describeError(e, follow)));
+    if (errors.length)
+      problems.push(...errors.map((e) => describeError(e, follow, settings.schedule !== undefined)));
     else images.push(image);
   }
   if (

@@ -154,8 +154,13 @@ describe('tagpilot-operator under its shipped RBAC', () => {
         name: 'tagpilot-operator',
       },
     ],
+    // Annotation mode: it reads workloads and keeps managed Images.
+    [true, { group: 'apps', resource: 'deployments', verb: 'watch', namespace: 'any' }],
+    [true, { group: 'batch', resource: 'cronjobs', verb: 'list', namespace: 'any' }],
+    [true, { group: 'tagpilot.dev', resource: 'images', verb: 'patch', namespace: 'any' }],
+    [true, { group: 'tagpilot.dev', resource: 'images', verb: 'delete', namespace: 'any' }],
     // …and what it must not.
-    [false, { group: 'tagpilot.dev', resource: 'images', verb: 'update', namespace: 'any' }],
+    [false, { group: 'tagpilot.dev', resource: 'alertconfigs', verb: 'update', namespace: 'any' }],
     [false, { group: '', resource: 'secrets', verb: 'update', namespace: 'any' }],
     [
       false,
