@@ -45,6 +45,12 @@ function splitKey(k: string): [FollowedKind, string, string] {
   return [kind as FollowedKind, namespace ?? '', rest.join('/')];
 }
 
+function sameExceptVersion(a: SlimWorkload, b: SlimWorkload): boolean {
+  const strip = (w: SlimWorkload) =>
+    JSON.stringify({ ...w, metadata: { ...w.metadata, resourceVersion: '' } });
+  return strip(a) === strip(b);
+}
+
 const isManaged = (img: Image) => img.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
 
 /** The workload a managed Image belongs to, from its controller ownerReference. */
@@ -77,8 +83,12 @@ export class FollowReconciler {
     this.queue.start();
   }
 
-  private readonly onWorkload = (w: SlimWorkload) =>
+  private readonly onWorkload = (w: SlimWorkload, old?: SlimWorkload) => {
+    // Rollouts update a workload's status many times; the cache keeps no status, so such an update
+    // differs only in resourceVersion and needs no reconcile (nor a ServiceAccount read).
+    if (old && sameExceptVersion(w, old)) return;
     this.queue.add(key(w.kind, w.metadata.namespace ?? '', w.metadata.name ?? ''), 'changed');
+  };
 
   private readonly onImage = (img: Image) => {
     if (!isManaged(img)) return;
