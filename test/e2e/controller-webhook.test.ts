@@ -85,6 +85,9 @@ describe('tagpilot-controller webhooks', () => {
   });
 
   it('a signed generic hook triggers the evaluation; a bad signature gets 401 and changes nothing', async () => {
+    // Every test registry notifies the relay; this test proves the generic hook alone triggers, so the
+    // registry's own notification of the push below must not reach the controller.
+    expect((await fetch(`${env.notifications.url}/targets`, { method: 'DELETE' })).status).toBe(204);
     const basic = env.registries.basic;
     const repo = `hook-${randomBytes(3).toString('hex')}/ci`;
     await pushImage(basic, repo, 'v1.0.0');

@@ -7,7 +7,7 @@ import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EMBEDDED_HELM_RELEASE, installRunCRDs } from '../../../hack/run-crds.js';
 import { adminKubeConfig, ignoreConflict } from '../../testenv/kube.js';
-import { helm, kubectl } from '../../testenv/tools.js';
+import { helm, kubectl, mustRun } from '../../testenv/tools.js';
 import { chartDir, repoRoot } from './render.js';
 
 const env = inject('testenv');
@@ -23,6 +23,18 @@ beforeAll(async () => {
     .makeApiClient(CoreV1Api)
     .createNamespace({ body: { metadata: { name: namespace } } })
     .catch(ignoreConflict);
+  // Other suites on this shared cluster leave the operator's ServiceAccount, RBAC and webhook objects
+  // under the chart's names, created without a release: helm would refuse those before it reaches the
+  // CRDs. A user's cluster after `make run` has none of them, so remove them (the CRDs stay).
+  const rendered = await mustRun(
+    'helm',
+    ['template', release, chartDir, '--namespace', namespace, '--set', 'crds.install=false', '--values', '-'],
+    { input: values },
+  );
+  const deleted = await kubectl(env.kubeconfig, ['delete', '-f', '-', '--ignore-not-found', '--wait'], {
+    input: rendered,
+  });
+  if (deleted.code !== 0) throw new Error(`removing the other suites' objects failed: ${deleted.stderr}`);
 });
 
 afterAll(async () => {
