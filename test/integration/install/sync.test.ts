@@ -2,7 +2,7 @@
 // their sources: a CRD change, an RBAC change by a program's author or a new chart value without
 // `make manifests` fails here.
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_SCOPED, splitByScope, type PolicyRule } from '../../../hack/manifests/rbac.js';
+import { CLUSTER_SCOPED, splitByScope, type PolicyRule } from '../../../hack/manifests/rbac-source.js';
 import { staleFiles } from '../../../hack/sync-manifests.js';
 
 describe('hack/sync-manifests.ts', () => {
