@@ -76,6 +76,8 @@ export interface ControllerOptions {
 export interface ControllerStats {
   evaluations: number;
   byResult: Record<string, number>;
+  /** Evaluations per Image key (`namespace/name`). */
+  byImage: Record<string, number>;
 }
 
 export interface Controller {
@@ -128,7 +130,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const cache = imageCache(kc, images, namespaces, log);
   let leading = false;
   let stopping = false;
-  const stats: ControllerStats = { evaluations: 0, byResult: {} };
+  const stats: ControllerStats = { evaluations: 0, byResult: {}, byImage: {} };
 
   // ---- the leader's work: scheduler → queue → evaluator ------------------------------------------
   const scheduler: CronScheduler = new CronScheduler({
@@ -155,9 +157,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     dryRun,
     heartbeatMs: opts.statusHeartbeatMs ?? 600_000,
     nextCheck: (key: string): Date | undefined => scheduler.nextFire(key),
-    onResult: (result) => {
+    onResult: (result, key) => {
       stats.evaluations++;
       stats.byResult[result] = (stats.byResult[result] ?? 0) + 1;
+      stats.byImage[key] = (stats.byImage[key] ?? 0) + 1;
     },
   });
   const concurrency = opts.concurrency ?? 10;
@@ -262,7 +265,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     port: ops?.port ?? 0,
     isLeader: () => leading,
     ready,
-    stats: () => ({ evaluations: stats.evaluations, byResult: { ...stats.byResult } }),
+    stats: () => ({
+      evaluations: stats.evaluations,
+      byResult: { ...stats.byResult },
+      byImage: { ...stats.byImage },
+    }),
     triggerAll: (trigger: Trigger = 'cron') => {
       const all = cache.list();
       for (const img of all) if (!img.spec.suspend) queue.add(imageKey(img), trigger);

@@ -56,7 +56,7 @@ export interface EvaluatorDeps {
   nextCheck: (key: string) => Date | undefined;
   now?: () => Date;
   /** Called once per evaluation with its result (per-instance statistics). */
-  onResult?: (result: string) => void;
+  onResult?: (result: string, key: string) => void;
 }
 
 /** Only manual triggers: the Image waits for the refresh annotation and is never checked on its own. */
@@ -80,7 +80,7 @@ export class Evaluator {
   private count(key: string, result: string): void {
     metrics.evaluations.inc({ result });
     this.imageMetrics.record(key, result, this.now());
-    this.deps.onResult?.(result);
+    this.deps.onResult?.(result, key);
   }
 
   /** Drops what is remembered about a deleted Image, its metric series included. */
