@@ -18,6 +18,7 @@ export const RULE_TYPES = [
   'numerical',
   'digest',
   'always',
+  'newest-build',
 ] as const;
 export const ACTION_TYPES = ['apply', 'restart', 'alert'] as const;
 export const IMAGE_RESULTS = [
@@ -182,7 +183,8 @@ const rule = named(
            matching value, ordered by its named group "version" when present. alphabetical, numerical:
            the highest tag in that order (value desc: the lowest). digest: the tag stays and a new digest
            behind it is the change (mutable tags such as latest). always: the newest tag even if it
-           is not a version. Version rules keep the current tag's shape (v prefix, number of parts,
+           is not a version. newest-build: the tag whose image was built last (the image config's
+           created time), for commit-hash and branch-build tags; never an older build than the current. Version rules keep the current tag's shape (v prefix, number of parts,
            suffix such as -alpine), skip pre-releases and never downgrade.`,
           RULE_TYPES,
         ),

@@ -139,7 +139,7 @@ export interface ImageRule {
    */
   name?: string;
   /**
-   * How candidates are ordered and picked. semver-major/-minor/-patch: highest version overall, with the same major, with the same major.minor. semver-range: highest version satisfying value. calver-major/-minor/-patch: the same for calendar versions. regex: tags fully matching value, ordered by its named group "version" when present. alphabetical, numerical: the highest tag in that order (value desc: the lowest). digest: the tag stays and a new digest behind it is the change (mutable tags such as latest). always: the newest tag even if it is not a version. Version rules keep the current tag's shape (v prefix, number of parts, suffix such as -alpine), skip pre-releases and never downgrade.
+   * How candidates are ordered and picked. semver-major/-minor/-patch: highest version overall, with the same major, with the same major.minor. semver-range: highest version satisfying value. calver-major/-minor/-patch: the same for calendar versions. regex: tags fully matching value, ordered by its named group "version" when present. alphabetical, numerical: the highest tag in that order (value desc: the lowest). digest: the tag stays and a new digest behind it is the change (mutable tags such as latest). always: the newest tag even if it is not a version. newest-build: the tag whose image was built last (the image config's created time), for commit-hash and branch-build tags; never an older build than the current. Version rules keep the current tag's shape (v prefix, number of parts, suffix such as -alpine), skip pre-releases and never downgrade.
    */
   type:
     | 'semver-major'
@@ -153,7 +153,8 @@ export interface ImageRule {
     | 'alphabetical'
     | 'numerical'
     | 'digest'
-    | 'always';
+    | 'always'
+    | 'newest-build';
   /**
    * Argument of the rule type. semver-range: an npm semver range (">=1.4 <2"). regex: a regular expression tags must fully match, e.g. "^main-(?<version>\d+)$". alphabetical, numerical: asc (default: the highest tag wins) or desc (the lowest wins). Required for regex and semver-range; other types take none.
    */

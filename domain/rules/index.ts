@@ -18,3 +18,6 @@ export { formatDecision } from './explain.js';
 export { parseTag } from './parse.js';
 export type { ParsedTag } from './parse.js';
 export { compareVersion } from './compare.js';
+export { considerTag, filterTags } from './consider.js';
+export type { Consideration, ConsiderInput } from './consider.js';
+export { parseCreated } from './newest-build.js';

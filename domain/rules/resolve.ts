@@ -2,6 +2,7 @@
 // The controller calls it for each rule of an Image in order; the CLI's `tagpilot resolve` calls it by hand.
 import { resolveDigest } from './digest-rule.js';
 import { Funnel } from './funnel.js';
+import { resolveNewestBuild } from './newest-build.js';
 import { resolveAlphabetical, resolveAlways, resolveNumerical, resolveRegex } from './order-rules.js';
 import type { Decision, ResolveInput } from './types.js';
 import { compileRule, compileTagFilter } from './validate.js';
@@ -52,5 +53,7 @@ export function resolve(input: ResolveInput): Decision {
       return resolveNumerical(rule, common);
     case 'digest':
       return resolveDigest({ ...common, currentDigest: input.currentDigest });
+    case 'newest-build':
+      return resolveNewestBuild(common, input.created);
   }
 }

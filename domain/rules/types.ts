@@ -35,6 +35,11 @@ export interface ResolveInput {
   currentDigest?: string;
   /** tag -> digest as the registry reports it now; the digest rule needs the entry for `current`. */
   digests?: Readonly<Record<string, string>>;
+  /**
+   * newest-build: tag -> the image config's `created` (RFC 3339), as the registry reports it. Tags
+   * missing here (or with an unreadable time) are left out, and the explanation says so.
+   */
+  created?: Readonly<Record<string, string>>;
   /** Prefix for error fields, e.g. `spec.rules[0]`; defaults to `rule`. */
   path?: string;
   /** Prefix for filter error fields; defaults to `tagFilter`. */

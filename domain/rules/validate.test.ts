@@ -71,7 +71,7 @@ describe('validateRule', () => {
   });
 
   it('lists every type and recognises them', () => {
-    expect(ruleTypes).toHaveLength(12);
+    expect(ruleTypes).toHaveLength(13);
     for (const t of ruleTypes) expect(isRuleType(t)).toBe(true);
     expect(isRuleType('latest')).toBe(false);
   });

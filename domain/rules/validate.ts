@@ -14,7 +14,7 @@ export type CompiledRule =
   | { type: 'semver-range'; range: string; allowPrerelease: boolean }
   | { type: 'regex'; value: string; pattern: RegExp; versionGroup: boolean }
   | { type: 'alphabetical' | 'numerical'; descending: boolean }
-  | { type: 'digest' | 'always' };
+  | { type: 'digest' | 'always' | 'newest-build' };
 
 export interface CompiledFilter {
   include?: RegExp;
@@ -102,6 +102,7 @@ export function compileRule(rule: RuleSpec, path = 'rule'): CompiledRule {
       noValue(path, type, value, 'the digest rule follows the current tag itself');
       return { type };
     case 'always':
+    case 'newest-build':
       noValue(path, type, value, 'use tagFilter to narrow tags');
       return { type };
   }
