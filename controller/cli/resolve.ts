@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.js';
-import { parseImageReference, RegistryError } from '../registry/index.js';
+import { parseImageReference, parsePlatform, RegistryError } from '../registry/index.js';
 import { formatDecision, resolve, RuleError, ruleTypes } from '../../domain/rules/index.js';
 import type { ResolveInput } from '../../domain/rules/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   registryFlagOptions,
   registryFlagsUsage,
 } from './registry-flags.js';
+import { buildTimes } from '../engine/build-times.js';
 import { fail as failCommand } from './fail.js';
 import { outputFlagOptions, outputFlagUsage, outputFormat, resolveJson, writeJson } from './output.js';
 
@@ -33,6 +34,10 @@ and exits 0; prints nothing and exits 0 when no newer tag qualifies; exits 2 on 
   --current-digest D     digest rule: the digest recorded for TAG (omit for a first observation)
   --digest D             digest rule: the digest the registry reports for TAG now (with --image it
                          is asked from the registry when omitted)
+  --created TAG=TIME     newest-build: the image build time (RFC 3339) of TAG; may be repeated (with
+                         --image the times are read from the registry, as the controller does)
+  --platform OS/ARCH     newest-build with --image: read the build time of this platform's image of
+                         an index (default: the first entry), like spec.platforms[0]
   --explain              print the reasoning (filters, candidates, why the winner won) on stderr
 ${outputFlagUsage}
                          (the decision, its reason and the reasoning; printed also when nothing qualifies)
@@ -54,6 +59,8 @@ const options = {
   'allow-prerelease': { type: 'boolean' },
   'current-digest': { type: 'string' },
   digest: { type: 'string' },
+  created: { type: 'string', multiple: true },
+  platform: { type: 'string' },
   explain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...outputFlagOptions,
@@ -95,6 +102,17 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin)
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function createdFromFlags(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0)
+      throw new UsageError(`--created ${pair}: write TAG=TIME, e.g. main-7f3a9c1=2026-11-28T08:00:00Z`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -147,6 +165,22 @@ export async function run(argv: string[]): Promise<number> {
       const ref = parseImageReference(values.image!);
       const access = await accessFromFlags(ref, values);
       input.digests = { [values.current]: await cliRegistryClient().getDigest(ref, values.current, access) };
+    }
+    if (input.rule.type === 'newest-build') {
+      if (hasImage) {
+        const ref = parseImageReference(values.image!);
+        const access = await accessFromFlags(ref, values);
+        input.created = await buildTimes(cliRegistryClient(), {
+          ref,
+          access,
+          tags,
+          current: values.current,
+          filter: input.filter,
+          ...(values.platform !== undefined ? { platform: parsePlatform(values.platform) } : {}),
+        });
+      } else {
+        input.created = createdFromFlags(values.created ?? []);
+      }
     }
     const decision = resolve({ ...input, tags });
 

@@ -17,6 +17,7 @@ import {
   type RegistryAccess,
   type RegistryClient,
 } from '../registry/index.js';
+import { buildTimes, needsBuildTimes } from './build-times.js';
 import { TagsError } from './classify.js';
 import { decideRules, needsCurrentDigest, type RulesOutcome } from './decide.js';
 
@@ -74,11 +75,23 @@ export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean):
   if (listed && needsCurrentDigest(spec.rules)) {
     digests[current] = await registry.getDigest(ref, current, access, { fresh });
   }
+  const created = needsBuildTimes(spec.rules)
+    ? await buildTimes(registry, {
+        ref,
+        access,
+        tags,
+        current,
+        filter: spec.tagFilter,
+        platform: platforms(image)[0],
+        fresh: new Set(fresh ? [current] : []),
+      })
+    : undefined;
   const outcome = await decideWithPlatforms(deps, image, {
     ref,
     access,
     tags,
     current,
+    created,
     currentPath: statusTag ? 'status.tag' : 'spec.baseTag',
     digests,
   });
@@ -104,18 +117,23 @@ interface Candidates {
   current: string;
   currentPath: 'status.tag' | 'spec.baseTag';
   digests: Record<string, string>;
+  created: Record<string, string> | undefined;
 }
 
-/** The rules' decision, passing over candidates that lack a platform of spec.platforms. */
-async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates): Promise<RulesOutcome> {
-  const { spec } = image;
-  const platforms = (spec.platforms ?? []).map((p, i) => {
+function platforms(image: Image): Platform[] {
+  return (image.spec.platforms ?? []).map((p, i) => {
     try {
       return parsePlatform(p);
     } catch (err) {
       throw new BadReferenceError(`spec.platforms[${i}]: ${errorMessage(err)}`);
     }
   });
+}
+
+/** The rules' decision, passing over candidates that lack a platform of spec.platforms. */
+async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates): Promise<RulesOutcome> {
+  const { spec } = image;
+  const wanted = platforms(image);
   const excluded = new Set<string>();
   const lacking: string[] = [];
   let outcome: RulesOutcome;
@@ -128,10 +146,11 @@ async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates)
       filter: spec.tagFilter,
       currentDigest: image.status?.digest,
       digests: c.digests,
+      created: c.created,
       excluded,
     });
-    if (outcome.kind !== 'change' || outcome.digestRule || platforms.length === 0) break;
-    const missing = await missingPlatforms(deps.registry, c.ref, outcome.tag, c.access, platforms);
+    if (outcome.kind !== 'change' || outcome.digestRule || wanted.length === 0) break;
+    const missing = await missingPlatforms(deps.registry, c.ref, outcome.tag, c.access, wanted);
     if (missing.length === 0) break;
     excluded.add(outcome.tag);
     lacking.push(`${outcome.tag} (no ${missing.join(', ')})`);

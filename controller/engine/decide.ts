@@ -14,6 +14,8 @@ export interface RulesInput {
   currentDigest?: string;
   /** Registry digests known now, at least the current tag's when a digest rule is present. */
   digests?: Readonly<Record<string, string>>;
+  /** newest-build: tag -> image config `created`, for the tags past tagFilter. */
+  created?: Readonly<Record<string, string>>;
   /** Tags ruled out by the caller (e.g. they lack a required platform); never the current tag. */
   excluded?: ReadonlySet<string>;
 }
@@ -64,6 +66,7 @@ export function decideRules(input: RulesInput): RulesOutcome {
       filter: input.filter,
       currentDigest: input.currentDigest,
       digests: input.digests,
+      created: input.created,
       path: `spec.rules[${i}]`,
       filterPath: 'spec.tagFilter',
       currentPath: input.currentPath,

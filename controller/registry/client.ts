@@ -24,7 +24,8 @@ import {
   MANIFEST_ACCEPT,
   baseMediaType,
   parseManifest,
-  platformOfConfig,
+  configFacts,
+  type ConfigFacts,
   sha256Digest,
   type ParsedManifest,
 } from './manifest.js';
@@ -83,7 +84,8 @@ export class RegistryClient {
   private readonly tagTargets: TtlCache<TagTarget>;
   /** Content-addressed, so entries never go stale; bounded only for memory. */
   private readonly manifests: TtlCache<ParsedManifest>;
-  private readonly configs: TtlCache<Platform | null>;
+  /** What the client reads of an image config (platform, build time), keyed by config digest. */
+  private readonly configs: TtlCache<ConfigFacts>;
   private readonly pageSize: number;
   private readonly cloud: CloudCredentials;
   /** Requests in flight per registry host (the controller sizes its per-host evaluation limit by it). */
@@ -387,12 +389,42 @@ export class RegistryClient {
       );
     }
     if (!manifest.configDigest) return [];
-    const platform = await this.configPlatform(target, manifest.configDigest, tag);
+    const { platform } = await this.configOf(target, manifest.configDigest, tag);
     return platform ? [{ platform, digest: resolved.digest }] : [];
   }
 
-  /** os/architecture of a single-platform image, read from its config blob once per process. */
-  private configPlatform(target: Target, configDigest: string, tag: string): Promise<Platform | null> {
+  /**
+   * The image config's `created` of `tag` (RFC 3339), or undefined when the config has none. For an
+   * index, the config of the entry for `platform` (default: the first runnable entry). Manifests and
+   * configs are content-addressed and cached, so each config is fetched once per process; only the
+   * tag's HEAD is repeated (once per digest TTL).
+   */
+  async getCreated(
+    ref: ImageReference | string,
+    tag: string,
+    access: RegistryAccess = {},
+    options: DigestOptions = {},
+  ): Promise<string | undefined> {
+    const reference = toReference(ref);
+    const target = await this.target(reference, access);
+    const resolved = await this.resolveTag(target, tag, options.fresh ?? false);
+    let manifest = resolved.manifest ?? (await this.manifestByDigest(target, resolved.digest));
+    if (manifest.kind === 'index') {
+      const wanted =
+        typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
+      const images = await this.platformsOf(target, tag, { ...resolved, manifest });
+      const entry =
+        (wanted ? images.find((i) => platformMatches(wanted, i.platform)) : undefined) ?? images[0];
+      if (!entry) return undefined;
+      manifest = await this.manifestByDigest(target, entry.digest);
+      if (manifest.kind !== 'image') return undefined;
+    }
+    if (!manifest.configDigest) return undefined;
+    return (await this.configOf(target, manifest.configDigest, tag)).created;
+  }
+
+  /** Platform and build time of an image, read from its config blob once per process. */
+  private configOf(target: Target, configDigest: string, tag: string): Promise<ConfigFacts> {
     const key = `${target.baseUrl}/${target.repository}@${configDigest}|${target.credId}`;
     return this.configs.get(
       key,
@@ -414,9 +446,9 @@ export class RegistryClient {
           );
         }
         try {
-          return platformOfConfig(JSON.parse(Buffer.from(res.body).toString('utf8'))) ?? null;
+          return configFacts(JSON.parse(Buffer.from(res.body).toString('utf8')));
         } catch {
-          return null;
+          return {};
         }
       },
       { onOutcome: (result) => registryCache.inc({ cache: 'blob', result }) },

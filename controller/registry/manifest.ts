@@ -94,3 +94,19 @@ export function platformOfConfig(config: unknown): Platform | undefined {
   if (typeof config.variant === 'string' && config.variant !== '') platform.variant = config.variant;
   return platform;
 }
+
+/** What the client keeps of an image config blob: immutable for its digest. */
+export interface ConfigFacts {
+  platform?: Platform;
+  /** `created` as written (RFC 3339); newest-build orders by it. */
+  created?: string;
+}
+
+export function configFacts(config: unknown): ConfigFacts {
+  const facts: ConfigFacts = {};
+  const platform = platformOfConfig(config);
+  if (platform) facts.platform = platform;
+  if (isRecord(config) && typeof config.created === 'string' && config.created.length <= 64)
+    facts.created = config.created;
+  return facts;
+}
