@@ -199,6 +199,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       leading: () => leading,
       stopping: () => stopping,
       enqueue: (key, trigger) => queue.add(key, trigger),
+      pushed: (key, tags) => evaluator.notePushed(key, tags),
     }),
     secrets: opts.hookSecrets ?? {},
     ...(opts.maxHookBodyBytes ? { maxBodyBytes: opts.maxHookBodyBytes } : {}),

@@ -6,6 +6,7 @@ import type { Image } from '../../crds/index.js';
 import type { PullSecretReader } from '../kube/secrets.js';
 import {
   BadReferenceError,
+  RegistryNotFoundError,
   credentialsFromPullSecrets,
   formatPlatform,
   parseImageReference,
@@ -41,8 +42,16 @@ export interface Checked {
   digest: string | undefined;
 }
 
-/** Asks the registry (`fresh`: bypassing its cache) and runs the rules. */
-export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean): Promise<Checked> {
+/**
+ * Asks the registry (`fresh`: bypassing its cache) and runs the rules. `pushed`: tags a webhook named;
+ * each one the listing lacks is looked up by manifest and, when it exists, considered with the rest.
+ */
+export async function checkImage(
+  deps: CheckDeps,
+  image: Image,
+  fresh: boolean,
+  pushed: readonly string[] = [],
+): Promise<Checked> {
   const { spec } = image;
   const namespace = image.metadata.namespace ?? 'default';
   const ref = parseImageReference(spec.image);
@@ -62,7 +71,13 @@ export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean):
     plainHTTP: spec.plainHTTP,
   };
   const { registry } = deps;
-  const tags = await registry.listTags(ref, access, { fresh });
+  const tags = await withPushed(
+    registry,
+    ref,
+    access,
+    await registry.listTags(ref, access, { fresh }),
+    pushed,
+  );
   if (tags.length === 0) {
     throw new TagsError(
       `registry ${ref.registry} lists no tags for ${repository}; push a tag, or check spec.image and the pull secret's permissions`,
@@ -83,7 +98,7 @@ export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean):
         current,
         filter: spec.tagFilter,
         platform: platforms(image)[0],
-        fresh: new Set(fresh ? [current] : []),
+        fresh: new Set(fresh ? [current, ...pushed] : pushed),
       })
     : undefined;
   const outcome = await decideWithPlatforms(deps, image, {
@@ -108,6 +123,31 @@ export async function checkImage(deps: CheckDeps, image: Image, fresh: boolean):
     digest = digests[current] ?? (await registry.getDigest(ref, current, access, { fresh }));
   }
   return { ref, repository, tags, current, outcome, digest };
+}
+
+/** The listed tags plus the pushed ones the registry has a manifest for (one HEAD each, uncached). */
+async function withPushed(
+  registry: RegistryClient,
+  ref: ImageReference,
+  access: RegistryAccess,
+  listed: readonly string[],
+  pushed: readonly string[],
+): Promise<readonly string[]> {
+  const missing = pushed.filter((t) => !listed.includes(t));
+  if (missing.length === 0) return listed;
+  const found = await Promise.all(
+    missing.map(async (tag) => {
+      try {
+        await registry.getDigest(ref, tag, access, { fresh: true });
+        return tag;
+      } catch (err) {
+        // A tag named by a hook that the registry does not have (yet, or any more) is not a candidate.
+        if (err instanceof RegistryNotFoundError) return undefined;
+        throw err;
+      }
+    }),
+  );
+  return [...listed, ...found.filter((t): t is string => t !== undefined)];
 }
 
 interface Candidates {

@@ -7,7 +7,12 @@ import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
 import type { PullSecretReader } from '../kube/secrets.js';
 import type { WorkloadClient } from '../kube/workloads.js';
-import type { PlatformImage, RegistryAccess, RegistryClient } from '../registry/index.js';
+import {
+  RegistryNotFoundError,
+  type PlatformImage,
+  type RegistryAccess,
+  type RegistryClient,
+} from '../registry/index.js';
 import { Evaluator, type Trigger } from './evaluate.js';
 
 export const REPO = 'registry.example.com/team/web';
@@ -19,6 +24,10 @@ class FakeRegistry {
   tags: string[] = ['v1.0.0'];
   digests: Record<string, string> = {};
   platforms: Record<string, string[]> = {};
+  /** Image config `created` per tag (newest-build). */
+  created: Record<string, string> = {};
+  /** Tags that exist (a manifest HEAD finds them) although the listing does not show them yet. */
+  unlisted: string[] = [];
   fail: Error | undefined;
   calls: string[] = [];
   /** The access (credentials, TLS) of every request, in order. */
@@ -33,7 +42,15 @@ class FakeRegistry {
     this.accesses.push(access);
     this.calls.push(`digest ${tag}`);
     if (this.fail) throw this.fail;
+    if (!this.tags.includes(tag) && !this.unlisted.includes(tag))
+      throw new RegistryNotFoundError(`${tag} not found`, { status: 404 });
     return this.digests[tag] ?? digestOf(tag);
+  }
+  async getCreated(_ref: unknown, tag: string) {
+    this.calls.push(`created ${tag}`);
+    if (!this.tags.includes(tag) && !this.unlisted.includes(tag))
+      throw new RegistryNotFoundError(`${tag} not found`, { status: 404 });
+    return this.created[tag];
   }
   async getPlatforms(_ref: unknown, tag: string): Promise<PlatformImage[]> {
     this.calls.push(`platforms ${tag}`);

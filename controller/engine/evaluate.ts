@@ -21,6 +21,7 @@ import { classifyError } from './classify.js';
 import { ruleName } from './decide.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
+import { PushedTags } from './pushed-tags.js';
 import { RefreshRequests } from './refresh-requests.js';
 import {
   actionsReport,
@@ -66,6 +67,7 @@ export function manualOnly(image: Image): boolean {
 
 export class Evaluator {
   private readonly pending = new PendingActionsStore();
+  private readonly pushed = new PushedTags();
   private readonly refresh: RefreshRequests;
   private readonly status: StatusWriter;
   private readonly imageMetrics = new ImageMetrics();
@@ -88,11 +90,17 @@ export class Evaluator {
     this.pending.forget(key);
     this.refresh.forget(key);
     this.imageMetrics.forget(key);
+    this.pushed.forget(key);
   }
 
   /** Drops every per-Image metric series (this replica stops evaluating). */
   forgetMetrics(): void {
     this.imageMetrics.forgetAll();
+  }
+
+  /** A webhook named `tags` for this Image: its next evaluation considers them even if unlisted. */
+  notePushed(key: string, tags: readonly string[]): void {
+    this.pushed.add(key, tags);
   }
 
   /** Whether the Image carries a refresh request not yet handled (in dry-run the annotation stays). */
@@ -127,9 +135,11 @@ export class Evaluator {
   private async check(key: string, image: Image, fresh: boolean, manual: boolean): Promise<ProcessResult> {
     const log = this.deps.log.child({ image: key });
     let checked: Checked;
+    const pushed = this.pushed.take(key);
     try {
-      checked = await checkImage(this.deps, image, fresh);
+      checked = await checkImage(this.deps, image, fresh, pushed);
     } catch (err) {
+      if (pushed.length > 0) this.pushed.add(key, pushed);
       const c = classifyError(err);
       this.count(key, c.result);
       if (c.result === 'ApiUnavailable') {

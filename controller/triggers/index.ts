@@ -16,4 +16,11 @@ export {
   type HookSecretsProviderOptions,
   type LoadHookSecretsOptions,
 } from './hooks/secrets.js';
-export { HOOK_SOURCES, type HookEvent, type HookSource } from './hooks/types.js';
+export {
+  HOOK_SOURCES,
+  MAX_HOOK_RESULTS,
+  type HookEvent,
+  type HookImageResult,
+  type HookMatch,
+  type HookSource,
+} from './hooks/types.js';

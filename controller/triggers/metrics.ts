@@ -7,6 +7,7 @@ import { metricsRegistry, once } from '../../common/metrics.js';
 export type HookOutcome =
   | 'triggered'
   | 'no_match'
+  | 'rejected'
   | 'ignored'
   | 'ping'
   | 'unauthorized'
@@ -22,7 +23,7 @@ export const hooksReceived = once(
   () =>
     new Counter({
       name: 'tagpilot_hooks_received_total',
-      help: 'Webhook requests received under /v1/hooks/, by source (generic, dockerhub, github, harbor, quay, distribution, unknown) and outcome (triggered, no_match, ignored, ping, unauthorized, disabled, bad_request, too_large, method_not_allowed, not_found, error).',
+      help: 'Webhook requests received under /v1/hooks/, by source (generic, dockerhub, github, harbor, quay, distribution, unknown) and outcome (triggered, no_match, rejected, ignored, ping, unauthorized, disabled, bad_request, too_large, method_not_allowed, not_found, error).',
       labelNames: ['source', 'outcome'] as const,
       registers: [metricsRegistry],
     }),

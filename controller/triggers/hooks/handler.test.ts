@@ -7,7 +7,7 @@ import { metricsRegistry } from '../../../common/metrics.js';
 import { startOpsServer } from '../../../common/ops-server.js';
 import { createHookHandler } from './handler.js';
 import type { HookSecrets } from './secrets.js';
-import type { HookEvent } from './types.js';
+import type { HookEvent, HookMatch } from './types.js';
 
 const SECRETS = {
   default: ['default-secret-f00d'],
@@ -24,7 +24,16 @@ const sign = (body: Buffer | string, secret: string) =>
 let base: string;
 let close: () => Promise<void>;
 let calls: HookEvent[] = [];
-let answer: (event: HookEvent) => Promise<number> = async () => 1;
+let answer: (event: HookEvent) => Promise<HookMatch> = async () => accepting(1);
+
+/** An answer in which `n` Images accepted the hook (and `rejected` more did not). */
+function accepting(n: number, rejected = 0): HookMatch {
+  const results = [
+    ...Array.from({ length: n }, (_, i) => ({ image: `ns/img-${i}`, accepted: true, reason: 'ok' })),
+    ...Array.from({ length: rejected }, (_, i) => ({ image: `ns/no-${i}`, accepted: false, reason: 'no' })),
+  ];
+  return { matched: n + rejected, results };
+}
 let secrets: HookSecrets = SECRETS;
 const logLines: string[] = [];
 
@@ -56,7 +65,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   calls = [];
-  answer = async () => 1;
+  answer = async () => accepting(1);
   secrets = SECRETS;
 });
 
@@ -143,11 +152,15 @@ describe('webhook receivers over HTTP', () => {
     '%s: an authenticated push triggers and answers 202 with the count',
     async (source) => {
       const before = await counter(source, 'triggered');
-      answer = async () => 3;
+      answer = async () => accepting(3);
       const { path, body, headers } = good[source]!();
       const res = await post(path, body, headers);
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ triggered: 3, repositories: [expectedRepository[source]] });
+      expect(res.body).toMatchObject({
+        triggered: 3,
+        matched: 3,
+        repositories: [expectedRepository[source]],
+      });
       expect(calls).toEqual([expect.objectContaining({ source, repository: expectedRepository[source] })]);
       expect(await counter(source, 'triggered')).toBe(before + 1);
     },
@@ -238,16 +251,44 @@ describe('webhook receivers over HTTP', () => {
   });
 
   it('answers 202 with triggered 0 for a repository no Image follows', async () => {
-    answer = async () => 0;
+    answer = async () => accepting(0);
     const body = Buffer.from('{"repository": "ghcr.io/nobody/nothing"}');
     const res = await post('/v1/hooks/generic', body, {
       'x-tagpilot-signature': sign(body, 'generic-secret-0123456789'),
     });
     expect(res).toMatchObject({
       status: 202,
-      body: { triggered: 0, repositories: ['ghcr.io/nobody/nothing'] },
+      body: { triggered: 0, matched: 0, results: [], repositories: ['ghcr.io/nobody/nothing'] },
     });
     expect(calls).toHaveLength(1);
+  });
+
+  it('answers 202 with every Image rejecting the tag, and says why', async () => {
+    const before = await counter('generic', 'rejected');
+    answer = async () => ({
+      matched: 1,
+      results: [
+        {
+          image: 'ns/web',
+          tag: 'main-1',
+          accepted: false,
+          reason: 'tag main-1 does not match tagFilter.include ^v',
+        },
+      ],
+    });
+    const body = Buffer.from('{"repository": "ghcr.io/acme/web", "tag": "main-1"}');
+    const res = await post('/v1/hooks/generic', body, {
+      'x-tagpilot-signature': sign(body, 'generic-secret-0123456789'),
+    });
+    expect(res).toMatchObject({
+      status: 202,
+      body: {
+        triggered: 0,
+        matched: 1,
+        results: [{ image: 'ns/web', accepted: false, reason: expect.stringMatching(/tagFilter.include/) }],
+      },
+    });
+    expect(await counter('generic', 'rejected')).toBe(before + 1);
   });
 
   it('answers GitHub pings with 200 and ignores other events with 202', async () => {
@@ -275,7 +316,7 @@ describe('webhook receivers over HTTP', () => {
     const res = await post('/v1/hooks/distribution?registry=registry.internal:5000', body, {
       authorization: 'Bearer default-secret-f00d',
     });
-    expect(res.body).toEqual({ triggered: 1, repositories: ['registry.internal:5000/team/api'] });
+    expect(res.body).toMatchObject({ triggered: 1, repositories: ['registry.internal:5000/team/api'] });
     const bad = await post('/v1/hooks/distribution?registry=not%20a%20host', body, {
       authorization: 'Bearer default-secret-f00d',
     });

@@ -3,6 +3,8 @@
 //
 // Order of checks: known source (404) → POST (405) → receiver enabled (404) → body size (413) →
 // authentication (401) → JSON and payload shape (400) → onHook (202, or 503 when the controller failed).
+// The 202 answers what is known at once — which Images follow the repository and whether their rules
+// could pick the named tag (tagFilter and rule, from the spec) — while the evaluation runs afterwards.
 // Nothing is triggered before authentication passed, and no secret, token, signature or body is logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../common/errors.js';
@@ -24,7 +26,10 @@ import {
   BadPayloadError,
   HOOK_SOURCES,
   type HookEvent,
+  type HookMatch,
+  type HookImageResult,
   type HookSource,
+  MAX_HOOK_RESULTS,
   type ParseContext,
   type ParseResult,
 } from './types.js';
@@ -55,10 +60,11 @@ const RECEIVERS: Record<HookSource, Receiver> = {
 
 export interface HookHandlerOptions {
   /**
-   * Queues every Image with a webhook trigger that follows `event.repository`; resolves to how many. A
-   * rejection answers 503 so that senders which retry (GitHub, Harbor, Distribution) try again.
+   * Queues every Image with a webhook trigger that follows `event.repository` and whose rules could pick
+   * the named tag; resolves to the per-Image answers. A rejection answers 503 so that senders which
+   * retry (GitHub, Harbor, Distribution) try again.
    */
-  onHook(event: HookEvent): Promise<number>;
+  onHook(event: HookEvent): Promise<HookMatch>;
   /** Secrets per source; a function is called per request, so rotated secrets apply without a restart. */
   secrets: HookSecrets | (() => HookSecrets);
   /** Larger bodies get 413. Default 1 MiB. */
@@ -166,18 +172,29 @@ export function createHookHandler(opts: HookHandlerOptions): HookHandler {
       return reply(400, 'bad_request', { error: err.message });
     }
 
-    let triggered = 0;
+    let matched = 0;
+    const results: HookImageResult[] = [];
     try {
-      const counts = await Promise.all(events.map((event) => opts.onHook(event)));
-      triggered = counts.reduce((sum, n) => sum + n, 0);
+      for (const answer of await Promise.all(events.map((event) => opts.onHook(event)))) {
+        matched += answer.matched;
+        results.push(...answer.results);
+      }
     } catch (err) {
       log?.error({ source, err: errorMessage(err) }, 'webhook could not trigger Images');
       return reply(503, 'error', { error: 'the controller could not handle this hook now; retry later' });
     }
+    const triggered = results.filter((r) => r.accepted).length;
     hookImagesTriggered.inc({ source }, triggered);
     const repositories = events.map((e) => e.repository);
-    log?.info({ source, repositories, tags: events.flatMap((e) => e.tags), triggered }, 'webhook received');
-    return reply(202, triggered > 0 ? 'triggered' : 'no_match', { triggered, repositories });
+    const tags = events.flatMap((e) => e.tags);
+    log?.info({ source, repositories, tags, matched, triggered }, 'webhook received');
+    const outcome = triggered > 0 ? 'triggered' : matched > 0 ? 'rejected' : 'no_match';
+    return reply(202, outcome, {
+      triggered,
+      repositories,
+      matched,
+      results: results.slice(0, MAX_HOOK_RESULTS),
+    });
   };
 }
 

@@ -51,3 +51,25 @@ export class BadPayloadError extends Error {
     this.name = 'BadPayloadError';
   }
 }
+
+/** What the hook did for one Image that follows the named repository. */
+export interface HookImageResult {
+  /** `namespace/name`. */
+  image: string;
+  /** The tag the answer is about (absent when the hook names none). */
+  tag?: string;
+  /** Queued for evaluation: some rule could pick the tag. */
+  accepted: boolean;
+  reason: string;
+}
+
+/** The controller's answer to one HookEvent, computed from the Image specs alone (no registry). */
+export interface HookMatch {
+  /** Images with a webhook trigger that follow the repository. */
+  matched: number;
+  /** One entry per matched Image (the response lists the first MAX_HOOK_RESULTS). */
+  results: HookImageResult[];
+}
+
+/** Responses list this many per-Image results; `matched` still counts every one. */
+export const MAX_HOOK_RESULTS = 100;

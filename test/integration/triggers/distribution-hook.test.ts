@@ -48,7 +48,7 @@ beforeAll(async () => {
   const handler = createHookHandler({
     onHook: async (event) => {
       events.push(event);
-      return 1;
+      return { matched: 1, results: [{ image: 'ns/img', accepted: true, reason: 'test' }] };
     },
     secrets: { distribution: [token] },
   });
