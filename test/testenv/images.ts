@@ -91,6 +91,7 @@ async function pushPlatformManifest(
   repo: string,
   platform: { os: string; architecture: string; variant?: string },
   seed: string,
+  created?: string,
 ): Promise<{ manifest: object; digest: string; size: number }> {
   const layer = await session.pushBlob(
     repo,
@@ -100,6 +101,7 @@ async function pushPlatformManifest(
     repo,
     Buffer.from(
       JSON.stringify({
+        ...(created ? { created } : {}),
         architecture: platform.architecture,
         os: platform.os,
         ...(platform.variant ? { variant: platform.variant } : {}),
@@ -127,18 +129,25 @@ function parsePlatform(p: string) {
 /**
  * Pushes `repo:tag`. Single-platform (linux/amd64) by default; with `platforms`, an OCI index whose
  * entries are per-platform manifests. A different `seed` gives different content, so re-pushing a tag with a
- * new seed moves it to a new digest (the `latest` re-push case).
+ * new seed moves it to a new digest (the `latest` re-push case). `created` is written into the image config
+ * as its build time (RFC 3339), as `docker build` does; without it the config has none.
  */
 export async function pushImage(
   registry: RegistryInfo,
   repo: string,
   tag: string,
-  opts: { platforms?: string[]; seed?: string } = {},
+  opts: { platforms?: string[]; seed?: string; created?: string } = {},
 ): Promise<PushResult> {
   const session = new RegistrySession(registry);
   const seed = opts.seed ?? randomBytes(6).toString('hex');
   if (!opts.platforms || opts.platforms.length === 0) {
-    const m = await pushPlatformManifest(session, repo, { os: 'linux', architecture: 'amd64' }, seed);
+    const m = await pushPlatformManifest(
+      session,
+      repo,
+      { os: 'linux', architecture: 'amd64' },
+      seed,
+      opts.created,
+    );
     const digest = await session.putManifest(repo, tag, m.manifest, mediaTypes.ociManifest);
     return { digest, platformDigests: { 'linux/amd64': digest } };
   }
@@ -146,7 +155,7 @@ export async function pushImage(
   const entries = [];
   for (const p of opts.platforms) {
     const platform = parsePlatform(p);
-    const m = await pushPlatformManifest(session, repo, platform, seed);
+    const m = await pushPlatformManifest(session, repo, platform, seed, opts.created);
     await session.putManifest(repo, m.digest, m.manifest, mediaTypes.ociManifest);
     platformDigests[p] = m.digest;
     entries.push({ mediaType: mediaTypes.ociManifest, digest: m.digest, size: m.size, platform });
