@@ -36,6 +36,25 @@ afterEach(() => vi.restoreAllMocks());
 const base = ['--tags-file', tagsFile];
 
 describe('tagpilot resolve', () => {
+  it('newest-build with --tags-file takes build times from --created', async () => {
+    const file = join(dir, 'builds.txt');
+    writeFileSync(file, 'main-aaa\nmain-bbb\nmain-ccc\n');
+    const args = ['--rule', 'newest-build', '--current', 'main-aaa', '--tags-file', file];
+    const times = [
+      '--created',
+      'main-aaa=2026-11-01T10:00:00Z',
+      '--created',
+      'main-bbb=2026-11-01T12:00:00Z',
+      '--created',
+      'main-ccc=2026-11-01T11:00:00Z',
+    ];
+    expect(await run([...args, ...times])).toBe(0);
+    expect(out).toBe('main-bbb\n');
+    out = '';
+    expect(await run([...args, '--created', 'main-aaa'])).toBe(2);
+    expect(err).toMatch(/--created main-aaa: write TAG=TIME/);
+  });
+
   it.each([
     [['--rule', 'semver-major', '--current', 'v1.9.0'], 'v1.10.0\n'],
     [['--rule', 'semver-patch', '--current', '1.25.3-alpine'], '1.25.4-alpine\n'],

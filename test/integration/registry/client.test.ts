@@ -194,3 +194,34 @@ describe.each<RegistryMode>(['basic', 'token'])('real registry, %s, credentials'
     await client.close();
   });
 });
+
+describe('real registry, build times (newest-build)', () => {
+  const anon = env.registries.anonymous;
+  const repo = `it-created/${randomBytes(4).toString('hex')}`;
+
+  it('reads config created through the manifest, through an index for the asked platform, and fetches each config once', async () => {
+    await pushImage(anon, repo, 'single', { created: '2026-11-01T10:00:00Z' });
+    await pushImage(anon, repo, 'multi', { created: '2026-11-02T10:00:00Z', platforms: PLATFORMS });
+    await pushImage(anon, repo, 'none');
+    const proxy = await startRegistryProxy({ upstream: anon.host });
+    try {
+      const client = new RegistryClient();
+      const ref = parseImageReference(`${proxy.host}/${repo}`);
+      expect(await client.getCreated(ref, 'single')).toBe('2026-11-01T10:00:00Z');
+      expect(await client.getCreated(ref, 'multi')).toBe('2026-11-02T10:00:00Z');
+      expect(await client.getCreated(ref, 'multi', {}, { platform: 'linux/arm64' })).toBe(
+        '2026-11-02T10:00:00Z',
+      );
+      expect(await client.getCreated(ref, 'none')).toBeUndefined();
+      const err = await caught(client.getCreated(ref, 'missing'));
+      expect(err).toBeInstanceOf(RegistryNotFoundError);
+      proxy.reset();
+      // Everything behind a digest is cached: asked again (past the digest cache), only HEADs are sent.
+      for (const tag of ['single', 'multi', 'none']) await client.getCreated(ref, tag, {}, { fresh: true });
+      expect(proxy.counts()).toEqual({ 'HEAD manifests 200': 3 });
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
