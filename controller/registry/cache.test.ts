@@ -79,6 +79,16 @@ describe('TtlCache', () => {
     expect(cache.peek('a')).toBeUndefined();
     expect([cache.peek('b'), cache.peek('c')]).toEqual([2, 3]);
   });
+
+  it('drops the least recently used entry, not the first inserted (manifests and configs stay while used)', async () => {
+    const cache = new TtlCache<number>({ ttlMs: 1000, maxEntries: 2, now: () => 0 });
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(await cache.get('a', async () => -1)).toBe(1);
+    cache.set('c', 3);
+    expect(cache.peek('b')).toBeUndefined();
+    expect([cache.peek('a'), cache.peek('c')]).toEqual([1, 3]);
+  });
 });
 
 describe('Semaphore', () => {

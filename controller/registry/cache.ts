@@ -11,7 +11,7 @@ interface Entry<V> {
 
 export interface TtlCacheOptions {
   ttlMs: number;
-  /** Oldest entries are dropped beyond this many; bounds memory when many repositories are followed. */
+  /** Least recently used entries are dropped beyond this many; bounds memory when many repositories are followed. */
   maxEntries?: number;
   now?: () => number;
 }
@@ -52,6 +52,9 @@ export class TtlCache<V> {
       const entry = this.entries.get(key);
       if (entry && entry.expiresAt > this.now()) {
         options.onOutcome?.('hit');
+        // Least recently used goes first when the cache is full: move a hit to the young end.
+        this.entries.delete(key);
+        this.entries.set(key, entry);
         return entry.value;
       }
     }

@@ -24,18 +24,12 @@ import {
   MANIFEST_ACCEPT,
   baseMediaType,
   parseManifest,
-  configFacts,
   type ConfigFacts,
   sha256Digest,
   type ParsedManifest,
 } from './manifest.js';
 import { registryCache, type RequestKind } from './metrics.js';
-import {
-  formatPlatform,
-  parsePlatform,
-  platformMatches,
-  type Platform,
-} from '../../domain/image/platform.js';
+import { formatPlatform, parsePlatform, platformMatches } from '../../domain/image/platform.js';
 import {
   isLocalRegistry,
   parseImageReference,
@@ -50,6 +44,7 @@ import type {
   PlatformImage,
   RegistryClientOptions,
 } from './client-options.js';
+import { configFromAnswer, representativeImage } from './image-config.js';
 import { fetchTagList } from './tag-list.js';
 import { Transport, type HttpResponse } from './transport.js';
 
@@ -412,9 +407,10 @@ export class RegistryClient {
     if (manifest.kind === 'index') {
       const wanted =
         typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
-      const images = await this.platformsOf(target, tag, { ...resolved, manifest });
-      const entry =
-        (wanted ? images.find((i) => platformMatches(wanted, i.platform)) : undefined) ?? images[0];
+      const entry = representativeImage(
+        await this.platformsOf(target, tag, { ...resolved, manifest }),
+        wanted,
+      );
       if (!entry) return undefined;
       manifest = await this.manifestByDigest(target, entry.digest);
       if (manifest.kind !== 'image') return undefined;
@@ -426,31 +422,16 @@ export class RegistryClient {
   /** Platform and build time of an image, read from its config blob once per process. */
   private configOf(target: Target, configDigest: string, tag: string): Promise<ConfigFacts> {
     const key = `${target.baseUrl}/${target.repository}@${configDigest}|${target.credId}`;
+    const name = `${repositoryName(target.ref)}:${tag}`;
+    const url = `${target.baseUrl}/v2/${target.repository}/blobs/${configDigest}`;
     return this.configs.get(
       key,
-      async () => {
-        const name = `${repositoryName(target.ref)}:${tag}`;
-        const url = `${target.baseUrl}/v2/${target.repository}/blobs/${configDigest}`;
-        const res = await this.call(target, 'blob', 'GET', url, '*/*', `the image config of ${name}`);
-        if (res.status === 404)
-          throw new RegistryNotFoundError(
-            `the image config of ${name} is missing on registry ${target.registry}`,
-            { status: 404 },
-          );
-        if (res.status !== 200) {
-          throw new RegistryBadResponseError(
-            `registry ${target.registry} answered ${res.status} for the image config of ${name}`,
-            {
-              status: res.status,
-            },
-          );
-        }
-        try {
-          return configFacts(JSON.parse(Buffer.from(res.body).toString('utf8')));
-        } catch {
-          return {};
-        }
-      },
+      async () =>
+        configFromAnswer(
+          await this.call(target, 'blob', 'GET', url, '*/*', `the image config of ${name}`),
+          target.registry,
+          name,
+        ),
       { onOutcome: (result) => registryCache.inc({ cache: 'blob', result }) },
     );
   }
