@@ -10,16 +10,10 @@
 //
 // Every failure is a RegistryError whose `kind` and `message` can go into an Image's status as they are.
 import type { RegistryAccess } from './access.js';
-import { Authenticator, credentialsIdentity, type AuthSubject } from './auth.js';
+import { Authenticator } from './auth.js';
 import { TtlCache } from './cache.js';
 import { CloudCredentials } from './cloud/index.js';
-import {
-  RegistryAuthError,
-  RegistryBadResponseError,
-  RegistryNotFoundError,
-  RegistryResponseTooLargeError,
-  type RegistryError,
-} from './errors.js';
+import { RegistryBadResponseError, RegistryNotFoundError, RegistryResponseTooLargeError } from './errors.js';
 import {
   MANIFEST_ACCEPT,
   baseMediaType,
@@ -30,14 +24,9 @@ import {
 } from './manifest.js';
 import { registryCache, type RequestKind } from './metrics.js';
 import { formatPlatform, parsePlatform, platformMatches } from '../../domain/image/platform.js';
-import {
-  isLocalRegistry,
-  parseImageReference,
-  repositoryName,
-  type ImageReference,
-} from '../../domain/image/reference.js';
+import { parseImageReference, repositoryName, type ImageReference } from '../../domain/image/reference.js';
 import { describeErrorBody, parseJsonAnswer } from './answers.js';
-import { proxyFromEnv, type TlsSettings } from './agents.js';
+import { proxyFromEnv } from './agents.js';
 import type {
   DigestOptions,
   ListTagsOptions,
@@ -46,21 +35,9 @@ import type {
 } from './client-options.js';
 import { configFromAnswer, representativeImage } from './image-config.js';
 import { fetchTagList } from './tag-list.js';
+import { authError } from './auth-errors.js';
+import { resolveTarget, type TagTarget, type Target } from './target.js';
 import { Transport, type HttpResponse } from './transport.js';
-
-/** What a tag points at; cached per tag for the digest TTL. */
-interface TagTarget {
-  digest: string;
-  mediaType: string | undefined;
-  /** Present when the body was fetched anyway (HEAD unsupported). */
-  manifest?: ParsedManifest;
-}
-
-/** Per-request view of a repository plus how to reach it. */
-interface Target extends AuthSubject {
-  ref: ImageReference;
-  baseUrl: string;
-}
 
 const DIGEST_HEADER_RE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
@@ -176,30 +153,8 @@ export class RegistryClient {
     await this.transport.close();
   }
 
-  /** Pull secrets win; without one, the Pod's cloud identity (spec.cloudAuth); else anonymous. */
-  private async target(ref: ImageReference, access: RegistryAccess): Promise<Target> {
-    const plain = access.plainHTTP ?? isLocalRegistry(ref.registry);
-    const tls: TlsSettings = {
-      insecureSkipTLSVerify: access.insecureSkipTLSVerify ?? false,
-      caBundle: access.caBundle,
-    };
-    const baseUrl = `${plain ? 'http' : 'https'}://${ref.registry}`;
-    const credentials =
-      access.credentials ??
-      (await this.cloud.credentialsFor(ref.registry, access.cloudAuth, {
-        transport: this.transport,
-        baseUrl,
-        tls,
-      }));
-    return {
-      ref,
-      registry: ref.registry,
-      repository: ref.repository,
-      credentials,
-      credId: credentialsIdentity(credentials),
-      tls,
-      baseUrl,
-    };
+  private target(ref: ImageReference, access: RegistryAccess): Promise<Target> {
+    return resolveTarget(ref, access, this.cloud, this.transport);
   }
 
   /** One authenticated API call: sends what we know works, answers one 401 challenge, maps 401/403. */
@@ -246,32 +201,8 @@ export class RegistryClient {
       const answered = failure instanceof RegistryResponseTooLargeError ? failure.status : undefined;
       prepared?.settle(res?.status ?? answered, failure);
     }
-    if (res.status === 401 || res.status === 403) throw this.authError(target, res, what);
+    if (res.status === 401 || res.status === 403) throw authError(target, res, what);
     return res;
-  }
-
-  private authError(target: Target, res: HttpResponse, what: string): RegistryError {
-    const detail = describeErrorBody(res);
-    const suffix = detail ? ` (${detail})` : '';
-    const name = repositoryName(target.ref);
-    const c = target.credentials;
-    if (res.status === 403) {
-      return new RegistryAuthError(
-        `registry ${target.registry} denied ${what}${suffix}: the ${c ? 'credentials lack' : 'anonymous user lacks'} pull permission on ${name}${c?.hint ? `; check ${c.hint}` : ''}`,
-        { status: 403 },
-      );
-    }
-    if (!c) {
-      return new RegistryAuthError(
-        `registry ${target.registry} requires authentication for ${name}, or the repository does not exist${suffix}; add an image pull secret`,
-        { status: 401 },
-      );
-    }
-    const who = c.username ? `user "${c.username}"` : 'the token';
-    return new RegistryAuthError(
-      `registry ${target.registry} rejected ${who} for ${name}, or the repository does not exist${suffix}; check ${c.hint ?? 'the image pull secret'}`,
-      { status: 401 },
-    );
   }
 
   private fetchTags(target: Target): Promise<readonly string[]> {
