@@ -86,6 +86,10 @@ export interface ImageSpec {
    * @default false
    */
   suspend?: boolean;
+  /**
+   * After apply, follow the rollout of every workload the apply patched; when it fails or does not become healthy within timeout, put the previous reference back and reject the tag (docs/safe-updates.md).
+   */
+  healthGate?: HealthGate;
 }
 
 /**
@@ -208,6 +212,24 @@ export interface ImageTarget {
 }
 
 /**
+ * Follow the rollout after apply; roll back a tag that does not become healthy.
+ */
+export interface HealthGate {
+  /**
+   * Watch rollouts and roll back failed ones. Set false to opt out.
+   *
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * How long a rollout may take to become healthy, e.g. 5m or 1h30m.
+   *
+   * @default "5m"
+   */
+  timeout?: string;
+}
+
+/**
  * What Tagpilot decided last and why.
  */
 export interface ImageStatus {
@@ -230,7 +252,8 @@ export interface ImageStatus {
     | 'PullSecretsError'
     | 'TagsError'
     | 'RuleError'
-    | 'ActionError';
+    | 'ActionError'
+    | 'RolledBack';
   /**
    * Human readable detail of the last result. Never holds a secret.
    */
@@ -255,6 +278,14 @@ export interface ImageStatus {
    * The last 10 changes, newest first.
    */
   history?: ImageHistoryEntry[];
+  /**
+   * The rollout the health gate follows (present only while it is followed): what apply changed and until when it may take. A restarted controller resumes from here.
+   */
+  rollout?: ImageRollout;
+  /**
+   * Tags the health gate rolled back, newest first (the last 20); the rules skip them.
+   */
+  rejected?: ImageRejectedTag[];
 }
 
 /**
@@ -305,6 +336,114 @@ export interface ImageHistoryEntry {
   rule?: string;
   /**
    * When the change was recorded.
+   */
+  time: string;
+}
+
+/**
+ * The rollout being followed by the health gate.
+ */
+export interface ImageRollout {
+  /**
+   * The tag being rolled out.
+   */
+  tag: string;
+  /**
+   * Its digest when known.
+   */
+  digest?: string;
+  /**
+   * The tag before it (status.tag after a rollback).
+   */
+  previousTag?: string;
+  /**
+   * Digest of previousTag when known.
+   */
+  previousDigest?: string;
+  /**
+   * The rule that picked the tag.
+   */
+  rule?: string;
+  /**
+   * When apply patched the workloads.
+   */
+  startTime: string;
+  /**
+   * When the rollout is judged failed if not healthy.
+   */
+  deadline: string;
+  /**
+   * Watching the rollout, or rolling it back.
+   */
+  phase: 'Watching' | 'RollingBack';
+  /**
+   * Why it is being rolled back.
+   */
+  reason?: string;
+  /**
+   * The workloads apply patched.
+   */
+  workloads: ImageRolloutWorkload[];
+}
+
+/**
+ * A workload whose rollout is followed.
+ */
+export interface ImageRolloutWorkload {
+  /**
+   * Workload kind.
+   */
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob';
+  /**
+   * Workload name.
+   */
+  name: string;
+  /**
+   * The containers apply changed.
+   */
+  containers: ImageRolloutContainer[];
+}
+
+/**
+ * One container reference apply changed.
+ */
+export interface ImageRolloutContainer {
+  /**
+   * Container name.
+   */
+  name: string;
+  /**
+   * An init container.
+   */
+  init?: boolean;
+  /**
+   * The reference before apply (what a rollback puts back).
+   */
+  from: string;
+  /**
+   * The reference apply wrote.
+   */
+  to: string;
+}
+
+/**
+ * A tag the health gate rolled back.
+ */
+export interface ImageRejectedTag {
+  /**
+   * The rejected tag.
+   */
+  tag: string;
+  /**
+   * Its digest when known.
+   */
+  digest?: string;
+  /**
+   * Why its rollout failed.
+   */
+  reason?: string;
+  /**
+   * When it was rolled back.
    */
   time: string;
 }
