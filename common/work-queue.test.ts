@@ -233,6 +233,40 @@ describe('WorkQueue', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('requeues after exactly the asked delay without growing the backoff', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({
+      concurrency: 1,
+      process,
+      clock,
+      retryReason: 'retry',
+      retryBaseMs: 1000,
+    });
+    q.start();
+    q.add('a', 'cron');
+    await flush();
+    calls[0]!.release({ retry: true });
+    await flush();
+    clock.advance(1000);
+    await flush();
+    calls[1]!.release({ requeueAfterMs: 3000 });
+    await flush();
+    clock.advance(2999);
+    await flush();
+    expect(calls).toHaveLength(2);
+    clock.advance(1);
+    await flush();
+    expect(calls).toHaveLength(3);
+    // The requeue reset the failures: the next retry waits the base delay again, not 2 s.
+    calls[2]!.release({ retry: true });
+    await flush();
+    clock.advance(1000);
+    await flush();
+    expect(calls).toHaveLength(4);
+    expect(calls[3]!.reasons).toEqual(['retry']);
+  });
+
   it('holds work while paused and forgets deleted keys', async () => {
     const clock = new FakeClock();
     const { calls, process } = controllable();

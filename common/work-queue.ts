@@ -37,6 +37,11 @@ export interface ProcessResult {
    * this and the backoff, so a peer that asked for quiet is never asked again sooner.
    */
   retryAfterMs?: number;
+  /**
+   * Evaluate again after exactly this delay, not as a failure (no backoff growth): for work that waits on
+   * something outside, e.g. a rollout the health gate follows, without holding a worker meanwhile.
+   */
+  requeueAfterMs?: number;
 }
 
 /** Resolving with nothing is a success; throwing is a failure to retry. */
@@ -273,6 +278,7 @@ export class WorkQueue<R extends string = string> {
       this.add(key, this.opts.retryReason, delay);
     } else {
       this.failures.delete(key);
+      if (result.requeueAfterMs !== undefined) this.add(key, this.opts.retryReason, result.requeueAfterMs);
     }
     // A trigger that arrived meanwhile runs once more, merged with a retry if there is one.
     if (dirty) this.enqueue(key, dirty.reasons, dirty.dueAt);

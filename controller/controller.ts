@@ -22,6 +22,7 @@ import * as metrics from './engine/metrics.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from './kube/events.js';
 import { ImageApi } from './kube/images.js';
 import { PullSecretReader } from './kube/secrets.js';
+import { KubePodReader } from './kube/pods.js';
 import { KubeWorkloadClient } from './kube/workloads.js';
 import {
   RegistryClient,
@@ -152,6 +153,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         ? { alert: opts.alert ?? createAlertSender({ kubeConfig: kc, events, log }) }
         : {}),
     },
+    pods: new KubePodReader(kc),
     events,
     log,
     dryRun,

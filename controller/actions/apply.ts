@@ -6,7 +6,7 @@ import { isStaleWrite, isTransientKubeError, kubeMessage } from '../kube/errors.
 import { WORKLOAD_API_VERSION, type Workload } from '../kube/workloads.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import { repositoryUsers } from './users.js';
-import { describeWorkload, planApply } from './workloads.js';
+import { describeWorkload, planApply, type ContainerChange } from './workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 
 const MAX_ATTEMPTS = 4;
@@ -47,8 +47,13 @@ export async function applyAction(change: Change, deps: ActionDeps, state: RunSt
       const outcome = await applyOne(w, change, digest, deps);
       if (outcome === undefined) current.push(describeWorkload(w));
       else {
-        patched.push(`${describeWorkload(w)} (${outcome})`);
+        patched.push(`${describeWorkload(w)} (${containersText(outcome)})`);
         state.patched.add(describeWorkload(w));
+        state.applied.push({
+          kind: w.kind,
+          name: w.metadata.name ?? '',
+          containers: outcome.map((c) => ({ name: c.container, init: c.init, from: c.from, to: c.to })),
+        });
       }
     } catch (err) {
       if (!isTransientKubeError(err)) retriable = false;
@@ -70,7 +75,7 @@ async function applyOne(
   change: Change,
   digest: string | undefined,
   deps: ActionDeps,
-): Promise<string | undefined> {
+): Promise<ContainerChange[] | undefined> {
   const namespace = initial.metadata.namespace ?? 'default';
   const name = initial.metadata.name ?? '';
   const targets = compileTargets(change.image.spec.targets);
@@ -78,7 +83,7 @@ async function applyOne(
   for (let attempt = 1; ; attempt++) {
     const plan = planApply(w, change.repository, change.tag, digest, targets);
     if (plan.patch.length === 0) return undefined;
-    const what = containersText(plan.changes);
+    const what = plan.changes;
     if (deps.dryRun) {
       deps.log.info(
         { dryRun: true, workload: `${namespace}/${describeWorkload(w)}`, changes: plan.changes },

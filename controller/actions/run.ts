@@ -5,7 +5,7 @@ import { IMAGE } from '../../crds/index.js';
 import { applyAction } from './apply.js';
 import { alertAction } from './alert.js';
 import { restartAction } from './restart.js';
-import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
+import type { ActionDeps, ActionResult, AppliedWorkload, Change, RunState } from './types.js';
 
 export interface ActionsOutcome {
   ok: boolean;
@@ -15,6 +15,8 @@ export interface ActionsOutcome {
   failedIndex?: number;
   /** Whether retrying the failed action later may help. */
   retriable: boolean;
+  /** What apply changed (empty without an apply action, or when it changed nothing). */
+  applied: AppliedWorkload[];
 }
 
 const EVENT_REASON: Record<ImageAction['type'], [ok: string, failed: string]> = {
@@ -46,7 +48,7 @@ export async function runActions(
   deps: ActionDeps,
   from = 0,
 ): Promise<ActionsOutcome> {
-  const state: RunState = { patched: new Set() };
+  const state: RunState = { patched: new Set(), applied: [] };
   const summaries: string[] = [];
   for (let i = from; i < actions.length; i++) {
     const action = actions[i]!;
@@ -60,7 +62,8 @@ export async function runActions(
         result.ok ? okReason : failedReason,
         result.summary,
       );
-    if (!result.ok) return { ok: false, summaries, failedIndex: i, retriable: result.retriable };
+    if (!result.ok)
+      return { ok: false, summaries, failedIndex: i, retriable: result.retriable, applied: state.applied };
   }
-  return { ok: true, summaries, retriable: false };
+  return { ok: true, summaries, retriable: false, applied: state.applied };
 }

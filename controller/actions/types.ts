@@ -2,7 +2,7 @@
 import type { Image, ImageAction } from '../../crds/index.js';
 import type { Logger } from '../../common/logger.js';
 import type { EventRecorder } from '../kube/events.js';
-import type { Workload, WorkloadClient } from '../kube/workloads.js';
+import type { Workload, WorkloadClient, WorkloadKind } from '../kube/workloads.js';
 
 /** The change the actions carry out. */
 export interface Change {
@@ -46,6 +46,14 @@ export interface RunState {
   workloads?: Workload[];
   /** `Kind/name` of workloads whose template apply changed in this run. */
   patched: Set<string>;
+  /** What apply changed, container by container: the health gate follows and may revert exactly this. */
+  applied: AppliedWorkload[];
+}
+
+export interface AppliedWorkload {
+  kind: WorkloadKind;
+  name: string;
+  containers: { name: string; init: boolean; from: string; to: string }[];
 }
 
 export interface ActionResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planApply, podSpecOf, restartPatch, usesRepository } from './workloads.js';
+import { planApply, planRollback, podSpecOf, restartPatch, usesRepository } from './workloads.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 
@@ -140,5 +140,37 @@ describe('planApply with targets', () => {
     expect(planApply(two(), repo, 'v2', undefined, targets).changes).toEqual([]);
     expect(usesRepository(two(), repo, targets)).toBe(false);
     expect(usesRepository(two(), repo)).toBe(true);
+  });
+});
+
+describe('planRollback', () => {
+  const from = '127.0.0.1:5000/team/app:v1.0.0';
+  const to = '127.0.0.1:5000/team/app:v2.0.0';
+
+  it('puts back exactly the containers apply changed, testing the name and the reference apply wrote', () => {
+    const w = workload('Deployment', ['busybox:1', to], [to]);
+    const plan = planRollback(w, [{ name: 'c1', init: false, from, to }]);
+    expect(plan.reverted).toEqual(['c1']);
+    expect(plan.patch).toEqual([
+      { op: 'test', path: '/spec/template/spec/containers/1/name', value: 'c1' },
+      { op: 'test', path: '/spec/template/spec/containers/1/image', value: to },
+      { op: 'replace', path: '/spec/template/spec/containers/1/image', value: from },
+    ]);
+  });
+
+  it('leaves alone a container someone changed since apply (or that is gone)', () => {
+    const w = workload('CronJob', ['127.0.0.1:5000/team/app:v2.0.1'], [to]);
+    const plan = planRollback(w, [
+      { name: 'c0', from, to },
+      { name: 'i0', init: true, from, to },
+      { name: 'gone', from, to },
+    ]);
+    expect(plan.changed).toEqual(['c0', 'gone']);
+    expect(plan.reverted).toEqual(['i0']);
+    expect(plan.patch.at(-1)).toEqual({
+      op: 'replace',
+      path: '/spec/jobTemplate/spec/template/spec/initContainers/0/image',
+      value: from,
+    });
   });
 });

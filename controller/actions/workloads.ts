@@ -121,3 +121,41 @@ export function restartPatch(kind: WorkloadKind, at: Date): Record<string, unkno
 
 export const describeWorkload = (w: Pick<Workload, 'kind' | 'metadata'>) =>
   `${w.kind}/${w.metadata.name ?? ''}`;
+
+export interface RollbackPlan {
+  patch: JsonPatchOp[];
+  /** Containers put back to their previous reference. */
+  reverted: string[];
+  /** Containers that no longer run the reference apply wrote: someone changed them since; left alone. */
+  changed: string[];
+}
+
+/**
+ * The JSON patch that puts back `containers` (what apply changed) to their previous references. Each
+ * `replace` is preceded by a `test` of the reference apply wrote, so a later edit by anyone is never
+ * overwritten: a container that no longer runs it is left out (and a concurrent edit fails the patch).
+ */
+export function planRollback(
+  workload: Workload,
+  containers: readonly { name: string; init?: boolean; from: string; to: string }[],
+): RollbackPlan {
+  const base = podSpecPath(workload.kind);
+  const lists = containerLists(podSpecOf(workload));
+  const plan: RollbackPlan = { patch: [], reverted: [], changed: [] };
+  for (const c of containers) {
+    const list = lists.find((l) => l.init === (c.init ?? false));
+    const index = list?.list.findIndex((x) => x.name === c.name) ?? -1;
+    if (!list || index < 0 || list.list[index]!.image !== c.to) {
+      plan.changed.push(c.name);
+      continue;
+    }
+    const at = `${base}/${list.key}/${index}`;
+    plan.patch.push(
+      { op: 'test', path: `${at}/name`, value: c.name },
+      { op: 'test', path: `${at}/image`, value: c.to },
+      { op: 'replace', path: `${at}/image`, value: c.from },
+    );
+    plan.reverted.push(c.name);
+  }
+  return plan;
+}

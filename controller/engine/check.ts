@@ -18,6 +18,7 @@ import {
   type RegistryAccess,
   type RegistryClient,
 } from '../registry/index.js';
+import { rejectedTags } from '../../domain/health/rejected.js';
 import { buildTimes, needsBuildTimes } from './build-times.js';
 import { TagsError } from './classify.js';
 import { decideRules, needsCurrentDigest, type RulesOutcome } from './decide.js';
@@ -188,6 +189,7 @@ async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates)
       digests: c.digests,
       created: c.created,
       excluded,
+      rejected: rejectedTags(image.status?.rejected),
     });
     if (outcome.kind !== 'change' || outcome.digestRule || wanted.length === 0) break;
     const missing = await missingPlatforms(deps.registry, c.ref, outcome.tag, c.access, wanted);

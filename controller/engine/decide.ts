@@ -18,6 +18,8 @@ export interface RulesInput {
   created?: Readonly<Record<string, string>>;
   /** Tags ruled out by the caller (e.g. they lack a required platform); never the current tag. */
   excluded?: ReadonlySet<string>;
+  /** Tags the health gate rolled back (status.rejected): never picked again. */
+  rejected?: ReadonlySet<string>;
 }
 
 export interface RulesChange {
@@ -51,11 +53,9 @@ export function needsCurrentDigest(rules: readonly ImageRule[]): boolean {
 
 /** Throws RuleError (from the rule engine) for a rule the user must fix; everything else is an outcome. */
 export function decideRules(input: RulesInput): RulesOutcome {
-  const excluded = input.excluded;
+  const excluded = new Set([...(input.excluded ?? []), ...(input.rejected ?? [])]);
   const tags =
-    excluded && excluded.size > 0
-      ? input.tags.filter((t) => t === input.current || !excluded.has(t))
-      : input.tags;
+    excluded.size > 0 ? input.tags.filter((t) => t === input.current || !excluded.has(t)) : input.tags;
   const reasons: string[] = [];
   let digest: string | undefined;
   for (const [i, rule] of input.rules.entries()) {
@@ -87,5 +87,8 @@ export function decideRules(input: RulesInput): RulesOutcome {
     if (rule.type === 'digest' && decision.digest !== undefined) digest ??= decision.digest;
     reasons.push(input.rules.length > 1 ? `rule "${name}": ${decision.reason}` : decision.reason);
   }
+  const skipped = input.tags.filter((t) => t !== input.current && input.rejected?.has(t));
+  if (skipped.length > 0)
+    reasons.push(`rolled back before, skipped (status.rejected): ${skipped.join(', ')}`);
   return { kind: 'none', reasons, ...(digest !== undefined ? { digest } : {}) };
 }

@@ -1,10 +1,12 @@
 // Test doubles for evaluate.test.ts: a registry, the Image "in the API" and workloads, plus setup() wiring
+import type { V1Pod } from '@kubernetes/client-node';
 // them into an Evaluator. Excluded from the build (tsconfig.build.json).
 import { pino } from 'pino';
 import type { Image, ImageSpec, ImageStatus } from '../../crds/index.js';
 import type { Workload } from '../kube/workloads.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
+import type { PodReader } from '../kube/pods.js';
 import type { PullSecretReader } from '../kube/secrets.js';
 import type { WorkloadClient } from '../kube/workloads.js';
 import {
@@ -81,6 +83,8 @@ class FakeImages {
         baseTag: 'v1.0.0',
         triggers: [{ type: 'crontab', value: '@every 1m' }],
         rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
+        // The check's tests; the health gate's tests turn it on.
+        healthGate: { enabled: false, timeout: '5m' },
         ...spec,
       },
     };
@@ -118,6 +122,14 @@ class FakeImages {
   };
 }
 
+/** The Pods the health gate lists; each test sets them. */
+export class FakePods implements PodReader {
+  pods: V1Pod[] = [];
+  async list(): Promise<V1Pod[]> {
+    return structuredClone(this.pods);
+  }
+}
+
 class FakeWorkloads implements WorkloadClient {
   deployment: Workload = {
     kind: 'Deployment',
@@ -152,11 +164,13 @@ export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } 
   const registry = new FakeRegistry();
   const images = new FakeImages(spec);
   const workloads = new FakeWorkloads();
+  const pods = new FakePods();
   const events: string[] = [];
   const recorder: EventRecorder = { record: async (_t, _type, reason) => void events.push(reason) };
   const log = pino({ level: 'silent' });
   const results: string[] = [];
   const secretReads: string[] = [];
+  const now = { at: new Date('2026-01-01T00:00:00Z') };
   const evaluator = new Evaluator({
     images: images.api as unknown as ImageApi,
     cache: { getByKey: () => structuredClone(images.image), upsert: () => undefined },
@@ -179,14 +193,16 @@ export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } 
         ),
     } as unknown as PullSecretReader,
     actions: { workloads, events: recorder, log, dryRun: opts.dryRun ?? false },
+    pods,
     events: recorder,
     log,
     dryRun: opts.dryRun ?? false,
     heartbeatMs: 3_600_000,
     nextCheck: () => new Date(Date.now() + 60_000),
+    now: () => now.at,
     onResult: (r) => results.push(r),
   });
   const run = (...reasons: Trigger[]) =>
     evaluator.evaluate('ns/web', new Set(reasons.length ? reasons : ['cron']));
-  return { registry, images, workloads, events, evaluator, run, results, secretReads };
+  return { registry, images, workloads, pods, events, evaluator, run, results, secretReads, now };
 }

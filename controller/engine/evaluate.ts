@@ -12,8 +12,10 @@ import type { ProcessResult } from '../../common/work-queue.js';
 import { IMAGE, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import type { ActionDeps } from '../actions/types.js';
+import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
+import type { PodReader } from '../kube/pods.js';
 import type { PullSecretReader } from '../kube/secrets.js';
 import type { RegistryClient } from '../registry/index.js';
 import { checkImage, type Checked } from './check.js';
@@ -28,6 +30,7 @@ import {
   changeHeadline,
   changeReport,
   failedCheckReport,
+  healthReport,
   quietReport,
   scheduledReport,
   stillFailedReport,
@@ -48,6 +51,10 @@ export interface EvaluatorDeps {
   registry: RegistryClient;
   secrets: PullSecretReader;
   actions: ActionDeps;
+  /** The health gate reads the Pods of the workloads it follows. */
+  pods: PodReader;
+  /** How often a followed rollout is looked at (default 3 s). */
+  healthPollMs?: number;
   events: EventRecorder;
   log: Logger;
   dryRun: boolean;
@@ -71,12 +78,29 @@ export class Evaluator {
   private readonly refresh: RefreshRequests;
   private readonly status: StatusWriter;
   private readonly imageMetrics = new ImageMetrics();
+  private readonly gate: HealthGate;
   private readonly now: () => Date;
+  private readonly healthPollMs: number;
 
   constructor(private readonly deps: EvaluatorDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.healthPollMs = deps.healthPollMs ?? 3_000;
     this.refresh = new RefreshRequests(deps);
     this.status = new StatusWriter({ ...deps, now: this.now });
+    this.gate = new HealthGate(
+      {
+        workloads: deps.actions.workloads,
+        pods: deps.pods,
+        events: deps.events,
+        actions: deps.actions,
+        log: deps.log,
+        pollMs: this.healthPollMs,
+        now: this.now,
+      },
+      async (image, update) => {
+        await this.status.write(image, healthReport(image, update));
+      },
+    );
   }
 
   private count(key: string, result: string): void {
@@ -118,6 +142,9 @@ export class Evaluator {
     const manual = refresh !== undefined || reasons.has('manual');
     const end = metrics.evaluationDuration.startTimer();
     try {
+      // A rollout being followed is judged before anything new is decided: nothing is applied over it.
+      const rollout = image.status?.rollout;
+      if (rollout && !this.deps.dryRun) return await this.gate.follow(image, rollout);
       if (manualOnly(image) && !manual) {
         // A new manual-only Image is not checked: say so once, then wait for the annotation.
         if (!image.status?.result)
@@ -169,6 +196,7 @@ export class Evaluator {
     const nextCheck = this.deps.nextCheck(key);
     let report: CheckReport;
     let actions: ActionsOutcome | undefined;
+    let ran: PendingActions | undefined;
 
     if (outcome.kind === 'change') {
       metrics.updates.inc();
@@ -187,12 +215,14 @@ export class Evaluator {
         retriable: true,
         previousTag: checked.current,
       };
+      ran = pending;
       actions = await this.runFrom(key, image, outcome.rule, pending, checked);
       report = changeReport(image, checked, outcome, headline, actions, nextCheck);
     } else {
       const pending = this.pending.resumable(key, image, manual);
       const rule = pending && image.spec.rules.find((r) => ruleName(r) === pending.rule);
       if (pending && rule) {
+        ran = pending;
         actions = await this.runFrom(key, image, rule, pending, checked);
         const headline = `retried the actions for ${pending.tag} (rule "${pending.rule}")`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
@@ -203,13 +233,31 @@ export class Evaluator {
       }
     }
 
+    const rollout = this.rolloutAfter(image, ran, actions);
+    if (rollout) report = { ...report, rollout, healthy: watchingCondition(rollout) };
     this.count(key, report.result);
     await this.status.write(image, report);
     if (actions && !actions.ok) {
       log.warn({ message: report.message }, 'an action failed');
-      return actions.retriable ? { retry: true } : {};
+      if (actions.retriable) return { retry: true };
     }
-    return {};
+    return rollout ? { requeueAfterMs: this.healthPollMs } : {};
+  }
+
+  /** The rollout the health gate follows after apply changed workloads (none in dry-run or when opted out). */
+  private rolloutAfter(image: Image, ran: PendingActions | undefined, actions: ActionsOutcome | undefined) {
+    if (!ran || !actions || this.deps.dryRun || actions.applied.length === 0) return undefined;
+    const s = image.status;
+    const previousDigest =
+      s?.tag === ran.previousTag ? s?.digest : s?.history?.find((h) => h.tag === ran.previousTag)?.digest;
+    const change = {
+      tag: ran.tag,
+      ...(ran.digest ? { digest: ran.digest } : {}),
+      rule: ran.rule,
+      ...(ran.previousTag ? { previousTag: ran.previousTag } : {}),
+      ...(previousDigest ? { previousDigest } : {}),
+    };
+    return startRollout(image, change, actions.applied, this.now());
   }
 
   /** Runs the rule's actions from `pending.from` and remembers where a retry resumes. */

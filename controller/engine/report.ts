@@ -2,6 +2,7 @@
 // Pure text and bookkeeping; every message is clipped to the one limit (crds/conditions.ts).
 import { REFRESH_ANNOTATION, clipMessage, type Image } from '../../crds/index.js';
 import type { ActionsOutcome } from '../actions/run.js';
+import type { HealthUpdate } from '../health/gate.js';
 import type { Checked } from './check.js';
 import type { StatusClassified } from './classify.js';
 import type { RulesChange } from './decide.js';
@@ -130,6 +131,18 @@ export function quietReport(
   reasons: string[],
   nextCheckTime: Date | undefined,
 ): CheckReport {
+  const s = image.status;
+  if (s?.result === 'RolledBack' && s.message && s.tag === checked.current) {
+    // The rollback stays the news until something newer happens.
+    return {
+      result: 'RolledBack',
+      message: s.message,
+      tag: checked.current,
+      digest: checked.digest,
+      upToDate: keptUpToDate(image, checked.current),
+      nextCheckTime,
+    };
+  }
   return {
     result: 'Success',
     message: quietMessage(image, checked, reasons),
@@ -177,5 +190,47 @@ export function scheduledReport(image: Image, nextCheckTime: Date | undefined): 
     digest: image.status?.digest,
     upToDate: { status: 'Unknown', reason: 'NotChecked', message: 'not checked yet' },
     nextCheckTime,
+  };
+}
+
+/**
+ * A step of the health gate: the check's part of the status stays as it is, except after a rollback,
+ * when status.tag and digest go back to the previous tag and the result says what happened.
+ */
+export function healthReport(image: Image, u: HealthUpdate): CheckReport {
+  const s = image.status;
+  const up = upToDateOf(s);
+  const health = {
+    rollout: u.rollout,
+    healthy: u.healthy,
+    ...(u.rejected ? { rejected: u.rejected } : {}),
+  };
+  const nextCheckTime = s?.nextCheckTime ? new Date(s.nextCheckTime) : undefined;
+  if (u.rolledBack) {
+    const tag = u.rolledBack.tag ?? s?.tag;
+    return {
+      result: 'RolledBack',
+      message: clipMessage(u.rolledBack.message),
+      tag,
+      digest: u.rolledBack.tag !== undefined ? u.rolledBack.digest : s?.digest,
+      upToDate: {
+        status: 'True',
+        reason: 'RolledBack',
+        message: `the workloads run ${tag ?? 'the previous tag'} again`,
+      },
+      nextCheckTime,
+      ...health,
+    };
+  }
+  return {
+    result: s?.result ?? 'Success',
+    message: s?.message ?? '',
+    tag: s?.tag,
+    digest: s?.digest,
+    upToDate: up
+      ? { status: up.status, reason: up.reason, message: up.message }
+      : { status: 'Unknown', reason: 'NotChecked', message: 'not checked yet' },
+    nextCheckTime,
+    ...health,
   };
 }

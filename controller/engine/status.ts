@@ -2,7 +2,7 @@
 // status, and whether that is worth a write.
 //
 // Ownership (docs/controller.md#status): the controller owns tag, digest, result, message, lastCheckTime,
-// nextCheckTime, history and conditions[type=UpToDate]; the operator owns observedGeneration and
+// nextCheckTime, history, rollout, rejected and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
 // conditions[type=Ready]. The controller writes by server-side apply under its own field manager, and
 // the conditions list is a map keyed by type, so each writer's entries survive the other's writes. With
 // apply, a field the controller stops sending is removed: `appliedStatus` therefore always carries every
@@ -18,9 +18,13 @@ import {
   type Condition,
   type DesiredCondition,
   type ImageHistoryEntry,
+  type ImageRejectedTag,
   type ImageResult,
+  type ImageRollout,
   type ImageStatus,
 } from '../../crds/index.js';
+
+import { HEALTHY } from '../health/gate.js';
 
 export const UP_TO_DATE = 'UpToDate';
 export const HISTORY_LIMIT = 10;
@@ -38,6 +42,10 @@ export interface CheckReport {
   change?: { tag: string; digest?: string; rule: string };
   upToDate: UpToDateState;
   nextCheckTime?: Date;
+  /** The health gate's part (controller/health/); a field left out keeps what the status has. */
+  rollout?: ImageRollout | null;
+  rejected?: ImageRejectedTag[];
+  healthy?: UpToDateState;
 }
 
 /** The controller's part of the status. Undefined fields are removed from the object when applied. */
@@ -50,6 +58,9 @@ export interface OwnedStatus {
   nextCheckTime: string | undefined;
   history: ImageHistoryEntry[];
   upToDate: Condition;
+  rollout: ImageRollout | undefined;
+  rejected: ImageRejectedTag[] | undefined;
+  healthy: Condition | undefined;
 }
 
 export function appendHistory(
@@ -58,6 +69,11 @@ export function appendHistory(
   limit = HISTORY_LIMIT,
 ): ImageHistoryEntry[] {
   return [entry, ...(history ?? [])].slice(0, limit);
+}
+
+/** The controller's Healthy condition of a status (the health gate's). */
+export function healthyOf(status: ImageStatus | undefined): Condition | undefined {
+  return findCondition(status?.conditions, HEALTHY);
 }
 
 /** The controller's UpToDate condition of a status. */
@@ -92,6 +108,11 @@ export function nextOwnedStatus(
     nextCheckTime: report.nextCheckTime ? conditionTime(report.nextCheckTime) : undefined,
     history,
     upToDate: setCondition(upToDateOf(previous), { type: UP_TO_DATE, ...report.upToDate }, generation, now),
+    rollout: report.rollout === null ? undefined : (report.rollout ?? previous?.rollout),
+    rejected: report.rejected ?? previous?.rejected,
+    healthy: report.healthy
+      ? setCondition(healthyOf(previous), { type: HEALTHY, ...report.healthy }, generation, now)
+      : healthyOf(previous),
   };
 }
 
@@ -125,6 +146,9 @@ export function writeNeed(
     p.message !== next.message ||
     !sameHistory(p.history, next.history) ||
     !sameCondition(upToDateOf(previous), next.upToDate) ||
+    (next.healthy !== undefined && !sameCondition(healthyOf(previous), next.healthy)) ||
+    JSON.stringify(p.rollout) !== JSON.stringify(next.rollout) ||
+    JSON.stringify(p.rejected ?? []) !== JSON.stringify(next.rejected ?? []) ||
     // A schedule appearing or disappearing is news; the next time moving along is not.
     (p.nextCheckTime === undefined) !== (next.nextCheckTime === undefined);
   if (significant) return 'changed';
@@ -135,7 +159,8 @@ export function writeNeed(
 
 /**
  * The status object the controller applies: every owned field that has a value, and only those (a field
- * left out is removed by the apply). The conditions list holds only UpToDate; Ready stays the operator's.
+ * left out is removed by the apply). The conditions list holds UpToDate and Healthy; Ready stays the
+ * operator's.
  */
 export function appliedStatus(owned: OwnedStatus): ImageStatus {
   return {
@@ -146,6 +171,8 @@ export function appliedStatus(owned: OwnedStatus): ImageStatus {
     lastCheckTime: owned.lastCheckTime,
     ...(owned.nextCheckTime !== undefined ? { nextCheckTime: owned.nextCheckTime } : {}),
     history: owned.history,
-    conditions: [owned.upToDate],
+    conditions: owned.healthy ? [owned.upToDate, owned.healthy] : [owned.upToDate],
+    ...(owned.rollout !== undefined ? { rollout: owned.rollout } : {}),
+    ...(owned.rejected?.length ? { rejected: owned.rejected } : {}),
   };
 }

@@ -21,8 +21,11 @@ export interface Workload {
     uid?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    generation?: number;
   };
   spec?: unknown;
+  /** As read (the health gate follows it); absent on objects built by hand. */
+  status?: unknown;
 }
 
 export const WORKLOAD_API_VERSION: Record<WorkloadKind, string> = {
@@ -40,8 +43,13 @@ export interface WorkloadClient {
   strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload>;
 }
 
-type Any = { metadata?: Workload['metadata']; spec?: unknown };
-const as = (kind: WorkloadKind, o: Any): Workload => ({ kind, metadata: o.metadata ?? {}, spec: o.spec });
+type Any = { metadata?: Workload['metadata']; spec?: unknown; status?: unknown };
+const as = (kind: WorkloadKind, o: Any): Workload => ({
+  kind,
+  metadata: o.metadata ?? {},
+  spec: o.spec,
+  ...(o.status !== undefined ? { status: o.status } : {}),
+});
 
 export interface WorkloadClientOptions {
   /**

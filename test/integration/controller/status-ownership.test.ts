@@ -10,6 +10,7 @@ import { statusWrites } from '../../../controller/engine/metrics.js';
 import { KubeEventRecorder } from '../../../controller/kube/events.js';
 import { FIELD_MANAGER, ImageApi } from '../../../controller/kube/images.js';
 import { PullSecretReader } from '../../../controller/kube/secrets.js';
+import { KubePodReader } from '../../../controller/kube/pods.js';
 import { KubeWorkloadClient } from '../../../controller/kube/workloads.js';
 import { RegistryClient } from '../../../controller/registry/index.js';
 import { IMAGE, type Image } from '../../../crds/index.js';
@@ -38,6 +39,7 @@ beforeAll(async () => {
     registry: new RegistryClient({ maxAttempts: 1, timeoutMs: 5_000 }),
     secrets: new PullSecretReader({ kubeConfig: kc }),
     actions: { workloads: new KubeWorkloadClient(kc), events, log, dryRun: false },
+    pods: new KubePodReader(kc),
     events,
     log,
     dryRun: false,
