@@ -136,11 +136,23 @@ export class HealthGate {
       rollout = { ...rollout, phase: 'RollingBack', reason: verdict.message };
       await this.write(image, { rollout, healthy: failedCondition(rollout, verdict) });
       log.warn({ reason: verdict.reason, message: verdict.message }, 'rollout failed; rolling back');
+      return this.finishRollback(image, rollout, log, verdict.reason);
     }
-    return this.finishRollback(image, rollout, log);
+    const recorded = findCondition(image.status?.conditions, HEALTHY);
+    return this.finishRollback(
+      image,
+      rollout,
+      log,
+      recorded?.status === 'False' ? recorded.reason : 'RolledBack',
+    );
   }
 
-  private async finishRollback(image: Image, rollout: ImageRollout, log: Logger): Promise<ProcessResult> {
+  private async finishRollback(
+    image: Image,
+    rollout: ImageRollout,
+    log: Logger,
+    reason: string,
+  ): Promise<ProcessResult> {
     const namespace = image.metadata.namespace ?? 'default';
     const because = rollout.reason ?? 'not healthy';
     const outcome = await rollBack(this.deps, namespace, rollout, because, image.metadata.name ?? '');
@@ -151,13 +163,12 @@ export class HealthGate {
     const left = outcome.leftAlone.length ? `; left alone: ${outcome.leftAlone.join(', ')}` : '';
     const message = `rolled back ${rollout.tag} to ${back}: ${because}; ${done}${left}; ${rollout.tag} is rejected (status.rejected) and not tried again`;
     await this.alert(image, rollout);
-    const previous = findCondition(image.status?.conditions, HEALTHY);
     const now = this.deps.now();
     await this.write(image, {
       rollout: null,
       healthy: {
         status: 'False',
-        reason: previous?.status === 'False' ? previous.reason : 'RolledBack',
+        reason,
         message: `${rollout.tag} was rolled back: ${because}`,
       },
       rejected: addRejected(image.status?.rejected, {
