@@ -293,6 +293,12 @@ run `make manifests`. Used by rbac.yaml. */}}
     - get
     - list
     - patch
+- apiGroups:
+    - ""
+  resources:
+    - pods
+  verbs:
+    - list
 {{- end }}
 
 {{- define "tagpilot.rbac.clusterrole.controller.cluster" -}}
@@ -357,6 +363,12 @@ run `make manifests`. Used by rbac.yaml. */}}
     - get
     - list
     - patch
+- apiGroups:
+    - ""
+  resources:
+    - pods
+  verbs:
+    - list
 {{- end }}
 
 {{- define "tagpilot.rbac.role.controller-leader" -}}
