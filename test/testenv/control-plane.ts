@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 import { logTail, startProcess, type ManagedProcess } from './procs.js';
 import { rsaKeyPair } from './pki.js';
 import { waitFor } from './wait.js';
+
+/** kwok's stages: its fast defaults plus Pods that fail for chosen tags (see the file). */
+const KWOK_STAGES = fileURLToPath(new URL('./kwok-stages.yaml', import.meta.url));
 
 export const assetBinaries = [
   'etcd',
@@ -208,11 +212,13 @@ export async function startControlPlane(opts: {
     );
     log('kube-controller-manager and kube-scheduler up');
 
-    // kwok plays the kubelet of one fake node: Pods bound to it go Running without containers.
+    // kwok plays the kubelet of one fake node: Pods bound to it go Running without containers, except
+    // chosen tags that crash-loop or never become Ready (kwok-stages.yaml says which).
     const nodeName = 'kwok-node-0';
     const kwokPort = await freePort();
     const kwok = start('kwok', [
       `--kubeconfig=${kubeconfig}`,
+      `--config=${KWOK_STAGES}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       `--server-address=127.0.0.1:${kwokPort}`,
