@@ -13,6 +13,29 @@ const rule = (type: ImageRule['type'], extra: Partial<ImageRule> = {}): ImageRul
 describe('decideRules', () => {
   const tags = ['v1.0.0', 'v1.0.1', 'v1.1.0', 'v2.0.0', 'latest'];
 
+  it('never picks a rejected tag, says so, and picks a newer one when there is one', () => {
+    const rejected = new Set(['v1.1.0']);
+    const none = decideRules({
+      rules: [rule('semver-minor')],
+      current: 'v1.0.1',
+      currentPath: 'status.tag',
+      tags,
+      rejected,
+    });
+    expect(none.kind).toBe('none');
+    expect(none.kind === 'none' && none.reasons.at(-1)).toBe(
+      'rolled back before, skipped (status.rejected): v1.1.0',
+    );
+    const next = decideRules({
+      rules: [rule('semver-minor')],
+      current: 'v1.0.1',
+      currentPath: 'status.tag',
+      tags: [...tags, 'v1.2.0'],
+      rejected,
+    });
+    expect(next).toMatchObject({ kind: 'change', tag: 'v1.2.0' });
+  });
+
   it.each<[string, ImageRule[], string, string | undefined, string | undefined]>([
     ['semver-minor stays within the major', [rule('semver-minor')], 'v1.0.0', 'v1.1.0', 'semver-minor'],
     ['semver-patch stays within the minor', [rule('semver-patch')], 'v1.0.0', 'v1.0.1', 'semver-patch'],
