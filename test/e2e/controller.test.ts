@@ -96,6 +96,15 @@ describe('tagpilot-controller', () => {
     const imageEvents = await cluster.eventReasons(ns, 'Image', 'web');
     expect(imageEvents).toEqual(expect.arrayContaining(['NewTag', 'Applied']));
 
+    // The health gate (on by default) confirms the rollout: one more write, then the Image is quiet.
+    const confirmed = await cluster.waitForStatus(
+      ns,
+      'web',
+      'Healthy=True',
+      (s) => s.conditions?.find((c) => c.type === 'Healthy')?.status === 'True',
+    );
+    expect(confirmed.rollout).toBeUndefined();
+
     // Later ticks find nothing newer (v2.0.0 is another major) and do not write at all: the message keeps
     // telling the last change.
     const before = await cluster.getImage(ns, 'web');
