@@ -44,7 +44,9 @@ export class ImageMetrics {
       imageLastResult.remove({ namespace, name, result: previous });
     imageLastResult.set({ namespace, name, result }, 1);
     this.last.set(key, result);
-    if (result === 'Success') imageLastSuccess.set({ namespace, name }, now.getTime() / 1000);
+    // RolledBack is a check that worked too (the result keeps telling the rollback until the next change).
+    if (result === 'Success' || result === 'RolledBack')
+      imageLastSuccess.set({ namespace, name }, now.getTime() / 1000);
   }
 
   /** Removes the series of a deleted Image. */

@@ -94,7 +94,8 @@ export function imageReadiness(image: Image, alertConfigs: ReadonlySet<string>):
     status: 'True',
     reason: ImageReasons.Valid,
     message:
-      result === 'Success'
+      // RolledBack: the check worked; the health gate's verdict is the Healthy condition.
+      result === 'Success' || result === 'RolledBack'
         ? 'The spec is valid and the last check succeeded.'
         : 'The spec is valid; the controller has not checked the registry yet.',
   };
