@@ -2,7 +2,8 @@
 // and docs/api.md are all generated from this file: edit here, then run `make crds`.
 import { arr, bool, cel, enumOf, named, obj, present, str, use, withRules } from './schema/builders.js';
 import type { KindSource } from './schema/kind.js';
-import { conditions, localObjectReference, objectName, observedGeneration } from './schema/shared.js';
+import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
+import { DIGEST, conditions, localObjectReference, objectName, observedGeneration } from './schema/shared.js';
 
 export const TRIGGER_TYPES = ['crontab', 'webhook', 'manual'] as const;
 export const RULE_TYPES = [
@@ -55,8 +56,6 @@ const IMAGE_REFERENCE =
 /** A tag is a ':' after the last '/' and before any '@'. */
 const HAS_TAG = '^[^@]*:[^/@]*(@|$)';
 const TAG = '^[\\w][\\w.-]{0,127}$';
-const DURATION = '^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$';
-const DIGEST = '^[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}$';
 
 const image = withRules<string>(
   str(
@@ -350,26 +349,7 @@ const spec = named(
         { maxItems: 32 },
       ),
       suspend: bool('Stop checking and acting; status keeps the last result.', { default: false }),
-      healthGate: named(
-        'HealthGate',
-        'Follow the rollout after apply; roll back a tag that does not become healthy.',
-        obj(
-          `After apply, follow the rollout of every workload the apply patched; when it fails or does
-           not become healthy within timeout, put the previous reference back and reject the tag
-           (docs/safe-updates.md).`,
-          {
-            enabled: bool('Watch rollouts and roll back failed ones. Set false to opt out.', {
-              default: true,
-            }),
-            timeout: str('How long a rollout may take to become healthy, e.g. 5m or 1h30m.', {
-              default: '5m',
-              pattern: DURATION,
-              minLength: 2,
-              maxLength: 32,
-            }),
-          },
-        ),
-      ),
+      healthGate,
     },
     ['image', 'triggers', 'rules'],
   ),
@@ -385,72 +365,6 @@ const historyEntry = named(
       digest: str('Digest of that tag when known.', { maxLength: 256, pattern: DIGEST }),
       rule: str('Name (or type) of the rule that picked it.', { maxLength: 63 }),
       time: str('When the change was recorded.', { format: 'date-time' }),
-    },
-    ['tag', 'time'],
-  ),
-);
-
-const rolloutContainer = named(
-  'ImageRolloutContainer',
-  'One container reference apply changed.',
-  obj(
-    'One container reference apply changed.',
-    {
-      name: str('Container name.', { maxLength: 253 }),
-      init: bool('An init container.'),
-      from: str('The reference before apply (what a rollback puts back).', { maxLength: 1024 }),
-      to: str('The reference apply wrote.', { maxLength: 1024 }),
-    },
-    ['name', 'from', 'to'],
-  ),
-);
-
-const rolloutWorkload = named(
-  'ImageRolloutWorkload',
-  'A workload whose rollout is followed.',
-  obj(
-    'A workload whose rollout is followed.',
-    {
-      kind: enumOf('Workload kind.', ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob']),
-      name: str('Workload name.', { maxLength: 253 }),
-      containers: arr('The containers apply changed.', rolloutContainer, { maxItems: 64 }),
-    },
-    ['kind', 'name', 'containers'],
-  ),
-);
-
-const rollout = named(
-  'ImageRollout',
-  'The rollout being followed by the health gate.',
-  obj(
-    `The rollout the health gate follows (present only while it is followed): what apply changed and
-     until when it may take. A restarted controller resumes from here.`,
-    {
-      tag: str('The tag being rolled out.', { maxLength: 128 }),
-      digest: str('Its digest when known.', { maxLength: 256, pattern: DIGEST }),
-      previousTag: str('The tag before it (status.tag after a rollback).', { maxLength: 128 }),
-      previousDigest: str('Digest of previousTag when known.', { maxLength: 256, pattern: DIGEST }),
-      rule: str('The rule that picked the tag.', { maxLength: 63 }),
-      startTime: str('When apply patched the workloads.', { format: 'date-time' }),
-      deadline: str('When the rollout is judged failed if not healthy.', { format: 'date-time' }),
-      phase: enumOf('Watching the rollout, or rolling it back.', ['Watching', 'RollingBack']),
-      reason: str('Why it is being rolled back.', { maxLength: 1024 }),
-      workloads: arr('The workloads apply patched.', rolloutWorkload, { maxItems: 64 }),
-    },
-    ['tag', 'startTime', 'deadline', 'phase', 'workloads'],
-  ),
-);
-
-const rejectedEntry = named(
-  'ImageRejectedTag',
-  'A tag the health gate rolled back.',
-  obj(
-    'A tag the health gate rolled back; the rules never pick it again.',
-    {
-      tag: str('The rejected tag.', { maxLength: 128 }),
-      digest: str('Its digest when known.', { maxLength: 256, pattern: DIGEST }),
-      reason: str('Why its rollout failed.', { maxLength: 1024 }),
-      time: str('When it was rolled back.', { format: 'date-time' }),
     },
     ['tag', 'time'],
   ),

@@ -122,3 +122,6 @@ export function conditions(description: string): Schema {
 export function observedGeneration(): Schema {
   return int('metadata.generation of the spec this status describes.', { format: 'int64', minimum: 0 });
 }
+
+/** An OCI digest (algorithm:hex), as status and history record it. */
+export const DIGEST = '^[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}$';
