@@ -2,8 +2,10 @@
 // and docs/api.md are all generated from this file: edit here, then run `make crds`.
 import { arr, bool, cel, enumOf, named, obj, present, str, use, withRules } from './schema/builders.js';
 import type { KindSource } from './schema/kind.js';
+import { celList, includes } from './schema/enum-rules.js';
 import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
-import { DIGEST, conditions, localObjectReference, objectName, observedGeneration } from './schema/shared.js';
+import { target } from './image-targets.schema.js';
+import { DIGEST, conditions, localObjectReference, observedGeneration } from './schema/shared.js';
 
 export const TRIGGER_TYPES = ['crontab', 'webhook', 'manual'] as const;
 export const RULE_TYPES = [
@@ -41,7 +43,7 @@ export const RULES_REQUIRING_VALUE = ['regex', 'semver-range'] as const;
 export const RULES_USING_VALUE = ['regex', 'semver-range', 'alphabetical', 'numerical'] as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 /** Workload kinds Tagpilot updates (spec.targets[].kind, and what apply and restart look at). */
-export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
+export { TARGET_KINDS } from './image-targets.schema.js';
 /** spec.cloudAuth: which cloud identity of the controller Pod reads the registry (docs/registries.md). */
 export const CLOUD_AUTH_MODES = ['auto', 'none', 'aws', 'gcp', 'azure'] as const;
 
@@ -237,45 +239,6 @@ const rule = named(
   ),
 );
 
-// A target names workloads one of two ways; CEL keeps them apart so `kubectl apply` says which is
-// missing. Selector syntax (kubectl -l) is checked by the Image validator in domain/image/validate.ts.
-const target = named(
-  'ImageTarget',
-  'Workloads, and optionally containers, that the apply and restart actions touch.',
-  withRules<{ kind?: string; name?: string; selector?: string }>(
-    obj('A target: a workload by kind and name, or the workloads a label selector matches.', {
-      kind: enumOf(
-        'Kind of the workload. Required with name; with selector it limits the match to that kind.',
-        TARGET_KINDS,
-      ),
-      name: objectName("Name of the workload, in the Image's namespace. Requires kind; excludes selector."),
-      selector: str(
-        `Label selector in kubectl -l syntax (app=web,tier!=db, env in (prod,stage), !legacy) matched
-         against the workloads' own labels. Excludes name.`,
-        { minLength: 1, maxLength: 1024 },
-      ),
-      containers: arr(
-        `Names of the containers (or init containers) to change. Empty: every container of the
-         workload that uses spec.image.`,
-        str('A container name.', { minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
-        { maxItems: 16, 'x-kubernetes-list-type': 'set' },
-      ),
-    }),
-    cel({
-      rule: 'has(self.name) != has(self.selector)',
-      message: 'a target needs exactly one of name (with kind) or selector',
-      check: (t) => (t.name !== undefined) !== (t.selector !== undefined),
-    }),
-    cel({
-      rule: '!has(self.name) || has(self.kind)',
-      fieldPath: '.kind',
-      reason: 'FieldValueRequired',
-      message: 'a target with a name needs kind: Deployment, StatefulSet, DaemonSet or CronJob',
-      check: (t) => t.name === undefined || t.kind !== undefined,
-    }),
-  ),
-);
-
 const spec = named(
   'ImageSpec',
   'What to follow, when to look, how to choose and what to do.',
@@ -430,11 +393,3 @@ export const imageKind: KindSource = {
   ],
   selectableFields: ['.spec.image'],
 };
-
-function celList(values: readonly string[]): string {
-  return `[${values.map((v) => `'${v}'`).join(', ')}]`;
-}
-
-function includes(values: readonly string[], v: unknown): boolean {
-  return typeof v === 'string' && values.includes(v);
-}
