@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger.js';
-import { ALERT_CONFIG, IMAGE, type AlertConfig } from '../../crds/index.js';
+import { ALERT_CONFIG, type AlertConfig } from '../../crds/index.js';
 import {
   EVENT_REASONS,
   imageAlertStateStore,
@@ -18,7 +18,7 @@ import {
   type EventSpec,
   type Notification,
 } from '../alerts/index.js';
-import type { EventRecorder } from '../kube/events.js';
+import { imageTarget, type EventRecorder } from '../kube/events.js';
 import { isNotFound, isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { ActionFailure, type AlertSender } from './types.js';
 
@@ -80,7 +80,7 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       logger: opts.log,
     });
     const update = `${notification.previousTag ?? '(none)'} → ${change.tag}`;
-    const target = { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: image.metadata };
+    const target = imageTarget(image);
     const record = (events: (EventSpec | undefined)[]) =>
       Promise.all(
         events

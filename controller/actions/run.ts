@@ -1,7 +1,7 @@
 // Runs the actions of the winning rule in order and stops at the first failure, so a later action never
 // acts on a half-done earlier one. Each action records an Event on the Image.
+import { imageTarget } from '../kube/events.js';
 import type { ImageAction } from '../../crds/index.js';
-import { IMAGE } from '../../crds/index.js';
 import { applyAction } from './apply.js';
 import { alertAction } from './alert.js';
 import { restartAction } from './restart.js';
@@ -57,7 +57,7 @@ export async function runActions(
     const [okReason, failedReason] = EVENT_REASON[action.type];
     if (!result.eventsRecorded)
       await deps.events.record(
-        { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: change.image.metadata },
+        imageTarget(change.image),
         result.ok ? 'Normal' : 'Warning',
         result.ok ? okReason : failedReason,
         result.summary,

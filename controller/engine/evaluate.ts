@@ -9,11 +9,11 @@
 // a change whose actions never ran.
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
-import { IMAGE, type Image, type ImageRule } from '../../crds/index.js';
+import type { Image, ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import type { ActionDeps } from '../actions/types.js';
 import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
-import type { EventRecorder } from '../kube/events.js';
+import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
 import type { PodReader } from '../kube/pods.js';
 import type { PullSecretReader } from '../kube/secrets.js';
@@ -176,7 +176,7 @@ export class Evaluator {
       const need = await this.status.write(image, failedCheckReport(image, c, this.deps.nextCheck(key)));
       if (need === 'changed') {
         log.warn({ result: c.result, message: c.message }, 'check failed');
-        await this.imageEvent(image, 'Warning', c.result, c.message);
+        await this.deps.events.record(imageTarget(image), 'Warning', c.result, c.message);
       } else log.debug({ result: c.result }, 'check failed again');
       if (!c.retry) return {};
       return { retry: true, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
@@ -206,7 +206,7 @@ export class Evaluator {
         'new tag',
       );
       const reason = outcome.digestRule ? 'NewDigest' : 'NewTag';
-      await this.imageEvent(image, 'Normal', reason, `${headline}: ${outcome.reason}`);
+      await this.deps.events.record(imageTarget(image), 'Normal', reason, `${headline}: ${outcome.reason}`);
       const pending: PendingActions = {
         tag: outcome.tag,
         digest: checked.digest,
@@ -286,19 +286,5 @@ export class Evaluator {
     );
     this.pending.record(key, pending, actions);
     return actions;
-  }
-
-  private imageEvent(
-    image: Image,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): Promise<void> {
-    return this.deps.events.record(
-      { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: image.metadata },
-      type,
-      reason,
-      message,
-    );
   }
 }

@@ -10,7 +10,6 @@
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
 import {
-  IMAGE,
   conditionTime,
   findCondition,
   type Image,
@@ -22,7 +21,7 @@ import { addRejected } from '../../domain/health/rejected.js';
 import type { Verdict } from '../../domain/health/judge.js';
 import { alertAction } from '../actions/alert.js';
 import type { ActionDeps, AppliedWorkload } from '../actions/types.js';
-import type { EventRecorder } from '../kube/events.js';
+import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { PodReader } from '../kube/pods.js';
 import type { WorkloadClient } from '../kube/workloads.js';
 import { rollBack } from './rollback.js';
@@ -129,7 +128,7 @@ export class HealthGate {
       if (verdict.state === 'Healthy') {
         const message = `${rollout.tag} rolled out: ${verdict.message}`;
         await this.write(image, { rollout: null, healthy: { status: 'True', reason: 'RolledOut', message } });
-        await this.imageEvent(image, 'Normal', 'Healthy', message);
+        await this.deps.events.record(imageTarget(image), 'Normal', 'Healthy', message);
         log.info({ message }, 'rollout healthy');
         return {};
       }
@@ -179,7 +178,7 @@ export class HealthGate {
       }),
       rolledBack: { tag: rollout.previousTag, digest: rollout.previousDigest, message },
     });
-    await this.imageEvent(image, 'Warning', 'RolledBack', message);
+    await this.deps.events.record(imageTarget(image), 'Warning', 'RolledBack', message);
     log.warn({ message }, 'rolled back');
     return {};
   }
@@ -206,28 +205,14 @@ export class HealthGate {
         this.deps.actions,
       );
       if (!result.eventsRecorded) {
-        await this.imageEvent(
-          image,
+        await this.deps.events.record(
+          imageTarget(image),
           result.ok ? 'Normal' : 'Warning',
           result.ok ? 'AlertSent' : 'AlertNotSent',
           result.summary,
         );
       }
     }
-  }
-
-  private imageEvent(
-    image: Image,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): Promise<void> {
-    return this.deps.events.record(
-      { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata: image.metadata },
-      type,
-      reason,
-      message,
-    );
   }
 }
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger.js';
-import { clipMessage } from '../../crds/index.js';
+import { IMAGE, clipMessage, type Image } from '../../crds/index.js';
 import { kubeMessage } from './errors.js';
 
 export const COMPONENT = 'tagpilot-controller';
@@ -16,6 +16,13 @@ export interface EventTarget {
 }
 
 export type EventType = 'Normal' | 'Warning';
+
+/** An Image as the object an Event is about. */
+export const imageTarget = (image: Pick<Image, 'metadata'>): EventTarget => ({
+  apiVersion: IMAGE.apiVersion,
+  kind: IMAGE.kind,
+  metadata: image.metadata,
+});
 
 export interface EventRecorder {
   record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
