@@ -53,6 +53,7 @@ function shuffled(list: readonly string[]): string[] {
 
 const tags = buildTags();
 if (tags.length !== TAGS) throw new Error(`bench list has ${tags.length} tags, want ${TAGS}`);
+const bombTags = Array.from({ length: 20 }, (_, i) => `${'a'.repeat(33 - i)}_`);
 const digests = Object.fromEntries(tags.map((t, i) => [t, `sha256:${i.toString(16).padStart(64, '0')}`]));
 
 const cases: [RuleSpec, string, Partial<ResolveInput>?][] = [
@@ -64,6 +65,11 @@ const cases: [RuleSpec, string, Partial<ResolveInput>?][] = [
   [{ type: 'calver-minor' }, '2022.03.01'],
   [{ type: 'calver-patch' }, '2022.03.01'],
   [{ type: 'regex', value: 'main-(?<version>\\d+)' }, 'main-10'],
+  [{ type: 'regex', value: 'main-(?P<version>\\d+)' }, 'main-10'],
+  // Catastrophic for a backtracking engine (minutes per tag on V8), linear on RE2: the 10,000 tags plus
+  // 34-character `aaa…a_` tags, as rule and as filter.
+  [{ type: 'regex', value: '^(a+)+$' }, 'a', { tags: [...tags, ...bombTags] }],
+  [{ type: 'semver-minor' }, '20.11.0', { tags: [...tags, ...bombTags], filter: { exclude: ['^(a+)+$'] } }],
   [{ type: 'alphabetical' }, '2021.01.01'],
   [{ type: 'numerical' }, '100000'],
   [{ type: 'digest' }, '20', { currentDigest: 'sha256:old', digests }],
@@ -104,9 +110,10 @@ for (const [rule, current, extra] of cases.filter(([r]) => only === undefined ||
   times.sort((a, b) => a - b);
   cpus.sort((a, b) => a - b);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const label = `${rule.type}${rule.value ? ` ${rule.value}` : ''}${extra?.filter ? ' + tagFilter' : ''}${
-    extra?.tags ? ', shuffled list' : ''
-  }`;
+  const bomb = extra?.tags?.some((t) => t.endsWith('a_')) ?? false;
+  const label = `${rule.type}${rule.value ? ` ${rule.value}` : ''}${
+    extra?.filter?.exclude?.[0] === '^(a+)+$' ? ' + exclude ^(a+)+$' : extra?.filter ? ' + tagFilter' : ''
+  }${bomb ? ' (+20 aaa…a_ tags)' : extra?.tags ? ', shuffled list' : ''}`;
   const outcome = decision.kind === 'change' ? `${current} -> ${decision.tag}` : `${current}: no change`;
   rows.push([
     label,

@@ -108,7 +108,7 @@ describe('tagpilot resolve', () => {
     ],
     [
       ['--rule', 'regex', '--value', '(', '--current', 'v1', ...base],
-      'tagpilot resolve: --value: invalid regular expression "(": Unterminated group',
+      'tagpilot resolve: --value: invalid regular expression "(": missing closing ): `(`',
     ],
     [
       ['--rule', 'regex', '--current', 'v1', ...base],

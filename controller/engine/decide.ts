@@ -1,7 +1,7 @@
 // The rules of an Image, in order: the first rule that yields a new tag (or, for the digest rule, a new
 // digest) wins. Pure: the registry has already been asked.
 import type { ImageRule, TagFilter } from '../../crds/index.js';
-import { resolve, type Decision } from '../../domain/rules/index.js';
+import { MatchBudget, resolve, type Decision } from '../../domain/rules/index.js';
 
 export interface RulesInput {
   rules: readonly ImageRule[];
@@ -58,6 +58,8 @@ export function decideRules(input: RulesInput): RulesOutcome {
     excluded.size > 0 ? input.tags.filter((t) => t === input.current || !excluded.has(t)) : input.tags;
   const reasons: string[] = [];
   let digest: string | undefined;
+  // One matching budget for the whole decision: 16 rules do not get 16 times the time.
+  const budget = new MatchBudget();
   for (const [i, rule] of input.rules.entries()) {
     const decision: Decision = resolve({
       rule,
@@ -70,6 +72,7 @@ export function decideRules(input: RulesInput): RulesOutcome {
       path: `spec.rules[${i}]`,
       filterPath: 'spec.tagFilter',
       currentPath: input.currentPath,
+      budget,
     });
     const name = ruleName(rule);
     if (decision.kind === 'change') {

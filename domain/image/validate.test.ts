@@ -116,6 +116,30 @@ describe('imageErrors', () => {
       message: /invalid regular expression/,
     },
     {
+      name: 'regex rule with a backreference (RE2 cannot run it)',
+      spec: { rules: [{ type: 'regex', value: '^(a)\\1$', actions: apply }] },
+      field: 'spec.rules[0].value',
+      message: /invalid escape sequence.*RE2 syntax: no backreferences or lookaround; see docs\/rules\.md/,
+    },
+    {
+      name: 'tag filter exclude with a lookahead',
+      spec: { tagFilter: { exclude: ['^(?!v)'] } },
+      field: 'spec.tagFilter.exclude[0]',
+      message: /unsupported Perl syntax.*RE2 syntax: no backreferences or lookaround/,
+    },
+    {
+      name: 'tag filter include with a possessive quantifier',
+      spec: { tagFilter: { include: 'a++' } },
+      field: 'spec.tagFilter.include',
+      message: /invalid nested repetition operator.*RE2 syntax/,
+    },
+    {
+      name: 'regex rule whose program is too large',
+      spec: { rules: [{ type: 'regex', value: '\\d{1,1000}', actions: apply }] },
+      field: 'spec.rules[0].value',
+      message: /compiles to \d+ RE2 instructions, more than the 1000 allowed/,
+    },
+    {
       name: 'image with upper case path (schema pattern)',
       spec: { image: 'ghcr.io/Acme/web' },
       field: 'spec.image',

@@ -5,6 +5,7 @@ import { compareDecimal, compareNatural, compareRaw, compareVersion, parseDecima
 import type { Decimal } from './compare.js';
 import { decide } from './decision.js';
 import type { Funnel } from './funnel.js';
+import type { MatchBudget } from './pattern.js';
 import { parseTag } from './parse.js';
 import type { ParsedTag } from './parse.js';
 import type { Decision } from './types.js';
@@ -49,14 +50,15 @@ interface Common {
   total: number;
   start: Funnel<string>;
   digests: Readonly<Record<string, string>> | undefined;
+  budget: MatchBudget;
 }
 
 export function resolveRegex(rule: Extract<CompiledRule, { type: 'regex' }>, c: Common): Decision {
   const { pattern, versionGroup, value } = rule;
   const keyFor = (tag: string): Key | undefined => {
-    const m = pattern.exec(tag);
-    if (!m) return undefined;
-    return keyOf(tag, versionGroup ? (m.groups?.['version'] ?? '') : tag);
+    const groups = pattern.match(tag, c.budget);
+    if (!groups) return undefined;
+    return keyOf(tag, versionGroup ? (groups['version'] ?? '') : tag);
   };
   let f = c.start.keepMap('pattern', `fully matches ${value}`, keyFor);
   const cur = keyFor(c.current);

@@ -3,6 +3,7 @@
 import { resolveDigest } from './digest-rule.js';
 import { Funnel } from './funnel.js';
 import { resolveNewestBuild } from './newest-build.js';
+import { MatchBudget, MAX_TAG_LENGTH } from './pattern.js';
 import { resolveAlphabetical, resolveAlways, resolveNumerical, resolveRegex } from './order-rules.js';
 import type { Decision, ResolveInput } from './types.js';
 import { compileRule, compileTagFilter } from './validate.js';
@@ -16,12 +17,14 @@ export function resolve(input: ResolveInput): Decision {
   const rule = compileRule(input.rule, input.path ?? 'rule');
   const filter = compileTagFilter(input.filter, input.filterPath ?? 'tagFilter');
   const current = input.current.trim();
+  const budget = input.budget ?? new MatchBudget();
 
   const seen = new Set<string>();
   for (const raw of input.tags) {
     // Trim only what needs it: a registry's list is clean, a hand-made file may not be.
     const tag = raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32 ? raw.trim() : raw;
-    if (tag !== '') seen.add(tag);
+    // Longer is no tag a registry can hold (OCI: at most 128), and would make patterns cost more.
+    if (tag !== '' && tag.length <= MAX_TAG_LENGTH) seen.add(tag);
   }
   const unique = [...seen];
   const total = unique.length;
@@ -29,11 +32,13 @@ export function resolve(input: ResolveInput): Decision {
   // tagFilter applies before every rule (docs/rules.md), so no rule can pick a tag the user excluded.
   let start = new Funnel(unique);
   const { include, exclude } = filter;
-  if (include) start = start.keep('include', `matches include ${include.source}`, (x) => include.test(x));
+  if (include) {
+    start = start.keep('include', `matches include ${include.source}`, (x) => include.test(x, budget));
+  }
   for (const re of exclude)
-    start = start.keep('exclude', `does not match exclude ${re.source}`, (x) => !re.test(x));
+    start = start.keep('exclude', `does not match exclude ${re.source}`, (x) => !re.test(x, budget));
 
-  const common = { current, total, start, digests: input.digests };
+  const common = { current, total, start, digests: input.digests, budget };
   switch (rule.type) {
     case 'semver-major':
     case 'semver-minor':

@@ -2,6 +2,7 @@
 // entry (`{ name?, type, value?, allowPrerelease? }`), so a CRD rule can be passed straight in; the list
 // of rule types comes from the API schema, the one source the CRD, the validators and this engine share.
 import { RULE_TYPES } from '../../crds/image.schema.js';
+import type { MatchBudget } from './pattern.js';
 
 /** Every rule type, in the order docs/rules.md lists them. */
 export const ruleTypes = RULE_TYPES;
@@ -18,7 +19,7 @@ export interface RuleSpec {
   allowPrerelease?: boolean;
 }
 
-/** `tagFilter` of an Image: applied before every rule. Regular expressions, unanchored (JavaScript syntax). */
+/** `tagFilter` of an Image: applied before every rule. Regular expressions, unanchored (RE2 syntax). */
 export interface TagFilter {
   include?: string;
   exclude?: readonly string[];
@@ -46,6 +47,8 @@ export interface ResolveInput {
   filterPath?: string;
   /** Field named when a version rule cannot read the current tag, e.g. `status.tag`; defaults to `current`. */
   currentPath?: string;
+  /** Matching time shared by every rule of one decision; a fresh DEFAULT_BUDGET_MS one when absent. */
+  budget?: MatchBudget;
 }
 
 /** One step of the funnel that turned the tag list into candidates. */

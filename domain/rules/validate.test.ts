@@ -25,7 +25,7 @@ describe('validateRule', () => {
     [
       'invalid regex',
       { type: 'regex', value: '(' },
-      'spec.rules[0].value: invalid regular expression "(": Unterminated group',
+      'spec.rules[0].value: invalid regular expression "(": missing closing ): `(`',
     ],
     ['missing regex', { type: 'regex' }, 'spec.rules[0].value: regex needs a regular expression'],
     ['blank regex', { type: 'regex', value: '  ' }, 'spec.rules[0].value: regex needs a regular expression'],

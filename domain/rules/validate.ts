@@ -3,6 +3,7 @@
 // way, so whatever admission accepts, the engine can run.
 import semver from 'semver';
 import { RuleError } from './errors.js';
+import { compilePattern, type UserPattern } from './pattern.js';
 import { ruleTypes } from './types.js';
 import type { RuleSpec, RuleType, TagFilter } from './types.js';
 
@@ -12,29 +13,19 @@ export type VersionRuleType = Extract<RuleType, `semver-${string}` | `calver-${s
 export type CompiledRule =
   | { type: Exclude<VersionRuleType, 'semver-range'>; allowPrerelease: boolean }
   | { type: 'semver-range'; range: string; allowPrerelease: boolean }
-  | { type: 'regex'; value: string; pattern: RegExp; versionGroup: boolean }
+  | { type: 'regex'; value: string; pattern: UserPattern; versionGroup: boolean }
   | { type: 'alphabetical' | 'numerical'; descending: boolean }
   | { type: 'digest' | 'always' | 'newest-build' };
 
 export interface CompiledFilter {
-  include?: RegExp;
-  exclude: RegExp[];
+  include?: UserPattern;
+  exclude: UserPattern[];
 }
 
 const TYPE_SET: ReadonlySet<string> = new Set(ruleTypes);
 
 export function isRuleType(type: string): type is RuleType {
   return TYPE_SET.has(type);
-}
-
-function compileRegExp(field: string, source: string, anchored: boolean): RegExp {
-  try {
-    return new RegExp(anchored ? `^(?:${source})$` : source);
-  } catch (err) {
-    // V8 says `Invalid regular expression: /(/: Unterminated group`; keep only the reason.
-    const reason = err instanceof Error ? err.message.replace(/^.*: /, '') : String(err);
-    throw new RuleError(field, `invalid regular expression ${JSON.stringify(source)}: ${reason}`);
-  }
 }
 
 function noValue(path: string, type: string, value: string, hint: string): void {
@@ -84,8 +75,9 @@ export function compileRule(rule: RuleSpec, path = 'rule'): CompiledRule {
           'regex needs a regular expression as value, e.g. "^main-(?<version>\\d+)$"',
         );
       }
-      const pattern = compileRegExp(`${path}.value`, value, true);
-      return { type, value, pattern, versionGroup: /\(\?<version>/.test(value) };
+      const pattern = compilePattern(`${path}.value`, value, true);
+      // `(?P<version>…)` (Go, Flux) and `(?<version>…)` (JavaScript, newer RE2) name the same group.
+      return { type, value, pattern, versionGroup: pattern.groups.has('version') };
     }
     case 'alphabetical':
     case 'numerical': {
@@ -115,9 +107,9 @@ export function validateRule(rule: RuleSpec, path = 'rule'): void {
 
 export function compileTagFilter(filter: TagFilter | undefined, path = 'tagFilter'): CompiledFilter {
   const out: CompiledFilter = { exclude: [] };
-  if (filter?.include) out.include = compileRegExp(`${path}.include`, filter.include, false);
+  if (filter?.include) out.include = compilePattern(`${path}.include`, filter.include, false);
   (filter?.exclude ?? []).forEach((source, i) => {
-    if (source !== '') out.exclude.push(compileRegExp(`${path}.exclude[${i}]`, source, false));
+    if (source !== '') out.exclude.push(compilePattern(`${path}.exclude[${i}]`, source, false));
   });
   return out;
 }

@@ -150,7 +150,7 @@ describe('tagpilot resolve --image', () => {
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'tagpilot resolve: --value: invalid regular expression "(": Unterminated group\n',
+      'tagpilot resolve: --value: invalid regular expression "(": missing closing ): `(`\n',
     );
   });
 
