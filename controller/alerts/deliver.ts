@@ -2,6 +2,7 @@
 // retries; a channel that fails (or cannot be resolved) is reported in its outcome and never delays or
 // breaks the others. deliverAlert never throws for a channel failure.
 import type { Logger } from '../../common/logger.js';
+import { scrubSecrets } from '../../common/scrub.js';
 import type { AlertConfig, ChannelType } from '../../crds/index.js';
 import { updateKey } from './dedupe.js';
 import { discordPayload } from './discord.js';
@@ -11,7 +12,6 @@ import { buildMessage, type AlertMessage } from './message.js';
 import { alertAttempts, alertDeliveries, alertDeliveryDuration } from './metrics.js';
 import { teamsPayload } from './msteams.js';
 import type { Notification } from './notification.js';
-import { scrub } from './redact.js';
 import { resolveChannels, type ResolvedChannel, type Resolution } from './resolve.js';
 import { DEFAULT_RETRY, realSleep, withRetries, type RetryPolicy } from './retry.js';
 import { slackPayload } from './slack.js';
@@ -55,9 +55,11 @@ async function sendOnce(
     alertConfig: { namespace: string; name: string };
     timeoutMs: number;
     smtpCA?: string | string[];
+    /** Every value read for the AlertConfig: quoted peer answers are cut to excerpts without them. */
+    secrets: readonly string[];
   },
 ): Promise<void> {
-  const { timeoutMs } = ctx;
+  const { timeoutMs, secrets } = ctx;
   switch (channel.type) {
     case 'slack':
       await postJSON({
@@ -65,6 +67,7 @@ async function sendOnce(
         body: JSON.stringify(slackPayload(channel, m)),
         headers: {},
         timeoutMs,
+        secrets,
       });
       return;
     case 'discord':
@@ -73,6 +76,7 @@ async function sendOnce(
         body: JSON.stringify(discordPayload(m)),
         headers: {},
         timeoutMs,
+        secrets,
       });
       return;
     case 'msteams':
@@ -81,11 +85,12 @@ async function sendOnce(
         body: JSON.stringify(teamsPayload(m)),
         headers: {},
         timeoutMs,
+        secrets,
       });
       return;
     case 'webhook': {
       const req = webhookRequest(channel, webhookDocument(m, ctx.alertConfig, ctx.id));
-      await postJSON({ url: channel.url, body: req.body, headers: req.headers, timeoutMs });
+      await postJSON({ url: channel.url, body: req.body, headers: req.headers, timeoutMs, secrets });
       return;
     }
     case 'email':
@@ -115,7 +120,7 @@ export async function deliverAlert(
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const notes = message.templateProblems.length > 0 ? ` (${message.templateProblems.join('; ')})` : '';
-  const clean = (s: string) => scrub(s, resolution.sensitive);
+  const clean = (s: string) => scrubSecrets(s, resolution.sensitive);
 
   const unresolved: ChannelOutcome[] = resolution.failures.map((f) => ({
     channel: f.channel,
@@ -135,6 +140,7 @@ export async function deliverAlert(
             id,
             alertConfig: ref,
             timeoutMs,
+            secrets: resolution.sensitive,
             ...(deps.smtpCA ? { smtpCA: deps.smtpCA } : {}),
           }),
         policy,

@@ -2,6 +2,7 @@
 // (the same text, escaped, plus a table of facts and the registry link).
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
+import { safeExcerpt } from '../../common/scrub.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { DeliveryError } from './errors.js';
 import { bodyText, facts, subjectText, type AlertMessage } from './message.js';
@@ -92,10 +93,16 @@ const CERT_PROBLEM = /certificate|self[- ]signed|unable to verify|altname/i;
 const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
 
 /** An SMTP failure as a DeliveryError: 4xx replies and connection trouble are worth retrying, 5xx are not. */
-export function smtpError(err: unknown, host: string, port: number): DeliveryError {
+export function smtpError(
+  err: unknown,
+  host: string,
+  port: number,
+  secrets: readonly (string | undefined)[] = [],
+): DeliveryError {
   const e = err as SmtpError;
   const where = `${host}:${port}`;
-  const msg = (e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
+  // SMTP servers quote the command they refused, user name (or its base64) included.
+  const msg = safeExcerpt((e.message ?? String(err)).split('\n')[0]!, secrets, 300);
   if (e.code === 'EAUTH') return new DeliveryError(`${where}: authentication failed: ${msg}`, false);
   if (NOT_TLS.test(msg)) {
     return new DeliveryError(
@@ -118,6 +125,14 @@ export function smtpError(err: unknown, host: string, port: number): DeliveryErr
   }
   if (e.code === 'ETIMEDOUT') return new DeliveryError(`${where}: timed out (${msg})`, true);
   return new DeliveryError(`${where}: ${msg}`, e.code !== 'EENVELOPE' && e.code !== 'EMESSAGE');
+}
+
+/** The credentials and the base64 forms AUTH LOGIN and AUTH PLAIN send, which servers may quote. */
+function smtpSecrets(ch: ResolvedEmail): string[] {
+  if (ch.username === undefined) return [];
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  const password = ch.password ?? '';
+  return [ch.username, password, b64(ch.username), b64(password), b64(`\0${ch.username}\0${password}`)];
 }
 
 export interface SendEmailOptions {
@@ -153,7 +168,7 @@ export async function sendEmail(ch: ResolvedEmail, m: AlertMessage, opts: SendEm
     ]);
   } catch (err) {
     if (err instanceof DeliveryError) throw err;
-    throw smtpError(err, ch.host, ch.port);
+    throw smtpError(err, ch.host, ch.port, smtpSecrets(ch));
   } finally {
     clearTimeout(timer);
     transport.close();

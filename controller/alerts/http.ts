@@ -1,6 +1,7 @@
 // One HTTP POST of an alert, with a hard timeout and an error that says what went wrong without the URL:
 // for Slack, Discord and Teams the URL path is the credential.
 import { readBounded } from '../../common/bounded-body.js';
+import { safeExcerpt } from '../../common/scrub.js';
 import { DeliveryError } from './errors.js';
 
 export interface PostOptions {
@@ -8,10 +9,10 @@ export interface PostOptions {
   body: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** Secrets of this delivery (the URL, header values, the HMAC secret): never quoted from an answer. */
+  secrets?: readonly string[];
 }
 
-/** How much of an error response is quoted; enough for Slack's "invalid_payload" or a JSON error. */
-const ERROR_BODY_LIMIT = 200;
 /**
  * How much of any answer is read at all: a peer that streams without end (or announces gigabytes) costs
  * this much memory and no more; the rest is not read and the connection is closed.
@@ -102,7 +103,8 @@ export async function postJSON(opts: PostOptions): Promise<{ status: number; bod
   }
   if (res.status >= 200 && res.status < 300) return { status: res.status, body: text };
 
-  const snippet = text.replace(/\s+/g, ' ').trim().slice(0, ERROR_BODY_LIMIT);
+  // Peers echo what they got (Slack: `invalid_token for /services/…`): quote a scrubbed excerpt only.
+  const snippet = safeExcerpt(text, [opts.url, ...(opts.secrets ?? [])]);
   const detail = `${host}: HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`;
   if (res.status >= 300 && res.status < 400) {
     throw new DeliveryError(`${detail} (redirect not followed: configure the final URL)`, false);

@@ -20,6 +20,7 @@ import {
 } from '../registry/index.js';
 import { rejectedTags } from '../../domain/health/rejected.js';
 import { buildTimes, needsBuildTimes } from './build-times.js';
+import { rememberCredentials } from './check-secrets.js';
 import { TagsError } from './classify.js';
 import { decideRules, needsCurrentDigest, type RulesOutcome } from './decide.js';
 
@@ -71,6 +72,7 @@ export async function checkImage(
     insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
     plainHTTP: spec.plainHTTP,
   };
+  rememberCredentials(image, access.credentials);
   const { registry } = deps;
   const tags = await withPushed(
     registry,

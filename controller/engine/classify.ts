@@ -9,6 +9,7 @@ import {
   isTransientKubeError,
   kubeMessage,
 } from '../kube/errors.js';
+import { scrubSecrets } from '../../common/scrub.js';
 import { RuleError } from '../../domain/rules/index.js';
 import { isRegistryError, type RegistryError } from '../registry/index.js';
 
@@ -67,7 +68,16 @@ function registryResult(err: RegistryError): StatusClassified {
   }
 }
 
-export function classifyError(err: unknown): Classified {
+/**
+ * `secrets` are the credentials the check used (pull-secret user names, passwords, tokens): a registry
+ * may quote them back in an error, and the message goes to status, an Event and the log.
+ */
+export function classifyError(err: unknown, secrets: readonly (string | undefined)[] = []): Classified {
+  const c = classify(err);
+  return { ...c, message: scrubSecrets(c.message, secrets) };
+}
+
+function classify(err: unknown): Classified {
   if (err instanceof RuleError) {
     // A bad rule stays bad until the spec changes, and a spec change triggers an evaluation anyway.
     return { result: 'RuleError', message: `${err.message}; fix the rule in the Image spec`, retry: false };

@@ -19,6 +19,7 @@ import type { PodReader } from '../kube/pods.js';
 import type { PullSecretReader } from '../kube/secrets.js';
 import type { RegistryClient } from '../registry/index.js';
 import { checkImage, type Checked } from './check.js';
+import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
 import { ruleName } from './decide.js';
 import { ImageMetrics } from './image-metrics.js';
@@ -167,7 +168,7 @@ export class Evaluator {
       checked = await checkImage(this.deps, image, fresh, pushed);
     } catch (err) {
       if (pushed.length > 0) this.pushed.add(key, pushed);
-      const c = classifyError(err);
+      const c = classifyError(err, credentialsOf(image));
       this.count(key, c.result);
       if (c.result === 'ApiUnavailable') {
         log.warn({ err: c.message }, 'apiserver unavailable during the check; retrying');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  globLabelMatch,
   credentialsFromDockerConfig,
   credentialsFromPullSecret,
   credentialsFromPullSecrets,
@@ -210,5 +211,28 @@ describe('credentialsFromDockerConfig', () => {
     expect(() => credentialsFromDockerConfig('nope', parseImageReference('nginx'), '/tmp/x.json')).toThrow(
       /\/tmp\/x\.json is not valid JSON/,
     );
+  });
+});
+
+describe('globLabelMatch', () => {
+  it.each([
+    ['*', 'gcr', true],
+    ['*', '', true],
+    ['eu*', 'eu-west', true],
+    ['*west', 'eu-west', true],
+    ['e*w*t', 'eu-west', true],
+    ['eu*', 'us-east', false],
+    ['a*b', 'ab', true],
+    ['a*b', 'a', false],
+    ['abc', 'abc', true],
+    ['abc', 'abd', false],
+  ])('%s ~ %s is %s', (glob, label, expected) => {
+    expect(globLabelMatch(glob, label)).toBe(expected);
+  });
+
+  it('answers at once for a glob that a backtracking regex would choke on', () => {
+    const started = performance.now();
+    expect(globLabelMatch(`${'a*'.repeat(30)}b`, 'a'.repeat(63))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

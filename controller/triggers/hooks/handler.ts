@@ -8,6 +8,7 @@
 // Nothing is triggered before authentication passed, and no secret, token, signature or body is logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../common/errors.js';
+import { scrubSecrets } from '../../../common/scrub.js';
 import type { Logger } from '../../../common/logger.js';
 import { parseImageReference } from '../../registry/index.js';
 import { hookImagesTriggered, hooksReceived, type HookOutcome } from '../metrics.js';
@@ -168,8 +169,14 @@ export function createHookHandler(opts: HookHandlerOptions): HookHandler {
       events = toHookEvents(source, result.events);
     } catch (err) {
       if (!(err instanceof BadPayloadError)) throw err;
-      log?.info({ source, reason: err.message }, 'webhook with a bad payload');
-      return reply(400, 'bad_request', { error: err.message });
+      // A parse error quotes the body, which a sender may have signed with or put its token in.
+      const reason = scrubSecrets(err.message, [
+        ...secrets,
+        params.get('token') ?? undefined,
+        header(req, 'authorization'),
+      ]);
+      log?.info({ source, reason }, 'webhook with a bad payload');
+      return reply(400, 'bad_request', { error: reason });
     }
 
     let matched = 0;

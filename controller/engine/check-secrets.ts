@@ -1,0 +1,20 @@
+// The credentials a check used, remembered per Image object for the time of the check, so that an error
+// thrown from deep in the registry client is scrubbed of them before it becomes status, Event or log.
+import { basicAuthForms } from '../../common/scrub.js';
+import type { Image } from '../../crds/index.js';
+import type { RegistryCredentials } from '../registry/index.js';
+
+const used = new WeakMap<Image, string[]>();
+
+export function rememberCredentials(image: Image, credentials: RegistryCredentials | undefined): void {
+  if (!credentials) return;
+  const { username, password, identityToken, registryToken } = credentials;
+  used.set(image, [
+    ...[username, password, identityToken, registryToken].filter((v): v is string => !!v),
+    ...basicAuthForms(username, password),
+  ]);
+}
+
+export function credentialsOf(image: Image): readonly string[] {
+  return used.get(image) ?? [];
+}
