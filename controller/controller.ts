@@ -10,7 +10,7 @@ import { Cache } from '../common/cache.js';
 import { Informer } from '../common/informer.js';
 import { LeaderElector, leaderIdentity } from '../common/leader-election.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { startOpsServer } from '../common/ops-server.js';
+import { startOpsServer, type OpsLimits } from '../common/ops-server.js';
 import type { Image } from '../crds/index.js';
 import { createAlertSender } from './actions/alert-sender.js';
 import type { AlertSender } from './actions/types.js';
@@ -55,10 +55,12 @@ export interface ControllerOptions {
   /** Lease-based leader election; false (default) acts at once, for a single replica. */
   leaderElection?: LeaderElectionSettings | false;
   /** Serve /metrics, /healthz, /readyz and /v1/hooks/* here; false: no server (tests that do not need it). */
-  ops?: { host: string; port: number } | false;
+  ops?: ({ host: string; port: number } & OpsLimits) | false;
   /** Secrets of the webhook receivers (a receiver without one answers 404). */
   hookSecrets?: HookSecrets | (() => HookSecrets);
   maxHookBodyBytes?: number;
+  /** How far a signed X-Tagpilot-Timestamp may be from now. Default 5 min. */
+  hookReplayWindowMs?: number;
   /** A status whose only news is the check times is written at most this often. Default 10 min. */
   statusHeartbeatMs?: number;
   /** A RegistryClient to share, or options for the controller's own. */
@@ -205,12 +207,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     }),
     secrets: opts.hookSecrets ?? {},
     ...(opts.maxHookBodyBytes ? { maxBodyBytes: opts.maxHookBodyBytes } : {}),
+    ...(opts.hookReplayWindowMs ? { replayWindowMs: opts.hookReplayWindowMs } : {}),
     logger: log,
   });
   const ready = () => !stopping && cache.isSynced;
-  const ops = opts.ops
-    ? await startOpsServer({ host: opts.ops.host, port: opts.ops.port, ready, handle: hookHandler })
-    : undefined;
+  const ops = opts.ops ? await startOpsServer({ ...opts.ops, ready, handle: hookHandler }) : undefined;
   try {
     await cache.start();
   } catch (err) {

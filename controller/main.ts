@@ -60,9 +60,15 @@ export async function main(argv: string[]): Promise<number> {
             retryPeriodMs: Math.max(500, Math.floor(o.leaseDurationMs / 5)),
           }
         : false,
-      ops: { host: o.bindAddress, port: o.port },
+      ops: {
+        host: o.bindAddress,
+        port: o.port,
+        requestTimeoutMs: o.httpRequestTimeoutMs,
+        maxConnections: o.httpMaxConnections,
+      },
       hookSecrets,
       maxHookBodyBytes: o.maxHookBodyBytes,
+      hookReplayWindowMs: o.hookReplayWindowMs,
       statusHeartbeatMs: o.statusHeartbeatMs,
       cronJitterMs: o.cronJitterMs,
       registry: {

@@ -18,6 +18,9 @@ export interface ParsedOptions {
   port: number;
   hookSecretsDir?: string;
   maxHookBodyBytes: number;
+  hookReplayWindowMs: number;
+  httpRequestTimeoutMs: number;
+  httpMaxConnections: number;
   statusHeartbeatMs: number;
   registryCacheTtlMs: number;
   registryConcurrency: number;
@@ -67,6 +70,21 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'directory with webhook secrets (files default, generic, dockerhub, …; see docs/triggers.md)',
   },
   'max-hook-body': { type: 'string', default: '1048576', help: 'largest webhook body in bytes (413 above)' },
+  'hook-replay-window': {
+    type: 'string',
+    default: '5m',
+    help: 'how far a signed X-Tagpilot-Timestamp may be from the controller clock (401 outside; see docs/triggers.md)',
+  },
+  'http-request-timeout': {
+    type: 'string',
+    default: '30s',
+    help: 'longest request on the ops port, body included (headers: 10s at most; idle keep-alive: 5s)',
+  },
+  'http-max-connections': {
+    type: 'string',
+    default: '256',
+    help: 'open connections on the ops port (/metrics, /healthz, /readyz, /v1/hooks); more are refused',
+  },
   'status-heartbeat': {
     type: 'string',
     default: '10m',
@@ -123,6 +141,12 @@ function duration(name: string, value: string): number {
   } catch (err) {
     throw new UsageError(`--${name}: ${(err as Error).message}`);
   }
+}
+
+function atLeastOneSecond(name: string, value: string): number {
+  const ms = duration(name, value);
+  if (ms < 1000) throw new UsageError(`--${name} must be at least 1s (got "${value}")`);
+  return ms;
 }
 
 /** Flags from argv, then the environment, then defaults. Throws UsageError with one clear line. */
@@ -193,6 +217,9 @@ export function parseControllerArgs(
     port,
     hookSecretsDir: str('hook-secrets-dir'),
     maxHookBodyBytes: int('max-hook-body', str('max-hook-body')!, 1024),
+    hookReplayWindowMs: atLeastOneSecond('hook-replay-window', str('hook-replay-window')!),
+    httpRequestTimeoutMs: atLeastOneSecond('http-request-timeout', str('http-request-timeout')!),
+    httpMaxConnections: int('http-max-connections', str('http-max-connections')!, 1),
     statusHeartbeatMs: duration('status-heartbeat', str('status-heartbeat')!),
     registryCacheTtlMs: duration('registry-cache-ttl', str('registry-cache-ttl')!),
     registryConcurrency: int('registry-concurrency', str('registry-concurrency')!, 1),

@@ -14,6 +14,7 @@ export type HookOutcome =
   | 'disabled'
   | 'bad_request'
   | 'too_large'
+  | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'not_found'
   | 'error';
@@ -23,7 +24,7 @@ export const hooksReceived = once(
   () =>
     new Counter({
       name: 'tagpilot_hooks_received_total',
-      help: 'Webhook requests received under /v1/hooks/, by source (generic, dockerhub, github, harbor, quay, distribution, unknown) and outcome (triggered, no_match, rejected, ignored, ping, unauthorized, disabled, bad_request, too_large, method_not_allowed, not_found, error).',
+      help: 'Webhook requests received under /v1/hooks/, by source (generic, dockerhub, github, harbor, quay, distribution, unknown) and outcome (triggered, no_match, rejected, ignored, ping, unauthorized, disabled, bad_request, too_large, unsupported_media_type, method_not_allowed, not_found, error).',
       labelNames: ['source', 'outcome'] as const,
       registers: [metricsRegistry],
     }),

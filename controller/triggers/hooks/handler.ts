@@ -1,8 +1,9 @@
 // The HTTP side of webhook triggers: POST /v1/hooks/<source>. Mounted by the controller on its ops server
 // (`handle` option of common/ops-server.ts); answers false for every other path.
 //
-// Order of checks: known source (404) → POST (405) → receiver enabled (404) → body size (413) →
-// authentication (401) → JSON and payload shape (400) → onHook (202, or 503 when the controller failed).
+// Order of checks: known source (404) → POST (405) → receiver enabled (404) → content type (415) →
+// body size (413) → authentication and replay window (401) → JSON and payload shape (400) → onHook (202,
+// or 503 when the controller failed).
 // The 202 answers what is known at once — which Images follow the repository and whether their rules
 // could pick the named tag (tagFilter and rule, from the spec) — while the evaluation runs afterwards.
 // Nothing is triggered before authentication passed, and no secret, token, signature or body is logged.
@@ -12,7 +13,7 @@ import { scrubSecrets } from '../../../common/scrub.js';
 import type { Logger } from '../../../common/logger.js';
 import { parseImageReference } from '../../registry/index.js';
 import { hookImagesTriggered, hooksReceived, type HookOutcome } from '../metrics.js';
-import { verifySignature, verifyToken, type AuthResult } from './auth.js';
+import { checkTimestamp, TIMESTAMP_HEADER, verifySignature, verifyToken, type AuthResult } from './auth.js';
 import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES, readBody } from './body.js';
 import { parseDistribution } from './distribution.js';
 import { parseDockerHub } from './dockerhub.js';
@@ -70,13 +71,30 @@ export interface HookHandlerOptions {
   secrets: HookSecrets | (() => HookSecrets);
   /** Larger bodies get 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** How far a signed X-Tagpilot-Timestamp may be from now. Default 5 min. */
+  replayWindowMs?: number;
+  now?: () => number;
   logger?: Logger;
+}
+
+export const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Every sender posts JSON (Distribution as application/vnd.docker.distribution.events.v1+json). A form
+ * (curl -d without -H, GitHub's "application/x-www-form-urlencoded" setting) gets 415 and the fix.
+ */
+function jsonContentType(value: string | undefined): boolean {
+  if (value === undefined || value.trim() === '') return true;
+  const type = value.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
 
 export type HookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export function createHookHandler(opts: HookHandlerOptions): HookHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const replayWindowMs = opts.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+  const now = opts.now ?? Date.now;
   const log = opts.logger;
 
   return async (req, res) => {
@@ -117,6 +135,19 @@ export function createHookHandler(opts: HookHandlerOptions): HookHandler {
       });
     }
 
+    const contentType = header(req, 'content-type');
+    if (!jsonContentType(contentType)) {
+      res.once('finish', () => req.destroy());
+      return reply(
+        415,
+        'unsupported_media_type',
+        {
+          error: `content type ${JSON.stringify(contentType)} is not supported: send the JSON payload as application/json`,
+        },
+        { connection: 'close' },
+      );
+    }
+
     let body: Buffer;
     try {
       body = await readBody(req, maxBodyBytes);
@@ -134,10 +165,21 @@ export function createHookHandler(opts: HookHandlerOptions): HookHandler {
       throw err;
     }
 
-    const auth: AuthResult =
+    const timestamp = header(req, TIMESTAMP_HEADER);
+    let auth: AuthResult =
       receiver.auth.kind === 'signature'
-        ? verifySignature(body, header(req, receiver.auth.header), receiver.auth.headerName, secrets)
+        ? verifySignature(
+            body,
+            header(req, receiver.auth.header),
+            receiver.auth.headerName,
+            secrets,
+            timestamp,
+          )
         : verifyToken(header(req, 'authorization'), params.get('token') ?? undefined, secrets);
+    // Only a signed timestamp counts (for token receivers anyone holding the token could forge one).
+    if (auth.ok && receiver.auth.kind === 'signature' && timestamp !== undefined) {
+      auth = checkTimestamp(timestamp, now(), replayWindowMs);
+    }
     if (!auth.ok) {
       log?.warn(
         { source, remote: req.socket.remoteAddress, reason: auth.reason },
