@@ -6,7 +6,7 @@ import { isStaleWrite, isTransientKubeError, kubeMessage } from '../kube/errors.
 import { WORKLOAD_API_VERSION, type Workload } from '../kube/workloads.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import { repositoryUsers } from './users.js';
-import { describeWorkload, planApply, type ContainerChange } from './workloads.js';
+import { describeWorkload, planApply, rolloutMark, type ContainerChange } from './workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 
 const MAX_ATTEMPTS = 4;
@@ -81,7 +81,8 @@ async function applyOne(
   const targets = compileTargets(change.image.spec.targets);
   let w = initial;
   for (let attempt = 1; ; attempt++) {
-    const plan = planApply(w, change.repository, change.tag, digest, targets);
+    const mark = rolloutMark(change.image.metadata.name ?? '', change.tag, change.digest);
+    const plan = planApply(w, change.repository, change.tag, digest, targets, mark);
     if (plan.patch.length === 0) return undefined;
     const what = plan.changes;
     if (deps.dryRun) {

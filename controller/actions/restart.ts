@@ -1,11 +1,13 @@
 // The `restart` action: a rollout restart (pod template annotation, as `kubectl rollout restart` does)
-// of every workload that uses the repository (in a container spec.targets names, when it has targets). Workloads that apply changed in the same run are already
-// rolling and are left alone, so [apply, restart] does not roll twice.
+// of every workload that uses the repository (in a container spec.targets names, when it has targets).
+// Workloads that apply changed in the same run are already rolling and are left alone, so [apply,
+// restart] does not roll twice; so are workloads whose template carries this change's rollout mark,
+// which an interrupted earlier run (a killed controller) left.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
 import { repositoryUsers } from './users.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
-import { describeWorkload, restartPatch } from './workloads.js';
+import { carriesMark, describeWorkload, restartPatch, rolloutMark } from './workloads.js';
 
 export async function restartAction(
   change: Change,
@@ -17,6 +19,8 @@ export async function restartAction(
   if (!Array.isArray(users)) return users;
   const restarted: string[] = [];
   const rolling: string[] = [];
+  const done: string[] = [];
+  const mark = rolloutMark(change.image.metadata.name ?? '', change.tag, change.digest);
   const cronJobs: string[] = [];
   const failed: string[] = [];
   let retriable = true;
@@ -26,7 +30,11 @@ export async function restartAction(
       rolling.push(id);
       continue;
     }
-    const patch = restartPatch(w.kind, change.time);
+    if (carriesMark(w, mark)) {
+      done.push(id);
+      continue;
+    }
+    const patch = restartPatch(w.kind, change.time, mark);
     if (!patch) {
       cronJobs.push(id);
       continue;
@@ -63,6 +71,7 @@ export async function restartAction(
   const parts = [
     ...(restarted.length ? [`${deps.dryRun ? 'would restart' : 'restarted'} ${restarted.join(', ')}`] : []),
     ...(rolling.length ? [`${rolling.join(', ')} already rolling out from apply`] : []),
+    ...(done.length ? [`${done.join(', ')} already rolled out for ${mark.value} (an earlier run)`] : []),
     ...(cronJobs.length
       ? [`${cronJobs.join(', ')} not restarted (a CronJob's next run uses its current template)`]
       : []),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { planApply, planRollback, podSpecOf, restartPatch, usesRepository } from './workloads.js';
+import {
+  carriesMark,
+  planApply,
+  planRollback,
+  podSpecOf,
+  restartPatch,
+  rolloutMark,
+  usesRepository,
+} from './workloads.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 
@@ -172,5 +180,67 @@ describe('planRollback', () => {
       path: '/spec/jobTemplate/spec/template/spec/initContainers/0/image',
       value: from,
     });
+  });
+});
+
+describe('rollout marks', () => {
+  const mark = rolloutMark('web', 'v1.1.0', 'sha256:' + 'b'.repeat(64));
+
+  it('apply sets the mark in the same patch as the image, whatever metadata the template has', () => {
+    const bare = workload('Deployment', ['ghcr.io/acme/web:v1.0.0']);
+    const spec = bare.spec as { template: { metadata?: Record<string, unknown> } };
+    const cases: [unknown, string, unknown][] = [
+      [undefined, '/spec/template/metadata', { annotations: { [mark.key]: mark.value } }],
+      [{}, '/spec/template/metadata/annotations', { [mark.key]: mark.value }],
+      [
+        { annotations: { a: 'b' } },
+        '/spec/template/metadata/annotations/rollout.tagpilot.dev~1web',
+        mark.value,
+      ],
+    ];
+    for (const [metadata, path, value] of cases) {
+      spec.template.metadata = metadata as Record<string, unknown> | undefined;
+      const plan = planApply(bare, 'ghcr.io/acme/web', 'v1.1.0', undefined, undefined, mark);
+      expect(plan.patch.at(-1)).toEqual({ op: 'add', path, value });
+    }
+  });
+
+  it('apply adds no mark when nothing changes', () => {
+    const current = workload('Deployment', ['ghcr.io/acme/web:v1.1.0']);
+    expect(planApply(current, 'ghcr.io/acme/web', 'v1.1.0', undefined, undefined, mark).patch).toEqual([]);
+  });
+
+  it('a template carries the mark of the same change, by tag when a digest is unknown', () => {
+    const w = workload('Deployment', ['ghcr.io/acme/web:v1.1.0']);
+    (w.spec as { template: { metadata: unknown } }).template.metadata = {
+      annotations: { [mark.key]: mark.value },
+    };
+    expect(carriesMark(w, mark)).toBe(true);
+    expect(carriesMark(w, rolloutMark('web', 'v1.1.0'))).toBe(true);
+    expect(carriesMark(w, rolloutMark('web', 'v1.2.0'))).toBe(false);
+    expect(carriesMark(w, rolloutMark('web', 'v1.1.0', 'sha256:' + 'c'.repeat(64)))).toBe(false);
+    expect(carriesMark(w, rolloutMark('other', 'v1.1.0'))).toBe(false);
+  });
+
+  it('restart sets the mark with restartedAt', () => {
+    const patch = restartPatch('Deployment', new Date('2026-01-01T00:00:00Z'), mark);
+    expect(patch).toEqual({
+      spec: {
+        template: {
+          metadata: {
+            annotations: {
+              'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z',
+              [mark.key]: mark.value,
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('keeps a long Image name within the 63 characters of an annotation name', () => {
+    const long = rolloutMark('a'.repeat(200), 'v1');
+    expect(long.key.slice('rollout.tagpilot.dev/'.length)).toHaveLength(63);
+    expect(long.key).not.toBe(rolloutMark('a'.repeat(199) + 'b', 'v1').key);
   });
 });

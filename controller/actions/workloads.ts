@@ -6,6 +6,7 @@
 // patches by container index, each `replace` preceded by a `test` of the value we read: if anyone
 // changed that container meanwhile the apiserver rejects the patch and the caller reads again, instead
 // of overwriting their edit or patching the wrong container.
+import { createHash } from 'node:crypto';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { newReference, repositoryOf } from '../../domain/image/repository.js';
 import { compileTargets, type TargetedWorkload, type Targets } from '../../domain/targets/targets.js';
@@ -35,6 +36,69 @@ export interface ApplyPlan {
 /** JSON pointer of the pod template spec of a workload kind. */
 export function podSpecPath(kind: WorkloadKind): string {
   return kind === 'CronJob' ? '/spec/jobTemplate/spec/template/spec' : '/spec/template/spec';
+}
+
+/**
+ * Pod-template annotation `rollout.tagpilot.dev/<Image name>: <tag>[@digest]`: the change an Image last
+ * rolled this workload for. apply writes it in the same patch as the new image and restart in the same
+ * patch as its restartedAt, so the mark and the rollout it caused land together or not at all. A run
+ * interrupted after patching some workloads (a killed controller) is re-run by the next controller; the
+ * mark tells its restart which workloads already rolled for this change (docs/controller.md).
+ */
+export const ROLLOUT_ANNOTATION_PREFIX = 'rollout.tagpilot.dev/';
+
+export interface RolloutMark {
+  key: string;
+  value: string;
+}
+
+/** The mark of `tag` (and `digest` when known) for the Image named `imageName`. */
+export function rolloutMark(imageName: string, tag: string, digest?: string): RolloutMark {
+  // An annotation name is at most 63 characters; Image names may be longer (DNS subdomains).
+  const name =
+    imageName.length <= 63
+      ? imageName
+      : `${imageName.slice(0, 54)}-${createHash('sha256').update(imageName).digest('hex').slice(0, 8)}`;
+  return { key: `${ROLLOUT_ANNOTATION_PREFIX}${name}`, value: digest ? `${tag}@${digest}` : tag };
+}
+
+function templateMetadataPath(kind: WorkloadKind): string {
+  return podSpecPath(kind).replace(/\/spec$/, '/metadata');
+}
+
+function templateMetadata(workload: Workload): { annotations?: Record<string, string> } | undefined {
+  let node: unknown = workload;
+  for (const part of templateMetadataPath(workload.kind).split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === 'object' && node !== null
+    ? (node as { annotations?: Record<string, string> })
+    : undefined;
+}
+
+/**
+ * Whether the workload's template already carries `mark`: it rolled for this change. A mark without a
+ * digest (or a change whose digest is unknown now) compares by tag.
+ */
+export function carriesMark(workload: Workload, mark: RolloutMark): boolean {
+  const have = templateMetadata(workload)?.annotations?.[mark.key];
+  if (have === undefined) return false;
+  const [haveTag, haveDigest] = have.split('@');
+  const [wantTag, wantDigest] = mark.value.split('@');
+  return haveTag === wantTag && (!haveDigest || !wantDigest || haveDigest === wantDigest);
+}
+
+/** JSON patch operations that set `mark` on the template, whatever of its metadata exists. */
+function markOps(workload: Workload, mark: RolloutMark): JsonPatchOp[] {
+  const base = templateMetadataPath(workload.kind);
+  const meta = templateMetadata(workload);
+  if (!meta) return [{ op: 'add', path: base, value: { annotations: { [mark.key]: mark.value } } }];
+  if (!meta.annotations) {
+    return [{ op: 'add', path: `${base}/annotations`, value: { [mark.key]: mark.value } }];
+  }
+  const escaped = mark.key.replace(/~/g, '~0').replace(/\//g, '~1');
+  return [{ op: 'add', path: `${base}/annotations/${escaped}`, value: mark.value }];
 }
 
 export function podSpecOf(workload: Workload): V1PodSpec | undefined {
@@ -91,6 +155,7 @@ export function planApply(
   tag: string,
   digest?: string,
   targets: Targets = EVERYTHING,
+  mark?: RolloutMark,
 ): ApplyPlan {
   const base = podSpecPath(workload.kind);
   const w = targeted(workload);
@@ -106,6 +171,7 @@ export function planApply(
       changes.push({ container: c.name, init, from: c.image, to });
     });
   }
+  if (mark && patch.length > 0) patch.push(...markOps(workload, mark));
   return { changes, patch };
 }
 
@@ -113,10 +179,15 @@ export function planApply(
  * Strategic merge patch that restarts a rollout the way `kubectl rollout restart` does. CronJobs are
  * not restarted: they have no running Pods to replace, and their next Job uses the current template.
  */
-export function restartPatch(kind: WorkloadKind, at: Date): Record<string, unknown> | undefined {
+export function restartPatch(
+  kind: WorkloadKind,
+  at: Date,
+  mark?: RolloutMark,
+): Record<string, unknown> | undefined {
   if (kind === 'CronJob') return undefined;
   const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: stamp } } } } };
+  const annotations = { [RESTARTED_AT_ANNOTATION]: stamp, ...(mark ? { [mark.key]: mark.value } : {}) };
+  return { spec: { template: { metadata: { annotations } } } };
 }
 
 export const describeWorkload = (w: Pick<Workload, 'kind' | 'metadata'>) =>
