@@ -111,7 +111,7 @@ export async function startControllerProcess(
       );
     } catch (err) {
       await proc.kill();
-      throw err;
+      throw new Error(`${(err as Error).message}; its output ends:\n${proc.output().slice(-3000)}`);
     }
   }
   return proc;
