@@ -20,10 +20,12 @@ const cluster = new Cluster(env);
 const SENTINEL = `Snt${randomBytes(5).toString('hex')}`;
 /** Random tails, to spot an echo of part of a secret without matching its readable kind name. */
 const tails: string[] = [];
+const kinds = new Map<string, string>();
 const secret = (kind: string) => {
   const tail = randomBytes(6).toString('hex');
   tails.push(tail);
-  return `${SENTINEL}${kind}${tail}`;
+  kinds.set(tail, kind);
+  return `${SENTINEL}${tail}`;
 };
 
 const S = {
@@ -46,13 +48,17 @@ let ns: string;
 let controller: ControllerProcess | undefined;
 const closers: (() => Promise<void>)[] = [];
 
-/** What a careless peer sends back: everything it got, as is, upper and lower case, and decoded. */
+/**
+ * What a careless peer sends back: everything it got, credentials first (clients cut long errors), as is,
+ * decoded, and in other letter cases.
+ */
 function echo(req: IncomingMessage, body: string): string {
   const auth = req.headers.authorization ?? '';
   const basic = /^Basic (.+)$/i.exec(auth)?.[1];
   const decoded = basic ? Buffer.from(basic, 'base64').toString('utf8') : '';
-  const seen = `${req.method} ${req.url} headers=${JSON.stringify(req.headers)} body=${body} basic=${decoded}`;
-  return `invalid_token for ${req.url}; ${seen}; ${seen.toUpperCase()}; ${seen.toLowerCase()}`;
+  const first = `invalid_token for ${req.url} (${decoded} ${auth} ${body.slice(0, 300)})`;
+  const rest = `headers=${JSON.stringify(req.headers)}`;
+  return `${first}; ${first.toUpperCase()}; ${first.toLowerCase()}; ${rest}; ${rest.toUpperCase()}`;
 }
 
 async function listen(
@@ -134,7 +140,7 @@ function leaks(text: string): string[] {
   for (const tail of tails) {
     for (let i = 0; i + 8 <= tail.length; i++) {
       if (lower.includes(tail.slice(i, i + 8))) {
-        found.push(tail);
+        found.push(`${kinds.get(tail)} (${tail})`);
         break;
       }
     }
