@@ -30,13 +30,13 @@ export async function restartAction(
       rolling.push(id);
       continue;
     }
-    if (carriesMark(w, mark)) {
-      done.push(id);
-      continue;
-    }
     const patch = restartPatch(w.kind, change.time, mark);
     if (!patch) {
       cronJobs.push(id);
+      continue;
+    }
+    if (carriesMark(w, mark)) {
+      done.push(id);
       continue;
     }
     if (deps.dryRun) {

@@ -220,6 +220,10 @@ describe('rollout marks', () => {
     expect(carriesMark(w, rolloutMark('web', 'v1.2.0'))).toBe(false);
     expect(carriesMark(w, rolloutMark('web', 'v1.1.0', 'sha256:' + 'c'.repeat(64)))).toBe(false);
     expect(carriesMark(w, rolloutMark('other', 'v1.1.0'))).toBe(false);
+    (w.spec as { template: { metadata: unknown } }).template.metadata = {
+      annotations: { [mark.key]: 'v1.1.0' },
+    };
+    expect(carriesMark(w, mark)).toBe(false);
   });
 
   it('restart sets the mark with restartedAt', () => {

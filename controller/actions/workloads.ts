@@ -78,15 +78,16 @@ function templateMetadata(workload: Workload): { annotations?: Record<string, st
 }
 
 /**
- * Whether the workload's template already carries `mark`: it rolled for this change. A mark without a
- * digest (or a change whose digest is unknown now) compares by tag.
+ * Whether the workload's template already carries `mark`: it rolled for this change. When the change's
+ * digest is unknown now, the tag decides; a mark without a digest never stands for a change with one
+ * (a new digest behind the same tag must roll).
  */
 export function carriesMark(workload: Workload, mark: RolloutMark): boolean {
   const have = templateMetadata(workload)?.annotations?.[mark.key];
   if (have === undefined) return false;
   const [haveTag, haveDigest] = have.split('@');
   const [wantTag, wantDigest] = mark.value.split('@');
-  return haveTag === wantTag && (!haveDigest || !wantDigest || haveDigest === wantDigest);
+  return haveTag === wantTag && (!wantDigest || haveDigest === wantDigest);
 }
 
 /** JSON patch operations that set `mark` on the template, whatever of its metadata exists. */

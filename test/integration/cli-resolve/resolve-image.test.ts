@@ -150,7 +150,8 @@ describe('tagpilot resolve --image', () => {
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'tagpilot resolve: --value: invalid regular expression "(": missing closing ): `(`\n',
+      'tagpilot resolve: --value: invalid regular expression "(": missing closing ): `(`; ' +
+        'RE2 syntax: no backreferences or lookaround; see docs/rules.md\n',
     );
   });
 

@@ -152,9 +152,26 @@ describe('apply and restart against the apiserver', () => {
 
   it('apply again is a no-op; restart then restarts every rolling kind but not the CronJob', async () => {
     const before = await cluster.apps.readNamespacedDeployment({ namespace: ns, name: 'deploy' });
-    const out = await runActions(
+    // The same change again (a controller that died before writing status): nothing rolls a second time.
+    const again = await runActions(
       [{ type: 'apply' }, { type: 'restart' }],
       change(imageIn(ns), 'v2'),
+      deps(new KubeWorkloadClient(kc)),
+    );
+    expect(again.ok).toBe(true);
+    expect(again.summaries[0]).toMatch(/already up to date/);
+    expect(again.summaries[1]).toMatch(
+      /Deployment\/deploy, StatefulSet\/sts, DaemonSet\/ds already rolled out for v2 \(an earlier run\)/,
+    );
+    expect(again.summaries[1]).toMatch(/CronJob\/cron not restarted/);
+    const unchanged = await cluster.apps.readNamespacedDeployment({ namespace: ns, name: 'deploy' });
+    expect(unchanged.metadata?.generation).toBe(before.metadata?.generation);
+
+    // A new digest behind the same tag is a new change: restart rolls every rolling kind.
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const out = await runActions(
+      [{ type: 'apply' }, { type: 'restart' }],
+      change(imageIn(ns), 'v2', { digest }),
       deps(new KubeWorkloadClient(kc)),
     );
     expect(out.ok).toBe(true);
@@ -166,6 +183,7 @@ describe('apply and restart against the apiserver', () => {
       before.spec?.template.spec?.containers[0]?.image,
     );
     expect(after.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
+    expect(after.spec?.template.metadata?.annotations?.['rollout.tagpilot.dev/app']).toBe(`v2@${digest}`);
     expect(await cluster.eventReasons(ns, 'Deployment', 'deploy')).toContain('RolloutRestarted');
   });
 
