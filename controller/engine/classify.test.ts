@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiUnavailableError, PullSecretReadError } from '../kube/errors.js';
-import { RegistryRateLimitError } from '../registry/index.js';
+import { RegistryAuthError, RegistryRateLimitError } from '../registry/index.js';
 import { TagsError, classifyError } from './classify.js';
 
 describe('classifyError', () => {
@@ -39,5 +39,17 @@ describe('classifyError', () => {
   it("passes the registry's Retry-After on", () => {
     const c = classifyError(new RegistryRateLimitError('slow down', { status: 429, retryAfterSeconds: 7 }));
     expect(c).toMatchObject({ result: 'RegistryError', retry: true, retryAfterMs: 7000 });
+  });
+});
+
+describe('classifyError with the credentials of the check', () => {
+  it('scrubs a password and a token a registry quoted back, in any letter case, keeping the rest', () => {
+    const err = new RegistryAuthError(
+      'registry r.example.com rejected user "robot" (DENIED: bad password HUNTER2-SECRET-42 and token abcdef0123456789abcdef)',
+    );
+    const c = classifyError(err, ['hunter2-secret-42', 'ABCDEF0123456789ABCDEF']);
+    expect(c.message).toBe(
+      'registry r.example.com rejected user "robot" (DENIED: bad password [redacted] and token [redacted])',
+    );
   });
 });
