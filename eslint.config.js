@@ -21,8 +21,8 @@ const LAYERS = {
   controller: ['controller', 'crds', 'domain', 'common'],
 };
 
-/** Packages pure code may use: no I/O, no clock of their own, no Node built-ins. */
-const DOMAIN_PACKAGES = ['semver', 'cron-parser'];
+/** Packages pure code may use: no I/O, no clock of their own, no Node built-ins (re2js: RE2 for user regexes). */
+const DOMAIN_PACKAGES = ['semver', 'cron-parser', 're2js'];
 
 /** @type {import('eslint').Rule.RuleModule} */
 const layers = {

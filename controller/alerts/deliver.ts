@@ -2,7 +2,7 @@
 // retries; a channel that fails (or cannot be resolved) is reported in its outcome and never delays or
 // breaks the others. deliverAlert never throws for a channel failure.
 import type { Logger } from '../../common/logger.js';
-import { scrubSecrets } from '../../common/scrub.js';
+import { scrubSecrets } from '../../domain/scrub.js';
 import type { AlertConfig, ChannelType } from '../../crds/index.js';
 import { updateKey } from './dedupe.js';
 import { discordPayload } from './discord.js';

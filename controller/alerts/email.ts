@@ -2,7 +2,7 @@
 // (the same text, escaped, plus a table of facts and the registry link).
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
-import { safeExcerpt } from '../../common/scrub.js';
+import { safeExcerpt } from '../../domain/scrub.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { DeliveryError } from './errors.js';
 import { bodyText, facts, subjectText, type AlertMessage } from './message.js';

@@ -1,7 +1,7 @@
 // One HTTP POST of an alert, with a hard timeout and an error that says what went wrong without the URL:
 // for Slack, Discord and Teams the URL path is the credential.
 import { readBounded } from '../../common/bounded-body.js';
-import { safeExcerpt } from '../../common/scrub.js';
+import { safeExcerpt } from '../../domain/scrub.js';
 import { DeliveryError } from './errors.js';
 
 export interface PostOptions {

@@ -2,7 +2,7 @@
 // thrown from deep in the registry client is scrubbed of them before it becomes status, Event or log.
 // The user name is not among them: the registry client names it on purpose ("rejected user "robot"")
 // so that people can tell which pull secret was used; the password and tokens are.
-import { basicAuthForms } from '../../common/scrub.js';
+import { basicAuthForms } from '../../domain/scrub.js';
 import type { Image } from '../../crds/index.js';
 import type { RegistryCredentials } from '../registry/index.js';
 

@@ -9,7 +9,7 @@ import {
   isTransientKubeError,
   kubeMessage,
 } from '../kube/errors.js';
-import { scrubSecrets } from '../../common/scrub.js';
+import { scrubSecrets } from '../../domain/scrub.js';
 import { RuleError } from '../../domain/rules/index.js';
 import { isRegistryError, type RegistryError } from '../registry/index.js';
 

@@ -1,7 +1,7 @@
 // The rules of an Image, in order: the first rule that yields a new tag (or, for the digest rule, a new
 // digest) wins. Pure: the registry has already been asked.
 import type { ImageRule, TagFilter } from '../../crds/index.js';
-import { MatchBudget, resolve, type Decision } from '../../domain/rules/index.js';
+import { DEFAULT_BUDGET_MS, MatchBudget, resolve, type Decision } from '../../domain/rules/index.js';
 
 export interface RulesInput {
   rules: readonly ImageRule[];
@@ -59,7 +59,7 @@ export function decideRules(input: RulesInput): RulesOutcome {
   const reasons: string[] = [];
   let digest: string | undefined;
   // One matching budget for the whole decision: 16 rules do not get 16 times the time.
-  const budget = new MatchBudget();
+  const budget = new MatchBudget(DEFAULT_BUDGET_MS, () => performance.now());
   for (const [i, rule] of input.rules.entries()) {
     const decision: Decision = resolve({
       rule,

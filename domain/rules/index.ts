@@ -14,7 +14,7 @@ export type {
 export { RuleError } from './errors.js';
 export { resolve } from './resolve.js';
 export { isRuleType, validateRule, validateTagFilter } from './validate.js';
-export { MatchBudget } from './pattern.js';
+export { DEFAULT_BUDGET_MS, MatchBudget } from './pattern.js';
 export { formatDecision } from './explain.js';
 export { parseTag } from './parse.js';
 export type { ParsedTag } from './parse.js';

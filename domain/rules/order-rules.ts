@@ -50,7 +50,7 @@ interface Common {
   total: number;
   start: Funnel<string>;
   digests: Readonly<Record<string, string>> | undefined;
-  budget: MatchBudget;
+  budget: MatchBudget | undefined;
 }
 
 export function resolveRegex(rule: Extract<CompiledRule, { type: 'regex' }>, c: Common): Decision {

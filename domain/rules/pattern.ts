@@ -9,7 +9,8 @@
 // Work per decision is bounded three ways (docs/rules.md, "Cost"):
 // - a pattern compiles to at most MAX_PROGRAM_SIZE instructions (admission rejects larger ones);
 // - a tag longer than MAX_TAG_LENGTH is never matched (no registry can hold it: OCI tags are ≤ 128);
-// - one MatchBudget per decision stops matching after `limitMs` of matching, with a RuleError.
+// - one MatchBudget per decision (the controller gives each Image check one, with its clock) stops
+//   matching after `limitMs`, with a RuleError.
 // So one match costs at most MAX_PROGRAM_SIZE × (MAX_TAG_LENGTH + 2) RE2 steps, and a decision at most
 // its budget plus one match plus CLOCK_EVERY_STEPS (the clock is read once per that many steps).
 import { RE2JS } from 're2js';
@@ -30,7 +31,7 @@ const CLOCK_EVERY_STEPS = 20_000;
 
 export const RE2_HINT = 'RE2 syntax: no backreferences or lookaround; see docs/rules.md';
 
-/** Limits matching time for one decision. Pure apart from the clock it is given. */
+/** Limits matching time for one decision. Pure: the caller gives the clock (domain/ has none). */
 export class MatchBudget {
   private readonly deadline: number;
   private sinceClock = 0;
@@ -38,8 +39,8 @@ export class MatchBudget {
   matches = 0;
 
   constructor(
-    readonly limitMs = DEFAULT_BUDGET_MS,
-    private readonly now: () => number = () => performance.now(),
+    readonly limitMs: number,
+    private readonly now: () => number,
   ) {
     this.deadline = now() + limitMs;
   }

@@ -3,7 +3,7 @@
 import { resolveDigest } from './digest-rule.js';
 import { Funnel } from './funnel.js';
 import { resolveNewestBuild } from './newest-build.js';
-import { MatchBudget, MAX_TAG_LENGTH } from './pattern.js';
+import { MAX_TAG_LENGTH } from './pattern.js';
 import { resolveAlphabetical, resolveAlways, resolveNumerical, resolveRegex } from './order-rules.js';
 import type { Decision, ResolveInput } from './types.js';
 import { compileRule, compileTagFilter } from './validate.js';
@@ -17,7 +17,7 @@ export function resolve(input: ResolveInput): Decision {
   const rule = compileRule(input.rule, input.path ?? 'rule');
   const filter = compileTagFilter(input.filter, input.filterPath ?? 'tagFilter');
   const current = input.current.trim();
-  const budget = input.budget ?? new MatchBudget();
+  const budget = input.budget;
 
   const seen = new Set<string>();
   for (const raw of input.tags) {

@@ -47,7 +47,7 @@ export interface ResolveInput {
   filterPath?: string;
   /** Field named when a version rule cannot read the current tag, e.g. `status.tag`; defaults to `current`. */
   currentPath?: string;
-  /** Matching time shared by every rule of one decision; a fresh DEFAULT_BUDGET_MS one when absent. */
+  /** Matching time shared by every rule of one decision; none when absent (the CLI), bounded per match. */
   budget?: MatchBudget;
 }
 

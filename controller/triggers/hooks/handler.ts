@@ -9,7 +9,7 @@
 // Nothing is triggered before authentication passed, and no secret, token, signature or body is logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../common/errors.js';
-import { scrubSecrets } from '../../../common/scrub.js';
+import { scrubSecrets } from '../../../domain/scrub.js';
 import type { Logger } from '../../../common/logger.js';
 import { parseImageReference } from '../../registry/index.js';
 import { hookImagesTriggered, hooksReceived, type HookOutcome } from '../metrics.js';

@@ -1,7 +1,7 @@
 // The one secret scrubber: every message built from a peer's answer (an alert receiver, an SMTP server, a
 // registry, a hook sender) goes through scrubSecrets with the secrets known in that context before it
-// reaches a log line, an Event or a status. Pure. The logger's path redaction (common/logger.ts) is the
-// second net, for fields rather than text.
+// reaches a log line, an Event or a status. Pure, so it lives in domain/ and every program can use it.
+// The logger's path redaction (common/logger.ts) is the second net, for fields rather than text.
 //
 // Peers echo what they were sent, and not always whole: a Slack error says `invalid_token for
 // /services/T0/B0/xyz` (the URL's path without its host), a proxy lower-cases the host, a registry quotes
@@ -104,10 +104,17 @@ export function secretParts(secret: string): string[] {
   return partsOf(secret).map((p) => p.text);
 }
 
+/** Base64 of the UTF-8 bytes of `s`, with web-standard globals only (domain/ uses no Node built-ins). */
+export function base64(s: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(s)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 /** `user:password` as an `Authorization: Basic` header carries it (registries may quote it back). */
 export function basicAuthForms(username: string | undefined, password: string | undefined): string[] {
   if (!username && !password) return [];
-  return [Buffer.from(`${username ?? ''}:${password ?? ''}`, 'utf8').toString('base64')];
+  return [base64(`${username ?? ''}:${password ?? ''}`)];
 }
 
 /** Character ranges [start, end) of `lower` covered by `needle` (already lower case), whole or partly. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthForms, safeExcerpt, scrubSecrets, secretParts } from './scrub.js';
+import { base64, basicAuthForms, safeExcerpt, scrubSecrets, secretParts } from './scrub.js';
 
 const SLACK = 'https://hooks.slack.com/services/T0SENTINEL/B0SENTINEL/SlackSentinelToken42';
 
@@ -64,5 +64,12 @@ describe('safeExcerpt', () => {
     const out = safeExcerpt(body, [secret], 200);
     expect(out.toLowerCase()).not.toContain('excerptsent');
     expect(out.length).toBeLessThanOrEqual(201);
+  });
+});
+
+describe('base64', () => {
+  it('matches Buffer for UTF-8 text', () => {
+    for (const s of ['user:pass', 'ünïcödé:🔑', ''])
+      expect(base64(s)).toBe(Buffer.from(s, 'utf8').toString('base64'));
   });
 });
