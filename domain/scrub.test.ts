@@ -58,6 +58,19 @@ describe('scrubSecrets', () => {
 });
 
 describe('safeExcerpt', () => {
+  it('quotes the start of a 64 KiB answer at once, scrubbed', () => {
+    const secret = 'LongBodySentinelSecret';
+    const body = `error ${secret} ${'z'.repeat(64 * 1024)}`;
+    const started = performance.now();
+    const out = safeExcerpt(body, [
+      secret,
+      'https://hooks.example.com/services/T0/B0/LongBodySentinelSecret',
+    ]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(out.startsWith('error [redacted] zzz')).toBe(true);
+    expect(out.toLowerCase()).not.toContain('sentinel');
+  });
+
   it('scrubs before cutting, so a cut never leaves a piece of a secret', () => {
     const secret = 'ExcerptSentinelSecretValue';
     const body = `${'x'.repeat(190)} ${secret} ${'y'.repeat(50)}`;

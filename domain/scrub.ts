@@ -178,6 +178,14 @@ export function safeExcerpt(
   secrets: readonly (string | undefined)[],
   limit = EXCERPT_LIMIT,
 ): string {
-  const clean = scrubSecrets(body.replace(/\s+/g, ' ').trim(), secrets);
+  // Only the start is quoted, so only the start is scrubbed (answers may be 64 KiB): far enough past the
+  // limit that any form of a secret that begins before it ends inside the window (encoded forms are at
+  // most three times as long).
+  const longest = Math.max(0, ...secrets.map((x) => x?.length ?? 0));
+  const collapsed = body
+    .slice(0, 2 * (limit + 3 * longest + 16))
+    .replace(/\s+/g, ' ')
+    .trim();
+  const clean = scrubSecrets(collapsed.slice(0, limit + 3 * longest + 16), secrets);
   return clean.length > limit ? `${clean.slice(0, limit)}…` : clean;
 }
