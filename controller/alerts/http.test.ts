@@ -35,7 +35,7 @@ describe('postJSON against a peer that answers without end', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(DeliveryError);
-    expect((err as DeliveryError).message).toMatch(new RegExp(`^${p.host}: HTTP 500: invalid_payload a+$`));
+    expect((err as DeliveryError).message).toMatch(new RegExp(`^${p.host}: HTTP 500: invalid_payload a+…$`));
     expect((err as DeliveryError).message.length).toBeLessThan(260);
     expect(p.bytesSent.get('/hook') ?? 0).toBeLessThan(RESPONSE_READ_LIMIT + 8 * MiB);
   });
