@@ -136,6 +136,7 @@ describe('two controller replicas', () => {
       method: 'POST',
       body,
       headers: {
+        'content-type': 'application/json',
         'x-tagpilot-signature': `sha256=${createHmac('sha256', HOOK_SECRET).update(body).digest('hex')}`,
       },
     });

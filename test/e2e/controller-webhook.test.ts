@@ -113,6 +113,8 @@ describe('tagpilot-controller webhooks', () => {
     const unsigned = await fetch(`${base}/v1/hooks/generic`, {
       method: 'POST',
       body: JSON.stringify({ repository: `${basic.host}/${repo}` }),
+      // A JSON body, so the missing signature (not the content type, which gets 415) is what is refused.
+      headers: { 'content-type': 'application/json' },
     });
     expect(unsigned.status).toBe(401);
     await controller.idle();
