@@ -4,7 +4,8 @@ import type { Logger } from '../../common/logger.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Workload, WorkloadClient, WorkloadKind } from '../kube/workloads.js';
 
-/** The change the actions carry out. */
+/** The change the actions carry out. */import type { AlertEvent } from '../../domain/alerts/events.js';
+
 export interface Change {
   image: Image;
   /** `domain/repository` of spec.image. */
@@ -19,6 +20,8 @@ export interface Change {
   time: Date;
   /** Tags the registry listed, for alert templates. */
   availableTags: readonly string[];
+  /** What an alert about this change reports; an update when absent. */
+  event?: AlertEvent;
 }
 
 export interface AlertRequest {

@@ -1,5 +1,6 @@
 // What an alert is about (one Image update) and the template variables derived from it.
 import { registryLink } from './registry-link.js';
+import type { AlertEvent } from '../../domain/alerts/events.js';
 import type { TemplateValues } from '../../domain/alerts/template.js';
 
 export interface Notification {
@@ -23,6 +24,8 @@ export interface Notification {
   link?: string;
   /** Stable identity of the update (see updateKey); sent as the webhook delivery id and e-mail Message-ID. */
   id?: string;
+  /** What the alert reports; an update when absent. */
+  event?: AlertEvent;
 }
 
 /** Chat messages and e-mails stay readable; receivers that need every tag ask the registry. */
