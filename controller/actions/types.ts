@@ -1,11 +1,11 @@
 // What every action gets and reports.
 import type { Image, ImageAction } from '../../crds/index.js';
+import type { AlertEvent } from '../../domain/alerts/events.js';
 import type { Logger } from '../../common/logger.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Workload, WorkloadClient, WorkloadKind } from '../kube/workloads.js';
 
-/** The change the actions carry out. */import type { AlertEvent } from '../../domain/alerts/events.js';
-
+/** The change the actions carry out. */
 export interface Change {
   image: Image;
   /** `domain/repository` of spec.image. */
