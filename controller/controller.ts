@@ -22,6 +22,7 @@ import * as metrics from './engine/metrics.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from './kube/events.js';
 import { ImageApi } from './kube/images.js';
 import { PullSecretReader } from './kube/secrets.js';
+import { KubeNodeReader } from './kube/nodes.js';
 import { KubePodReader } from './kube/pods.js';
 import { KubeWorkloadClient } from './kube/workloads.js';
 import {
@@ -156,6 +157,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         : {}),
     },
     pods: new KubePodReader(kc),
+    nodes: new KubeNodeReader(kc),
     events,
     log,
     dryRun,

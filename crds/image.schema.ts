@@ -4,6 +4,7 @@ import { arr, bool, cel, enumOf, named, obj, present, str, use, withRules } from
 import type { KindSource } from './schema/kind.js';
 import { celList, includes } from './schema/enum-rules.js';
 import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
+import { pods } from './image-pods.schema.js';
 import { target } from './image-targets.schema.js';
 import { DIGEST, conditions, localObjectReference, observedGeneration } from './schema/shared.js';
 
@@ -357,6 +358,7 @@ const status = named(
       rejectedEntry,
       { maxItems: 20 },
     ),
+    pods,
   }),
 );
 

@@ -286,6 +286,10 @@ export interface ImageStatus {
    * Tags the health gate rolled back, newest first (the last 20); the rules skip them.
    */
   rejected?: ImageRejectedTag[];
+  /**
+   * The running Pods of the targeted workloads whose containers use the repository, compared with the registry's digest of status.tag for each Pod's node platform (a multi-platform index resolved per node kubernetes.io/os and kubernetes.io/arch). Written with digest rules and restart actions.
+   */
+  pods?: ImagePods;
 }
 
 /**
@@ -446,6 +450,70 @@ export interface ImageRejectedTag {
    * When it was rolled back.
    */
   time: string;
+}
+
+/**
+ * Running Pods compared with the registry.
+ */
+export interface ImagePods {
+  /**
+   * The registry digest of status.tag the Pods were compared with.
+   */
+  digest?: string;
+  /**
+   * Containers running that digest (or its entry for their node platform).
+   */
+  current: number;
+  /**
+   * Containers running another digest.
+   */
+  stale: number;
+  /**
+   * Containers that cannot be compared yet: no imageID (not started), or a node without a platform the image offers.
+   */
+  unknown: number;
+  /**
+   * The first 10 stale containers.
+   */
+  stalePods?: ImageStalePod[];
+}
+
+/**
+ * A running Pod whose container runs another digest than the registry has for its node.
+ */
+export interface ImageStalePod {
+  /**
+   * The workload the Pod belongs to, Kind/name.
+   */
+  workload: string;
+  /**
+   * Pod name.
+   */
+  pod: string;
+  /**
+   * Container name.
+   */
+  container: string;
+  /**
+   * Node the Pod runs on.
+   */
+  node?: string;
+  /**
+   * The node's platform, os/architecture[/variant].
+   */
+  platform?: string;
+  /**
+   * Digest the container was started from (containerStatuses[].imageID).
+   */
+  running: string;
+  /**
+   * The registry's digest for the node's platform.
+   */
+  expected?: string;
+  /**
+   * The Pod was created by a restart Tagpilot made for this digest and still runs the old one (e.g. imagePullPolicy IfNotPresent); its workload is not restarted again for this digest.
+   */
+  afterRestart?: boolean;
 }
 
 /**

@@ -2,7 +2,11 @@
 // of every workload that uses the repository (in a container spec.targets names, when it has targets).
 // Workloads that apply changed in the same run are already rolling and are left alone, so [apply,
 // restart] does not roll twice; so are workloads whose template carries this change's rollout mark,
-// which an interrupted earlier run (a killed controller) left.
+// which an interrupted earlier run (a killed controller) left. When the running Pods were compared with
+// the registry (change.pods), a workload whose Pods all run the current digest is not restarted, and one
+// whose Pods still run a stale digest after the restart for this very digest is reported, never
+// restarted again for it: that restart did not help (imagePullPolicy IfNotPresent, a node's mirror), and
+// another would loop. A new registry digest is a new mark, so the next change restarts it again.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
 import { repositoryUsers } from './users.js';
@@ -22,6 +26,8 @@ export async function restartAction(
   const done: string[] = [];
   const mark = rolloutMark(change.image.metadata.name ?? '', change.tag, change.digest);
   const cronJobs: string[] = [];
+  const current: string[] = [];
+  const stuck: string[] = [];
   const failed: string[] = [];
   let retriable = true;
   for (const w of users) {
@@ -35,8 +41,14 @@ export async function restartAction(
       cronJobs.push(id);
       continue;
     }
+    const truth = change.pods?.workloads.get(id);
     if (carriesMark(w, mark)) {
-      done.push(id);
+      if (truth && truth.staleAfterRestart > 0) stuck.push(id);
+      else done.push(id);
+      continue;
+    }
+    if (change.pods && (!truth || (truth.stale === 0 && truth.unknown === 0))) {
+      current.push(id);
       continue;
     }
     if (deps.dryRun) {
@@ -72,6 +84,14 @@ export async function restartAction(
     ...(restarted.length ? [`${deps.dryRun ? 'would restart' : 'restarted'} ${restarted.join(', ')}`] : []),
     ...(rolling.length ? [`${rolling.join(', ')} already rolling out from apply`] : []),
     ...(done.length ? [`${done.join(', ')} already rolled out for ${mark.value} (an earlier run)`] : []),
+    ...(current.length
+      ? [`${current.join(', ')} not restarted (every running Pod runs ${change.digest ?? change.tag})`]
+      : []),
+    ...(stuck.length
+      ? [
+          `${stuck.join(', ')} still run a stale digest after the restart for ${mark.value}; not restarted again until the registry digest changes (check imagePullPolicy)`,
+        ]
+      : []),
     ...(cronJobs.length
       ? [`${cronJobs.join(', ')} not restarted (a CronJob's next run uses its current template)`]
       : []),

@@ -1,6 +1,7 @@
 // What every action gets and reports.
 import type { Image, ImageAction } from '../../crds/index.js';
 import type { AlertEvent } from '../../domain/alerts/events.js';
+import type { PodTruth } from '../../domain/pods/truth.js';
 import type { Logger } from '../../common/logger.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Workload, WorkloadClient, WorkloadKind } from '../kube/workloads.js';
@@ -22,6 +23,11 @@ export interface Change {
   availableTags: readonly string[];
   /** What an alert about this change reports; an update when absent. */
   event?: AlertEvent;
+  /**
+   * The running Pods compared with `digest` per node platform, when they were: restart then rolls only
+   * workloads that run a stale digest (or whose Pods cannot be compared yet).
+   */
+  pods?: PodTruth;
 }
 
 export interface AlertRequest {

@@ -42,6 +42,8 @@ export interface Checked {
   outcome: RulesOutcome;
   /** Digest to record for status.tag after this check. */
   digest: string | undefined;
+  /** How the registry was reached (pull secrets, cloud identity), for later lookups of this Image. */
+  access: RegistryAccess;
 }
 
 /**
@@ -125,7 +127,7 @@ export async function checkImage(
     // First check of this tag: record what it points at (one HEAD, shared by every Image on the tag).
     digest = digests[current] ?? (await registry.getDigest(ref, current, access, { fresh }));
   }
-  return { ref, repository, tags, current, outcome, digest };
+  return { ref, repository, tags, current, outcome, digest, access };
 }
 
 /** The listed tags plus the pushed ones the registry has a manifest for (one HEAD each, uncached). */

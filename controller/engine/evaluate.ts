@@ -15,6 +15,7 @@ import type { ActionDeps } from '../actions/types.js';
 import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
 import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
+import type { NodeReader } from '../kube/nodes.js';
 import type { PodReader } from '../kube/pods.js';
 import type { PullSecretReader } from '../kube/secrets.js';
 import type { RegistryClient } from '../registry/index.js';
@@ -24,6 +25,7 @@ import { classifyError } from './classify.js';
 import { ruleName } from './decide.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
+import type { PodTruthResult } from './pod-truth.js';
 import { PushedTags } from './pushed-tags.js';
 import { RefreshRequests } from './refresh-requests.js';
 import {
@@ -37,6 +39,7 @@ import {
   stillFailedReport,
 } from './report.js';
 import { PendingActionsStore, failedActionsPending, type PendingActions } from './resume.js';
+import { observePods, podsField, recordPodEvents, restartRule } from './running-pods.js';
 import { StatusWriter, type ImageCache } from './status-writer.js';
 import type { CheckReport } from './status.js';
 
@@ -52,8 +55,10 @@ export interface EvaluatorDeps {
   registry: RegistryClient;
   secrets: PullSecretReader;
   actions: ActionDeps;
-  /** The health gate reads the Pods of the workloads it follows. */
+  /** The health gate reads the Pods of the workloads it follows; running-pod truth compares them. */
   pods: PodReader;
+  /** Node platforms for running-pod truth; without it running Pods are not compared. */
+  nodes?: NodeReader;
   /** How often a followed rollout is looked at (default 3 s). */
   healthPollMs?: number;
   events: EventRecorder;
@@ -198,6 +203,21 @@ export class Evaluator {
     let report: CheckReport;
     let actions: ActionsOutcome | undefined;
     let ran: PendingActions | undefined;
+    const truth = this.deps.nodes
+      ? await observePods(
+          {
+            workloads: this.deps.actions.workloads,
+            pods: this.deps.pods,
+            nodes: this.deps.nodes,
+            registry: this.deps.registry,
+            events: this.deps.events,
+            log,
+          },
+          image,
+          checked,
+          log,
+        )
+      : undefined;
 
     if (outcome.kind === 'change') {
       metrics.updates.inc();
@@ -217,18 +237,22 @@ export class Evaluator {
         previousTag: checked.current,
       };
       ran = pending;
-      actions = await this.runFrom(key, image, outcome.rule, pending, checked);
+      actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth);
       report = changeReport(image, checked, outcome, headline, actions, nextCheck);
     } else {
       const pending = this.pending.resumable(key, image, manual);
       const rule = pending && image.spec.rules.find((r) => ruleName(r) === pending.rule);
       if (pending && rule) {
         ran = pending;
-        actions = await this.runFrom(key, image, rule, pending, checked);
+        actions = await this.runFrom(key, image, rule, pending, checked, truth);
         const headline = `retried the actions for ${pending.tag} (rule "${pending.rule}")`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else if (failedActionsPending(image, checked)) {
         report = stillFailedReport(image, checked, nextCheck);
+      } else if (truth && truth.restartable.length > 0 && restartRule(image)) {
+        actions = await this.restartStale(image, restartRule(image)!, checked, truth);
+        const headline = `${truth.status.stale} running containers run a stale digest of ${checked.current} (${truth.restartable.join(', ')})`;
+        report = actionsReport(image, checked, headline, actions, nextCheck);
       } else {
         report = quietReport(image, checked, outcome.reasons, nextCheck);
       }
@@ -236,6 +260,9 @@ export class Evaluator {
 
     const rollout = this.rolloutAfter(image, ran, actions);
     if (rollout) report = { ...report, rollout, healthy: watchingCondition(rollout) };
+    const pods = podsField(image, truth);
+    if (pods !== undefined) report = { ...report, pods };
+    if (truth) await recordPodEvents(this.deps.events, image, truth);
     this.count(key, report.result);
     await this.status.write(image, report);
     if (actions && !actions.ok) {
@@ -268,6 +295,7 @@ export class Evaluator {
     rule: ImageRule,
     pending: PendingActions,
     checked: Checked,
+    truth: PodTruthResult | undefined,
   ): Promise<ActionsOutcome> {
     const actions = await runActions(
       rule.actions,
@@ -281,11 +309,42 @@ export class Evaluator {
         rule: pending.rule,
         time: this.now(),
         availableTags: checked.tags,
+        // Compared with the digest this change moves to; a retry may act on another one.
+        ...(truth && truth.status.digest === pending.digest ? { pods: truth } : {}),
       },
       this.deps.actions,
       pending.from,
     );
     this.pending.record(key, pending, actions);
     return actions;
+  }
+
+  /**
+   * Between changes: the restart actions of `rule` for workloads running a stale digest of the current
+   * tag (Pods started before Tagpilot saw the digest, or a restart someone else interrupted). Workloads
+   * a restart for this digest already rolled are left alone (restart.ts), so this never loops.
+   */
+  private async restartStale(
+    image: Image,
+    rule: ImageRule,
+    checked: Checked,
+    truth: PodTruthResult,
+  ): Promise<ActionsOutcome> {
+    return runActions(
+      rule.actions.filter((a) => a.type === 'restart'),
+      {
+        image,
+        repository: checked.repository,
+        previousTag: checked.current,
+        tag: checked.current,
+        digest: checked.digest,
+        pinDigest: rule.type === 'digest',
+        rule: ruleName(rule),
+        time: this.now(),
+        availableTags: checked.tags,
+        pods: truth,
+      },
+      this.deps.actions,
+    );
   }
 }

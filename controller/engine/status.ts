@@ -18,6 +18,7 @@ import {
   type Condition,
   type DesiredCondition,
   type ImageHistoryEntry,
+  type ImagePods,
   type ImageRejectedTag,
   type ImageResult,
   type ImageRollout,
@@ -46,6 +47,8 @@ export interface CheckReport {
   rollout?: ImageRollout | null;
   rejected?: ImageRejectedTag[];
   healthy?: UpToDateState;
+  /** Running-pod truth (status.pods): undefined keeps what the status has, null removes it. */
+  pods?: ImagePods | null;
 }
 
 /** The controller's part of the status. Undefined fields are removed from the object when applied. */
@@ -61,6 +64,7 @@ export interface OwnedStatus {
   rollout: ImageRollout | undefined;
   rejected: ImageRejectedTag[] | undefined;
   healthy: Condition | undefined;
+  pods: ImagePods | undefined;
 }
 
 export function appendHistory(
@@ -113,6 +117,7 @@ export function nextOwnedStatus(
     healthy: report.healthy
       ? setCondition(healthyOf(previous), { type: HEALTHY, ...report.healthy }, generation, now)
       : healthyOf(previous),
+    pods: report.pods === null ? undefined : (report.pods ?? previous?.pods),
   };
 }
 
@@ -149,6 +154,7 @@ export function writeNeed(
     (next.healthy !== undefined && !sameCondition(healthyOf(previous), next.healthy)) ||
     JSON.stringify(p.rollout) !== JSON.stringify(next.rollout) ||
     JSON.stringify(p.rejected ?? []) !== JSON.stringify(next.rejected ?? []) ||
+    JSON.stringify(p.pods ?? null) !== JSON.stringify(next.pods ?? null) ||
     // A schedule appearing or disappearing is news; the next time moving along is not.
     (p.nextCheckTime === undefined) !== (next.nextCheckTime === undefined);
   if (significant) return 'changed';
@@ -174,5 +180,6 @@ export function appliedStatus(owned: OwnedStatus): ImageStatus {
     conditions: owned.healthy ? [owned.upToDate, owned.healthy] : [owned.upToDate],
     ...(owned.rollout !== undefined ? { rollout: owned.rollout } : {}),
     ...(owned.rejected?.length ? { rejected: owned.rejected } : {}),
+    ...(owned.pods !== undefined ? { pods: owned.pods } : {}),
   };
 }

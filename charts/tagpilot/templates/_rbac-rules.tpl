@@ -298,11 +298,28 @@ run `make manifests`. Used by rbac.yaml. */}}
   resources:
     - pods
   verbs:
+    - get
     - list
+    - watch
+- apiGroups:
+    - ""
+  resources:
+    - nodes
+  verbs:
+    - get
+    - list
+    - watch
 {{- end }}
 
 {{- define "tagpilot.rbac.clusterrole.controller.cluster" -}}
-[]
+- apiGroups:
+    - ""
+  resources:
+    - nodes
+  verbs:
+    - get
+    - list
+    - watch
 {{- end }}
 
 {{- define "tagpilot.rbac.clusterrole.controller.namespaced" -}}
@@ -368,7 +385,9 @@ run `make manifests`. Used by rbac.yaml. */}}
   resources:
     - pods
   verbs:
+    - get
     - list
+    - watch
 {{- end }}
 
 {{- define "tagpilot.rbac.role.controller-leader" -}}
