@@ -7,7 +7,13 @@ import type { Image } from '../../crds/index.js';
 import { repositoryOf } from '../../domain/image/repository.js';
 import { judgePods, type PodFacts, type PodTruth } from '../../domain/pods/truth.js';
 import { compileTargets } from '../../domain/targets/targets.js';
-import { carriesMark, describeWorkload, rolloutMark, targeted, usesRepository } from '../actions/workloads.js';
+import {
+  carriesMark,
+  describeWorkload,
+  rolloutMark,
+  targeted,
+  usesRepository,
+} from '../actions/workloads.js';
 import type { NodeReader } from '../kube/nodes.js';
 import type { PodReader } from '../kube/pods.js';
 import type { WorkloadClient } from '../kube/workloads.js';
@@ -40,7 +46,12 @@ export function wantsPodTruth(image: Image): boolean {
   return image.spec.rules.some((r) => r.type === 'digest' || r.actions.some((a) => a.type === 'restart'));
 }
 
-function facts(pod: V1Pod, workload: string, repository: string, container: (name: string) => boolean): PodFacts {
+function facts(
+  pod: V1Pod,
+  workload: string,
+  repository: string,
+  container: (name: string) => boolean,
+): PodFacts {
   const statuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s.imageID]));
   return {
     workload,

@@ -14,7 +14,10 @@ const NODES_TTL_MS = 60_000;
 
 export class KubeNodeReader implements NodeReader {
   private readonly api: CoreV1Api;
-  private readonly cache = new TtlCache<ReadonlyMap<string, Platform>>({ ttlMs: NODES_TTL_MS, maxEntries: 1 });
+  private readonly cache = new TtlCache<ReadonlyMap<string, Platform>>({
+    ttlMs: NODES_TTL_MS,
+    maxEntries: 1,
+  });
 
   constructor(kubeConfig: KubeConfig) {
     this.api = kubeConfig.makeApiClient(CoreV1Api);

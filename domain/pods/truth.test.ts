@@ -75,7 +75,12 @@ describe('judgePods', () => {
       },
       expect.objectContaining({ pod: 'e-wrong-arch', running: AMD, expected: ARM }),
     ]);
-    expect(t.workloads.get('Deployment/web')).toEqual({ current: 3, stale: 2, unknown: 1, staleAfterRestart: 0 });
+    expect(t.workloads.get('Deployment/web')).toEqual({
+      current: 3,
+      stale: 2,
+      unknown: 1,
+      staleAfterRestart: 0,
+    });
   });
 
   it('on a node of unknown platform any entry of the current image is current', () => {
@@ -102,7 +107,9 @@ describe('judgePods', () => {
   });
 
   it('lists at most 10 stale containers but counts them all', () => {
-    const many = Array.from({ length: 14 }, (_, i) => pod(`p${String(i).padStart(2, '0')}`, 'amd', `r@${OLD_INDEX}`));
+    const many = Array.from({ length: 14 }, (_, i) =>
+      pod(`p${String(i).padStart(2, '0')}`, 'amd', `r@${OLD_INDEX}`),
+    );
     const t = judgePods(many, nodes, tag, mark);
     expect(t.status.stale).toBe(14);
     expect(t.status.stalePods).toHaveLength(10);

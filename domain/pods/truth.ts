@@ -69,7 +69,8 @@ function judge(running: string | undefined, platform: Platform | undefined, tag:
   if (running === undefined) return { kind: 'unknown' };
   if (running === tag.digest) return { kind: 'current' };
   const entry = platform && tag.platforms.find((p) => platformMatches(platform, p.platform));
-  if (entry) return running === entry.digest ? { kind: 'current' } : { kind: 'stale', expected: entry.digest };
+  if (entry)
+    return running === entry.digest ? { kind: 'current' } : { kind: 'stale', expected: entry.digest };
   // Node platform unknown, or not one the index offers: any entry of the current image counts.
   if (tag.platforms.some((p) => p.digest === running)) return { kind: 'current' };
   return { kind: 'stale', expected: tag.digest };
