@@ -47,7 +47,9 @@ export async function restartAction(
       else done.push(id);
       continue;
     }
-    if (change.pods && (!truth || (truth.stale === 0 && truth.unknown === 0))) {
+    // Only a workload whose Pods were all compared and all run the digest is left alone; without Pods
+    // (scaled down, not created yet) or with Pods not started, restart as without the comparison.
+    if (truth && truth.current > 0 && truth.stale === 0 && truth.unknown === 0) {
       current.push(id);
       continue;
     }

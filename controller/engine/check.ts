@@ -44,6 +44,8 @@ export interface Checked {
   digest: string | undefined;
   /** How the registry was reached (pull secrets, cloud identity), for later lookups of this Image. */
   access: RegistryAccess;
+  /** Tags a hook named that the registry did not have (yet). */
+  notFound: readonly string[];
 }
 
 /**
@@ -76,7 +78,7 @@ export async function checkImage(
   };
   rememberCredentials(image, access.credentials);
   const { registry } = deps;
-  const tags = await withPushed(
+  const { tags, notFound } = await withPushed(
     registry,
     ref,
     access,
@@ -127,7 +129,7 @@ export async function checkImage(
     // First check of this tag: record what it points at (one HEAD, shared by every Image on the tag).
     digest = digests[current] ?? (await registry.getDigest(ref, current, access, { fresh }));
   }
-  return { ref, repository, tags, current, outcome, digest, access };
+  return { ref, repository, tags, current, outcome, digest, access, notFound };
 }
 
 /** The listed tags plus the pushed ones the registry has a manifest for (one HEAD each, uncached). */
@@ -137,9 +139,9 @@ async function withPushed(
   access: RegistryAccess,
   listed: readonly string[],
   pushed: readonly string[],
-): Promise<readonly string[]> {
+): Promise<{ tags: readonly string[]; notFound: string[] }> {
   const missing = pushed.filter((t) => !listed.includes(t));
-  if (missing.length === 0) return listed;
+  if (missing.length === 0) return { tags: listed, notFound: [] };
   const found = await Promise.all(
     missing.map(async (tag) => {
       try {
@@ -152,7 +154,10 @@ async function withPushed(
       }
     }),
   );
-  return [...listed, ...found.filter((t): t is string => t !== undefined)];
+  return {
+    tags: [...listed, ...found.filter((t): t is string => t !== undefined)],
+    notFound: missing.filter((_, i) => found[i] === undefined),
+  };
 }
 
 interface Candidates {

@@ -46,6 +46,9 @@ import type { CheckReport } from './status.js';
 export { imageKey } from './refresh-requests.js';
 export type { ImageCache } from './status-writer.js';
 
+/** When a tag a hook named was not in the registry yet, how soon it is looked for again. */
+const NOT_FOUND_RETRY_MS = 2_000;
+
 /** Why an Image is evaluated; several may be coalesced into one evaluation. */
 export type Trigger = 'cron' | 'webhook' | 'manual' | 'new' | 'spec' | 'missed' | 'retry';
 
@@ -187,7 +190,19 @@ export class Evaluator {
       if (!c.retry) return {};
       return { retry: true, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
     }
-    return this.conclude(key, image, checked, manual, log);
+    const result = await this.conclude(key, image, checked, manual, log);
+    if (checked.notFound.length > 0 && this.pushed.notFound(key, checked.notFound)) {
+      log.info(
+        { tags: checked.notFound },
+        'a tag a hook named is not in the registry yet; looking again shortly',
+      );
+      if (!result.retry)
+        return {
+          ...result,
+          requeueAfterMs: Math.min(result.requeueAfterMs ?? NOT_FOUND_RETRY_MS, NOT_FOUND_RETRY_MS),
+        };
+    }
+    return result;
   }
 
   /** Runs the actions (for a change, or to resume failed ones), then records the outcome. */

@@ -34,7 +34,27 @@ describe('newest-build in the Evaluator', () => {
     t.registry.created = { 'main-aaa': at(1) };
     await t.run('new');
     t.evaluator.notePushed('ns/web', ['main-ghost']);
-    await t.run('webhook');
+    expect(await t.run('webhook')).toEqual({ requeueAfterMs: 2_000 });
     expect(t.images.image.status).toMatchObject({ tag: 'main-aaa', result: 'Success' });
+    // Looked for a few more times, then given up: the re-queues stop.
+    const looks = [];
+    for (let i = 0; i < 5; i++) looks.push(await t.run('retry'));
+    expect(looks).toEqual([{ requeueAfterMs: 2_000 }, { requeueAfterMs: 2_000 }, {}, {}, {}]);
+    expect(t.registry.calls.filter((c) => c === 'digest main-ghost')).toHaveLength(4);
+    expect(t.images.image.status).toMatchObject({ tag: 'main-aaa', result: 'Success' });
+  });
+
+  it('a named tag the registry announced before it answers is found on the next look', async () => {
+    const t = setup({ baseTag: 'main-aaa', rules });
+    t.registry.tags = ['main-aaa'];
+    t.registry.created = { 'main-aaa': at(1), 'main-new': at(5) };
+    await t.run('new');
+    // Distribution notifies when the manifest is stored, before the tag answers.
+    t.evaluator.notePushed('ns/web', ['main-new']);
+    expect(await t.run('webhook')).toEqual({ requeueAfterMs: 2_000 });
+    expect(t.images.image.status?.tag).toBe('main-aaa');
+    t.registry.unlisted = ['main-new'];
+    await t.run('retry');
+    expect(t.images.image.status?.tag).toBe('main-new');
   });
 });

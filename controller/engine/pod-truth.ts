@@ -86,7 +86,9 @@ export async function podTruth(deps: PodTruthDeps, input: PodTruthInput): Promis
   users.forEach((w, i) => {
     const t = targeted(w);
     for (const pod of podLists[i]!) {
-      if (pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') continue;
+      // Pending Pods count as not comparable yet (no imageID); finished and terminating ones not at all.
+      const phase = pod.status?.phase;
+      if (pod.metadata?.deletionTimestamp || (phase !== 'Running' && phase !== 'Pending')) continue;
       const f = facts(pod, describeWorkload(w), repository, (name) => targets.container(t, name));
       if (f.containers.length > 0) pods.push(f);
     }

@@ -168,7 +168,6 @@ describe('newest-build and CI pushes', () => {
         'web',
         'main-7f3a9c1 from the hook',
         (s) => s.tag === 'main-7f3a9c1',
-        30_000,
       );
       expect(await cluster.deploymentImage(ns, 'web')).toBe(`${image}:main-7f3a9c1`);
     }
