@@ -37,6 +37,8 @@ export interface PodTruthInput {
 }
 
 export interface PodTruthResult extends PodTruth {
+  /** The tag whose digest the Pods were compared with. */
+  tag: string;
   /** Workloads running a stale digest that no restart for this digest has touched yet. */
   restartable: string[];
 }
@@ -98,5 +100,5 @@ export async function podTruth(deps: PodTruthDeps, input: PodTruthInput): Promis
   const restartable = users
     .filter((w) => (truth.workloads.get(describeWorkload(w))?.stale ?? 0) > 0 && !carriesMark(w, mark))
     .map(describeWorkload);
-  return { ...truth, restartable };
+  return { ...truth, tag: input.tag, restartable };
 }

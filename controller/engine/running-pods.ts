@@ -79,7 +79,7 @@ export async function recordPodEvents(
       imageTarget(image),
       'Normal',
       'StalePods',
-      `${now.stale} of ${total} running containers run another digest than ${short(now.digest)} (${image.status?.tag ?? 'the followed tag'}): ${stale.slice(0, 3).map(describe).join('; ')}`,
+      `${now.stale} of ${total} running containers run another digest than ${short(now.digest)} of ${truth.tag}: ${stale.slice(0, 3).map(describe).join('; ')}`,
     );
   }
   const reported = new Set((before?.stalePods ?? []).filter((p) => p.afterRestart).map((p) => p.pod));

@@ -163,12 +163,7 @@ describe('newest-build and CI pushes', () => {
       ]),
     );
     for (const ns of [nsA, nsB]) {
-      await cluster.waitForStatus(
-        ns,
-        'web',
-        'main-7f3a9c1 from the hook',
-        (s) => s.tag === 'main-7f3a9c1',
-      );
+      await cluster.waitForStatus(ns, 'web', 'main-7f3a9c1 from the hook', (s) => s.tag === 'main-7f3a9c1');
       expect(await cluster.deploymentImage(ns, 'web')).toBe(`${image}:main-7f3a9c1`);
     }
     await controller.idle();
