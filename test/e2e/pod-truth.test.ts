@@ -161,10 +161,14 @@ afterAll(async () => {
 describe('running-pod truth', () => {
   it('compares each Pod with the digest for its node architecture, restarts only stale workloads, and never twice for one digest', async () => {
     const platforms = ['linux/amd64', 'linux/arm64'];
+    const v0: PushResult = await pushImage(reg, repo, 'latest', { platforms, seed: `v0-${uid}` });
     const v1: PushResult = await pushImage(reg, repo, 'latest', { platforms, seed: `v1-${uid}` });
     await createDeployment('web-amd', nodes.amd64);
     await createDeployment('web-arm', nodes.arm64);
     await createDeployment('web-fresh', nodes.arm64);
+    await createDeployment('web-old', nodes.amd64);
+    // Started before Tagpilot was installed, from an earlier latest.
+    await setImageID(await thePod('web-old'), v0.platformDigests['linux/amd64']!);
     // Each node runs its own platform's entry of the index (one reports the index digest, as containerd does).
     await setImageID(await thePod('web-amd'), v1.platformDigests['linux/amd64']!);
     await setImageID(await thePod('web-arm'), v1.platformDigests['linux/arm64']!);
@@ -177,11 +181,23 @@ describe('running-pod truth', () => {
       rules: [{ type: 'digest', actions: [{ type: 'restart' }] }],
     });
 
-    // First check: every Pod runs the current image for its architecture; nothing is restarted.
+    // First check: the Pods on the current image for their architecture stay; the one that runs an
+    // outdated image is restarted although the registry did not change since (what restart-based tools do).
     const first = await refresh();
     expect(first).toMatchObject({ result: 'Success', tag: 'latest', digest: v1.digest });
-    expect(first.pods).toEqual({ digest: v1.digest, current: 3, stale: 0, unknown: 0 });
+    expect(first.pods).toMatchObject({ digest: v1.digest, current: 3, stale: 1, unknown: 0 });
+    expect(first.pods?.stalePods).toEqual([
+      expect.objectContaining({
+        workload: 'Deployment/web-old',
+        platform: 'linux/amd64',
+        running: v0.platformDigests['linux/amd64'],
+        expected: v1.platformDigests['linux/amd64'],
+      }),
+    ]);
+    expect(first.message).toMatch(/restarted Deployment\/web-old/);
     for (const name of ['web-amd', 'web-arm', 'web-fresh']) expect(await templateMark(name)).toBeUndefined();
+    expect(await templateMark('web-old')).toBe(`latest@${v1.digest}`);
+    await setImageID(await thePod('web-old', `latest@${v1.digest}`), v1.digest);
 
     // CI re-pushes latest; one Pod already pulled the new arm64 image (a node restart), the others did not.
     const v2 = await pushImage(reg, repo, 'latest', { platforms, seed: `v2-${uid}` });
@@ -190,7 +206,7 @@ describe('running-pod truth', () => {
     await setImageID(await thePod('web-fresh'), v2.platformDigests['linux/arm64']!);
     const second = await refresh();
     expect(second).toMatchObject({ result: 'Success', digest: v2.digest });
-    expect(second.pods).toMatchObject({ digest: v2.digest, current: 1, stale: 2, unknown: 0 });
+    expect(second.pods).toMatchObject({ digest: v2.digest, current: 1, stale: 3, unknown: 0 });
     expect(second.pods?.stalePods).toEqual([
       {
         workload: 'Deployment/web-amd',
@@ -210,6 +226,7 @@ describe('running-pod truth', () => {
         running: v1.platformDigests['linux/arm64'],
         expected: v2.platformDigests['linux/arm64'],
       },
+      expect.objectContaining({ workload: 'Deployment/web-old', running: v1.digest }),
     ]);
     const mark2 = `latest@${v2.digest}`;
     expect(await templateMark('web-amd')).toBe(mark2);
@@ -217,14 +234,15 @@ describe('running-pod truth', () => {
     expect(await templateMark('web-fresh')).toBeUndefined();
     expect(await eventCount('Deployment', 'web-arm', 'RolloutRestarted')).toBe(1);
     expect(await eventCount('Deployment', 'web-fresh', 'RolloutRestarted')).toBe(0);
-    expect(await eventCount('Image', 'web', 'StalePods')).toBe(1);
+    expect(await eventCount('Image', 'web', 'StalePods')).toBe(2);
 
     // The restarted Pods: amd64 pulled the new image; arm64 came back on its cached old one.
     await setImageID(await thePod('web-amd', mark2), v2.digest);
+    await setImageID(await thePod('web-old', mark2), v2.platformDigests['linux/amd64']!);
     const stuck = await thePod('web-arm', mark2);
     await setImageID(stuck, v1.platformDigests['linux/arm64']!);
     const third = await refresh();
-    expect(third.pods).toMatchObject({ digest: v2.digest, current: 2, stale: 1, unknown: 0 });
+    expect(third.pods).toMatchObject({ digest: v2.digest, current: 3, stale: 1, unknown: 0 });
     expect(third.pods?.stalePods).toEqual([
       expect.objectContaining({
         workload: 'Deployment/web-arm',
@@ -236,7 +254,7 @@ describe('running-pod truth', () => {
 
     // Asked again: still reported, not restarted again, not reported twice.
     const fourth = await refresh();
-    expect(fourth.pods).toMatchObject({ current: 2, stale: 1 });
+    expect(fourth.pods).toMatchObject({ current: 3, stale: 1 });
     expect((await thePod('web-arm')).metadata?.name).toBe(stuck.metadata!.name);
     expect(await eventCount('Deployment', 'web-arm', 'RolloutRestarted')).toBe(1);
     expect(await eventCount('Image', 'web', 'StaleAfterRestart')).toBe(1);
