@@ -1,5 +1,12 @@
 // What an alert is about. Every alert names one of these; an AlertConfig chooses the ones it wants.
-export const ALERT_EVENTS = ['Updated', 'Failed', 'Recovered', 'RolledBack', 'ApprovalPending', 'Held'] as const;
+export const ALERT_EVENTS = [
+  'Updated',
+  'Failed',
+  'Recovered',
+  'RolledBack',
+  'ApprovalPending',
+  'Held',
+] as const;
 
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
