@@ -19,6 +19,11 @@ import { conditions, HTTP_URL, observedGeneration, secretValue } from './schema/
 export const CHANNEL_TYPES = ['slack', 'discord', 'msteams', 'email', 'webhook'] as const;
 export const TLS_MODES = ['Auto', 'None', 'StartTLS', 'ImplicitTLS'] as const;
 export const ALERTCONFIG_CONDITION_TYPES = ['Ready'] as const;
+/**
+ * What an alert can be about; an AlertConfig lists the ones it wants in spec.events (docs/alerts.md).
+ * The list lives with the schema (its enum); domain/alerts/events.ts is where code reads it.
+ */
+export const ALERT_EVENTS = ['Updated', 'Failed', 'Recovered', 'RolledBack', 'ApprovalPending', 'Held'] as const;
 
 /** When an inline URL is given, it must be an http(s) URL; a referenced one is checked when read. */
 function inlineUrlRule(field: string) {
@@ -158,11 +163,21 @@ const spec = named(
       msteams: incomingWebhook('MSTeamsChannel', 'Microsoft Teams'),
       email,
       webhook,
+      events: arr(
+        `The alert events this AlertConfig is sent. Updated: a rule picked a new tag or digest.
+         Failed: a check of the Image failed (registry unreachable, credentials refused, a rule that
+         cannot run, an action that failed), once per failure however long it lasts. Recovered: the
+         first good check after a Failed one. RolledBack: the health gate put the previous tag back.
+         ApprovalPending: a new tag waits for approval. Held: a hand rollback holds the Image.
+         Default (absent): every event.`,
+        enumOf('An alert event.', ALERT_EVENTS),
+        { minItems: 1, maxItems: ALERT_EVENTS.length, 'x-kubernetes-list-type': 'set' },
+      ),
       templateSubject: str(
         `Template of the subject line (e-mail subject, title of chat messages), in a Go-template
          subset: {{ .newTag }} prints a variable; no functions or conditionals. Variables: namespace,
-         name, image, previousTag, newTag, digest, rule, time, availableTags. Default: a built-in
-         one-line summary.`,
+         name, image, previousTag, newTag, digest, rule, time, availableTags, event, reason. Used for
+         every event; default: a built-in one-line summary that fits the event.`,
         { maxLength: 1024 },
       ),
       templateBody: str(

@@ -33,7 +33,7 @@ export {
   TARGET_KINDS,
   TRIGGER_TYPES,
 } from './image.schema.js';
-export { ALERTCONFIG_CONDITION_TYPES, CHANNEL_TYPES, TLS_MODES } from './alertconfig.schema.js';
+export { ALERTCONFIG_CONDITION_TYPES, ALERT_EVENTS, CHANNEL_TYPES, TLS_MODES } from './alertconfig.schema.js';
 
 /** What a list call returns (`GET …/images`). */
 export interface ImageList {

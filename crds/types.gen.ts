@@ -564,7 +564,11 @@ export interface AlertConfigSpec {
    */
   webhook?: WebhookChannel;
   /**
-   * Template of the subject line (e-mail subject, title of chat messages), in a Go-template subset: {{ .newTag }} prints a variable; no functions or conditionals. Variables: namespace, name, image, previousTag, newTag, digest, rule, time, availableTags. Default: a built-in one-line summary.
+   * The alert events this AlertConfig is sent. Updated: a rule picked a new tag or digest. Failed: a check of the Image failed (registry unreachable, credentials refused, a rule that cannot run, an action that failed), once per failure however long it lasts. Recovered: the first good check after a Failed one. RolledBack: the health gate put the previous tag back. ApprovalPending: a new tag waits for approval. Held: a hand rollback holds the Image. Default (absent): every event.
+   */
+  events?: ('Updated' | 'Failed' | 'Recovered' | 'RolledBack' | 'ApprovalPending' | 'Held')[];
+  /**
+   * Template of the subject line (e-mail subject, title of chat messages), in a Go-template subset: {{ .newTag }} prints a variable; no functions or conditionals. Variables: namespace, name, image, previousTag, newTag, digest, rule, time, availableTags, event, reason. Used for every event; default: a built-in one-line summary that fits the event.
    */
   templateSubject?: string;
   /**

@@ -21,6 +21,15 @@ import {
 import { imageTarget, type EventRecorder } from '../kube/events.js';
 import { isNotFound, isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { ActionFailure, type AlertSender } from './types.js';
+import { DEFAULT_ALERT_EVENT, wantsEvent } from '../../domain/alerts/events.js';
+
+/** What the Events of an alert name: the move for updates, the event and tag otherwise. */
+function alertSubject(n: Notification): string {
+  const move = `${n.previousTag ?? '(none)'} → ${n.newTag}`;
+  const event = n.event ?? DEFAULT_ALERT_EVENT;
+  if (event === DEFAULT_ALERT_EVENT) return move;
+  return event === 'RolledBack' || event === 'ApprovalPending' ? `${event} ${move}` : `${event} at ${n.newTag}`;
+}
 
 export interface AlertSenderOptions {
   kubeConfig: KubeConfig;
@@ -60,6 +69,13 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
         isTransientKubeError(err),
       );
     }
+    if (!wantsEvent(alertConfig.spec, change.event)) {
+      // Configuration, not news: no Event, just the action's summary.
+      return {
+        eventsRecorded: true,
+        summary: `not sent through AlertConfig ${configName}: its spec.events does not list ${change.event ?? DEFAULT_ALERT_EVENT}`,
+      };
+    }
     const notification: Notification = {
       namespace,
       name: imageName,
@@ -72,6 +88,9 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       rule: change.rule,
       time: change.time,
       availableTags: change.availableTags,
+      ...(change.event ? { event: change.event } : {}),
+      ...(change.reason ? { reason: change.reason } : {}),
+      ...(change.episode ? { episode: change.episode } : {}),
     };
     const result = await sendAlertOnce(alertConfig, notification, {
       store: imageAlertStateStore(custom, namespace, imageName),
@@ -79,7 +98,7 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       reader: kubeValueReader(core),
       logger: opts.log,
     });
-    const update = `${notification.previousTag ?? '(none)'} → ${change.tag}`;
+    const update = alertSubject(notification);
     const target = imageTarget(image);
     const record = (events: (EventSpec | undefined)[]) =>
       Promise.all(

@@ -28,6 +28,10 @@ export interface Change {
    * workloads that run a stale digest (or whose Pods cannot be compared yet).
    */
   pods?: PodTruth;
+  /** Why, for events other than an update (the {{ .reason }} of the alert templates). */
+  reason?: string;
+  /** Which occurrence of the event when tags do not tell it apart (a failure episode). */
+  episode?: string;
 }
 
 export interface AlertRequest {

@@ -17,6 +17,7 @@
 // Only the latest update is kept: a new update replaces the record, so the annotation stays small.
 import { createHash } from 'node:crypto';
 import type { ChannelType } from '../../crds/index.js';
+import { DEFAULT_ALERT_EVENT, type AlertEvent } from '../../domain/alerts/events.js';
 
 export const ALERT_STATE_ANNOTATION = 'tagpilot.dev/alert-state';
 
@@ -26,15 +27,26 @@ export interface UpdateIdentity {
   previousTag?: string;
   newTag: string;
   digest?: string;
+  /** What the alert is about; an update when absent. */
+  event?: AlertEvent;
+  /**
+   * Which occurrence of the event, when the tags alone do not tell (a failure episode: see
+   * controller/engine/failure-alerts.ts). Empty for updates.
+   */
+  episode?: string;
 }
 
 /**
- * Identity of one update: the same Image moving from the same tag to the same tag and digest. A repeated
- * trigger or a restarted controller computes the same key; a new digest behind the same tag (digest rule)
- * is a new key. 128 bits of SHA-256 is plenty to tell updates of one Image apart.
+ * Identity of one alert: the same Image moving from the same tag to the same tag and digest, for the same
+ * event (and episode). A repeated trigger or a restarted controller computes the same key; a new digest
+ * behind the same tag (digest rule) is a new key; a Failed and a Recovered alert of one episode have
+ * different keys. An update's key is what it was before events existed, so records written by an older
+ * controller still match. 128 bits of SHA-256 is plenty to tell the alerts of one Image apart.
  */
 export function updateKey(u: UpdateIdentity): string {
   const parts = [u.namespace, u.name, u.previousTag ?? '', u.newTag, u.digest ?? ''];
+  const event = u.event ?? DEFAULT_ALERT_EVENT;
+  if (event !== DEFAULT_ALERT_EVENT) parts.push(event, u.episode ?? '');
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
 }
 

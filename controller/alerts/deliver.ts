@@ -113,7 +113,14 @@ export async function deliverAlert(
     name: alertConfig.metadata.name ?? '',
   };
   const resolution = deps.resolution ?? (await resolveChannels(alertConfig, deps.reader ?? noClusterReader));
-  const message = buildMessage(alertConfig.spec, notification);
+  // A reason quotes peers (a registry, an alert receiver): it goes out scrubbed of this AlertConfig's
+  // values too, not only of the credentials the check used.
+  const message = buildMessage(
+    alertConfig.spec,
+    notification.reason
+      ? { ...notification, reason: scrubSecrets(notification.reason, resolution.sensitive) }
+      : notification,
+  );
   const id = notification.id ?? updateKey(notification);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;

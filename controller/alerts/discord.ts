@@ -1,5 +1,6 @@
 // Discord webhook: one embed (title, description, fields, link). Mentions are disabled so a template
 // or tag can never ping @everyone. https://discord.com/developers/docs/resources/webhook
+import { DEFAULT_ALERT_EVENT, type AlertEvent } from '../../domain/alerts/events.js';
 import { bodyText, clip, facts, subjectText, type AlertMessage } from './message.js';
 
 /** Discord markdown control characters, escaped in values. */
@@ -8,6 +9,18 @@ export function escapeDiscord(s: string): string {
 }
 
 const GREEN = 0x2eb67d;
+const RED = 0xe01e5a;
+const AMBER = 0xecb22e;
+
+/** Embed colour by event: good news green, failures red, things that wait for someone amber. */
+const COLOURS: Record<AlertEvent, number> = {
+  Updated: GREEN,
+  Recovered: GREEN,
+  Failed: RED,
+  RolledBack: RED,
+  ApprovalPending: AMBER,
+  Held: AMBER,
+};
 
 // Embed limits: title 256, description 4096, field name 256 / value 1024, 25 fields.
 export function discordPayload(m: AlertMessage): Record<string, unknown> {
@@ -19,7 +32,7 @@ export function discordPayload(m: AlertMessage): Record<string, unknown> {
       {
         title: clip(subjectText(m), 256),
         description: clip(bodyText(m, escapeDiscord), 4096),
-        color: GREEN,
+        color: COLOURS[m.notification.event ?? DEFAULT_ALERT_EVENT],
         ...(m.link ? { url: m.link } : {}),
         fields: facts(m).map((f) => ({
           name: f.label,

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import { safeExcerpt } from '../../domain/scrub.js';
+import { wireEventName } from '../../domain/alerts/events.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { DeliveryError } from './errors.js';
 import { bodyText, facts, subjectText, type AlertMessage } from './message.js';
@@ -162,7 +163,7 @@ export async function sendEmail(ch: ResolvedEmail, m: AlertMessage, opts: SendEm
         text: content.text,
         html: content.html,
         ...(opts.messageId ? { messageId: opts.messageId } : {}),
-        headers: { 'X-Tagpilot-Event': 'image.updated' },
+        headers: { 'X-Tagpilot-Event': wireEventName(m.notification.event) },
       }),
       deadline,
     ]);

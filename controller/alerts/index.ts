@@ -23,6 +23,7 @@ export {
   AVAILABLE_TAGS_LIMIT,
   DEFAULT_BODY,
   DEFAULT_SUBJECT,
+  DEFAULT_TEMPLATES,
   sampleNotification,
   type Notification,
 } from './notification.js';

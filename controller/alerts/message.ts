@@ -1,9 +1,9 @@
 // The parts every channel formats: subject and body from the AlertConfig templates (or the defaults),
 // and a short list of facts (image, tags, resource, rule, digest).
 import type { AlertConfigSpec } from '../../crds/index.js';
+import { DEFAULT_ALERT_EVENT } from '../../domain/alerts/events.js';
 import {
-  DEFAULT_BODY,
-  DEFAULT_SUBJECT,
+  DEFAULT_TEMPLATES,
   notificationLink,
   templateValues,
   timeString,
@@ -46,11 +46,12 @@ function compile(
 export function buildMessage(spec: AlertConfigSpec, notification: Notification): AlertMessage {
   const templateProblems: string[] = [];
   const link = notificationLink(notification);
+  const defaults = DEFAULT_TEMPLATES[notification.event ?? DEFAULT_ALERT_EVENT];
   return {
     notification,
     values: templateValues(notification),
-    subject: compile('spec.templateSubject', spec.templateSubject, DEFAULT_SUBJECT, templateProblems),
-    body: compile('spec.templateBody', spec.templateBody, DEFAULT_BODY, templateProblems),
+    subject: compile('spec.templateSubject', spec.templateSubject, defaults.subject, templateProblems),
+    body: compile('spec.templateBody', spec.templateBody, defaults.body, templateProblems),
     ...(link ? { link } : {}),
     templateProblems,
   };
@@ -73,14 +74,19 @@ export interface Fact {
   value: string;
 }
 
+/** Events about a move from one tag to another; the others are about the Image as it stands. */
+const MOVES: ReadonlySet<string> = new Set(['Updated', 'RolledBack', 'ApprovalPending']);
+
 export function facts(m: AlertMessage): Fact[] {
   const v = m.values;
+  const move = MOVES.has(v.event);
   return [
     { label: 'Image', value: v.image },
-    { label: 'Tag', value: `${v.previousTag} → ${v.newTag}` },
+    { label: 'Tag', value: move ? `${v.previousTag} → ${v.newTag}` : v.newTag },
     { label: 'Resource', value: `${v.namespace}/${v.name}` },
-    { label: 'Rule', value: v.rule },
-    { label: 'Digest', value: v.digest },
+    ...(v.event !== 'Updated' ? [{ label: 'Event', value: v.event }] : []),
+    ...(v.rule ? [{ label: 'Rule', value: v.rule }] : []),
+    ...(move ? [{ label: 'Digest', value: v.digest }] : []),
     { label: 'Time', value: timeString(m.notification.time) },
   ];
 }

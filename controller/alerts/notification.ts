@@ -1,6 +1,7 @@
-// What an alert is about (one Image update) and the template variables derived from it.
+// What an alert is about (an Image update, a failed check, a rollback, …) and the template variables
+// derived from it.
 import { registryLink } from './registry-link.js';
-import type { AlertEvent } from '../../domain/alerts/events.js';
+import { DEFAULT_ALERT_EVENT, type AlertEvent } from '../../domain/alerts/events.js';
 import type { TemplateValues } from '../../domain/alerts/template.js';
 
 export interface Notification {
@@ -26,6 +27,13 @@ export interface Notification {
   id?: string;
   /** What the alert reports; an update when absent. */
   event?: AlertEvent;
+  /**
+   * Why, for events other than an update: the failure of a Failed alert, the rollback's cause, what a
+   * pending approval or a hold waits for. Scrubbed of the AlertConfig's secrets before it is sent.
+   */
+  reason?: string;
+  /** Which occurrence of the event (a failure episode); part of the identity, see updateKey. */
+  episode?: string;
 }
 
 /** Chat messages and e-mails stay readable; receivers that need every tag ask the registry. */
@@ -56,6 +64,8 @@ export function templateValues(n: Notification): TemplateValues {
     rule: n.rule,
     time: timeString(n.time),
     availableTags: shown.join(', ') + (more > 0 ? ` (+${more} more)` : ''),
+    event: n.event ?? DEFAULT_ALERT_EVENT,
+    reason: n.reason ?? '',
   };
 }
 
@@ -70,6 +80,56 @@ export const DEFAULT_BODY = `Image {{ .namespace }}/{{ .name }} was updated from
 Image:  {{ .image }}
 Digest: {{ .digest }}
 Time:   {{ .time }}`;
+
+/**
+ * The wording used when an AlertConfig sets no template: each event reads as what happened (a failure
+ * alert does not say "updated from X to Y"). An AlertConfig's own templates are used for every event.
+ */
+export const DEFAULT_TEMPLATES: Record<AlertEvent, { subject: string; body: string }> = {
+  Updated: { subject: DEFAULT_SUBJECT, body: DEFAULT_BODY },
+  Failed: {
+    subject: '[tagpilot] {{ .namespace }}/{{ .name }}: check failed',
+    body: `The check of Image {{ .namespace }}/{{ .name }} failed: {{ .reason }}
+
+Nothing was changed; the cluster keeps {{ .newTag }}. Tagpilot keeps checking and sends one more alert when a check succeeds again.
+
+Image:  {{ .image }}
+Time:   {{ .time }}`,
+  },
+  Recovered: {
+    subject: '[tagpilot] {{ .namespace }}/{{ .name }}: checks succeed again',
+    body: `The check of Image {{ .namespace }}/{{ .name }} succeeded again after failing. {{ .reason }}
+
+Image:  {{ .image }}
+Tag:    {{ .newTag }}
+Time:   {{ .time }}`,
+  },
+  RolledBack: {
+    subject: '[tagpilot] {{ .namespace }}/{{ .name }}: rolled back {{ .previousTag }} → {{ .newTag }}',
+    body: `Image {{ .namespace }}/{{ .name }}: {{ .previousTag }} did not become healthy and was rolled back to {{ .newTag }}: {{ .reason }}
+
+{{ .previousTag }} is rejected and not tried again.
+
+Image:  {{ .image }}
+Time:   {{ .time }}`,
+  },
+  ApprovalPending: {
+    subject: '[tagpilot] {{ .namespace }}/{{ .name }}: {{ .newTag }} waits for approval',
+    body: `Rule "{{ .rule }}" picked {{ .newTag }} for Image {{ .namespace }}/{{ .name }} (now {{ .previousTag }}); it is not applied until approved. {{ .reason }}
+
+Image:  {{ .image }}
+Digest: {{ .digest }}
+Time:   {{ .time }}`,
+  },
+  Held: {
+    subject: '[tagpilot] {{ .namespace }}/{{ .name }}: held',
+    body: `Image {{ .namespace }}/{{ .name }} is held: {{ .reason }}
+
+Image:  {{ .image }}
+Tag:    {{ .newTag }}
+Time:   {{ .time }}`,
+  },
+};
 
 /** What `tagpilot alert test` sends: realistic values, clearly marked as a test. */
 export function sampleNotification(now: Date = new Date()): Notification {

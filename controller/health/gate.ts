@@ -201,6 +201,8 @@ export class HealthGate {
           rule: `rollback of ${rollout.tag} (rule ${rollout.rule ?? '?'})`,
           time: new Date(rollout.startTime),
           availableTags: [],
+          event: 'RolledBack',
+          ...(rollout.reason ? { reason: rollout.reason } : {}),
         },
         this.deps.actions,
       );

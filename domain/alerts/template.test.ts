@@ -11,6 +11,8 @@ const values: TemplateValues = {
   rule: 'minor',
   time: '2026-01-02T03:04:05Z',
   availableTags: 'v1.4.0, v1.5.0',
+  event: 'Failed',
+  reason: 'registry down',
 };
 
 function render(source: string, escape?: (s: string) => string): string {

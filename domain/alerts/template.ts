@@ -18,6 +18,8 @@ export const TEMPLATE_VARIABLES = [
   'rule',
   'time',
   'availableTags',
+  'event',
+  'reason',
 ] as const;
 
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
