@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { discordPayload, escapeDiscord } from './discord.js';
 import { emailContent, transportOptions } from './email.js';
-import { buildMessage } from './message.js';
+import { buildMessage, facts, subjectText } from './message.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, teamsPayload } from './msteams.js';
 import { templateValues, type Notification } from './notification.js';
 import { registryLink } from './registry-link.js';
@@ -271,5 +271,58 @@ describe('registryLink', () => {
     ['Not A Reference', undefined],
   ])('%s → %s', (image, expected) => {
     expect(registryLink(image)).toBe(expected);
+  });
+});
+
+describe('events', () => {
+  const failure: Notification = {
+    ...n,
+    previousTag: undefined,
+    newTag: 'v1.4.0',
+    rule: '',
+    event: 'Failed',
+    reason: 'registry 127.0.0.1:5000: connection refused',
+  };
+
+  it('a failure alert says what failed, never "updated from"', () => {
+    const m = buildMessage({}, failure);
+    const { subject, text } = emailContent(m);
+    expect(subject).toBe('[tagpilot] prod/web: check failed');
+    expect(text).toContain('The check of Image prod/web failed: registry 127.0.0.1:5000: connection refused');
+    expect(text).not.toMatch(/updated from/);
+    expect(facts(m).map((f) => f.label)).toEqual(['Image', 'Tag', 'Resource', 'Event', 'Time']);
+    expect(facts(m)[1]!.value).toBe('v1.4.0');
+  });
+
+  it.each<[NonNullable<Notification['event']>, RegExp]>([
+    ['Recovered', /succeed again/],
+    ['RolledBack', /rolled back v1\.4\.0 → v1\.5\.0/],
+    ['ApprovalPending', /v1\.5\.0 waits for approval/],
+    ['Held', /held/],
+  ])('%s has its own default subject', (event, subject) => {
+    expect(subjectText(buildMessage({}, { ...n, event }))).toMatch(subject);
+  });
+
+  it('templates get the event and the reason', () => {
+    const m = buildMessage({ templateSubject: '{{ .event }}: {{ .name }} ({{ .reason }})' }, failure);
+    expect(subjectText(m)).toBe('Failed: web (registry 127.0.0.1:5000: connection refused)');
+  });
+
+  it('the webhook document and header carry the event and the reason', () => {
+    const doc = webhookDocument(buildMessage({}, failure), { namespace: 'prod', name: 'team' }, 'id-2');
+    expect(doc).toMatchObject({
+      event: 'image.failed',
+      alertEvent: 'Failed',
+      reason: 'registry 127.0.0.1:5000: connection refused',
+    });
+    const req = webhookRequest({ type: 'webhook', url: 'https://h/x', headers: [] }, doc);
+    expect(req.headers['X-Tagpilot-Event']).toBe('image.failed');
+    const update = webhookDocument(buildMessage({}, n), { namespace: 'prod', name: 'team' }, 'id-3');
+    expect(update).toMatchObject({ event: 'image.updated', alertEvent: 'Updated', reason: null });
+  });
+
+  it('discord colours failures red', () => {
+    const embed = (discordPayload(buildMessage({}, failure)).embeds as { color: number }[])[0]!;
+    expect(embed.color).toBe(0xe01e5a);
   });
 });

@@ -22,6 +22,7 @@ import type { RegistryClient } from '../registry/index.js';
 import { checkImage, type Checked } from './check.js';
 import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
+import { alertOnFailureTransition } from './failure-alerts.js';
 import { ruleName } from './decide.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
@@ -182,7 +183,9 @@ export class Evaluator {
         log.warn({ err: c.message }, 'apiserver unavailable during the check; retrying');
         return { retry: true };
       }
-      const need = await this.status.write(image, failedCheckReport(image, c, this.deps.nextCheck(key)));
+      const report = failedCheckReport(image, c, this.deps.nextCheck(key));
+      await alertOnFailureTransition(image, report, this.deps.actions, this.now());
+      const need = await this.status.write(image, report);
       if (need === 'changed') {
         log.warn({ result: c.result, message: c.message }, 'check failed');
         await this.deps.events.record(imageTarget(image), 'Warning', c.result, c.message);
@@ -279,6 +282,7 @@ export class Evaluator {
     if (pods !== undefined) report = { ...report, pods };
     if (truth) await recordPodEvents(this.deps.events, image, truth);
     this.count(key, report.result);
+    await alertOnFailureTransition(image, report, this.deps.actions, this.now());
     await this.status.write(image, report);
     if (actions && !actions.ok) {
       log.warn({ message: report.message }, 'an action failed');

@@ -19,7 +19,7 @@ import {
 import { parseDuration } from '../../domain/schedule/duration.js';
 import { addRejected } from '../../domain/health/rejected.js';
 import type { Verdict } from '../../domain/health/judge.js';
-import { alertAction } from '../actions/alert.js';
+import { alertThrough } from '../actions/alert.js';
 import type { ActionDeps, AppliedWorkload } from '../actions/types.js';
 import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { PodReader } from '../kube/pods.js';
@@ -186,35 +186,24 @@ export class HealthGate {
   /** The rollback alert through the rule's alert actions (the same AlertConfigs as its updates). */
   private async alert(image: Image, rollout: ImageRollout): Promise<void> {
     const rule = image.spec.rules.find((r) => (r.name || r.type) === rollout.rule);
-    const alerts = (rule?.actions ?? []).filter((a) => a.type === 'alert');
-    for (const action of alerts) {
-      const result = await alertAction(
-        action,
-        {
-          image,
-          repository: image.spec.image,
-          // The alert tells the move the cluster makes now: from the failed tag back to the previous one.
-          previousTag: rollout.tag,
-          tag: rollout.previousTag ?? rollout.tag,
-          digest: rollout.previousDigest,
-          pinDigest: false,
-          rule: `rollback of ${rollout.tag} (rule ${rollout.rule ?? '?'})`,
-          time: new Date(rollout.startTime),
-          availableTags: [],
-          event: 'RolledBack',
-          ...(rollout.reason ? { reason: rollout.reason } : {}),
-        },
-        this.deps.actions,
-      );
-      if (!result.eventsRecorded) {
-        await this.deps.events.record(
-          imageTarget(image),
-          result.ok ? 'Normal' : 'Warning',
-          result.ok ? 'AlertSent' : 'AlertNotSent',
-          result.summary,
-        );
-      }
-    }
+    await alertThrough(
+      rule?.actions ?? [],
+      {
+        image,
+        repository: image.spec.image,
+        // The alert tells the move the cluster makes now: from the failed tag back to the previous one.
+        previousTag: rollout.tag,
+        tag: rollout.previousTag ?? rollout.tag,
+        digest: rollout.previousDigest,
+        pinDigest: false,
+        rule: `rollback of ${rollout.tag} (rule ${rollout.rule ?? '?'})`,
+        time: new Date(rollout.startTime),
+        availableTags: [],
+        event: 'RolledBack',
+        ...(rollout.reason ? { reason: rollout.reason } : {}),
+      },
+      this.deps.actions,
+    );
   }
 }
 

@@ -237,4 +237,22 @@ describe('alertConfigErrors', () => {
     const errors = alertConfigErrors({ ...alertConfig({}), spec: {} });
     expect(errors[0]?.message).toMatch(/at least one channel/);
   });
+
+  it.each<[string, unknown, RegExp]>([
+    ['an unknown event', ['Updated', 'Deployed'], /Unsupported value: supported values: "Updated", "Failed"/],
+    ['an event twice', ['Failed', 'Failed'], /Duplicate value/],
+    ['no event at all', [], /fewer than 1 item/],
+  ])('rejects spec.events with %s (schema)', (_name, events, message) => {
+    const errors = alertConfigErrors(
+      alertConfig({ webhook: { url: 'https://hooks.example.com/x' }, events } as unknown as AlertConfigSpec),
+    );
+    expect(errors.map((e) => e.field)[0]).toMatch(/^spec\.events/);
+    expect(errors[0]?.message).toMatch(message);
+  });
+
+  it('accepts a chosen set of events', () => {
+    expect(
+      alertConfigErrors(alertConfig({ webhook: { url: 'https://h/x' }, events: ['Failed', 'Recovered'] })),
+    ).toEqual([]);
+  });
 });

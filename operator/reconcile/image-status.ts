@@ -15,22 +15,12 @@ import {
   type Condition,
   type DesiredCondition,
   type Image,
-  type ImageResult,
 } from '../../crds/index.js';
 import { imageErrors } from '../../domain/image/validate.js';
+import { isFailedResult } from '../../domain/image/results.js';
 
 export const READY = 'Ready';
 export const STALLED = 'Stalled';
-
-/** Results of a check that failed: Ready says False with the result as reason until a check succeeds. */
-const FAILED_RESULTS: ReadonlySet<ImageResult> = new Set([
-  'Error',
-  'RegistryError',
-  'PullSecretsError',
-  'TagsError',
-  'RuleError',
-  'ActionError',
-]);
 
 /** Ready reasons that no retry can clear: the spec (or an object it names) must change. */
 const STALLED_REASONS: ReadonlySet<string> = new Set(['InvalidSpec', 'AlertConfigNotFound', 'RuleError']);
@@ -81,7 +71,8 @@ export function imageReadiness(image: Image, alertConfigs: ReadonlySet<string>):
     };
   }
   const result = image.status?.result;
-  if (result !== undefined && FAILED_RESULTS.has(result)) {
+  // Ready says False with the failed result as reason until a check succeeds.
+  if (isFailedResult(result)) {
     return {
       type: READY,
       status: 'False',
