@@ -37,7 +37,7 @@ export const IMAGE_RESULTS = [
   'RolledBack',
 ] as const;
 /** Condition types Tagpilot sets on an Image (Healthy comes with health-gated rollouts). */
-export const IMAGE_CONDITION_TYPES = ['Ready', 'Stalled', 'UpToDate', 'Healthy'] as const;
+export const IMAGE_CONDITION_TYPES = ['Ready', 'Stalled', 'Reconciling', 'UpToDate', 'Healthy'] as const;
 
 /** Rule types whose `value` is mandatory, and those that read it at all. */
 export const RULES_REQUIRING_VALUE = ['regex', 'semver-range'] as const;
@@ -348,7 +348,8 @@ const status = named(
     conditions: conditions(
       `Ready (written by the operator from status.result): the Image is valid and its last check
        succeeded; False with the failed result as reason. Stalled (operator): present only while a spec
-       fix is needed. UpToDate (controller): the workloads run status.tag.
+       fix is needed. Reconciling (operator): present only while the controller has not evaluated this
+       generation yet or follows a rollout. UpToDate (controller): the workloads run status.tag.
        Healthy: the last rollout became healthy.`,
     ),
     history: arr('The last 10 changes, newest first.', historyEntry, { maxItems: 10 }),

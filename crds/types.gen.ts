@@ -271,7 +271,7 @@ export interface ImageStatus {
    */
   observedGeneration?: number;
   /**
-   * Ready (written by the operator from status.result): the Image is valid and its last check succeeded; False with the failed result as reason. Stalled (operator): present only while a spec fix is needed. UpToDate (controller): the workloads run status.tag. Healthy: the last rollout became healthy.
+   * Ready (written by the operator from status.result): the Image is valid and its last check succeeded; False with the failed result as reason. Stalled (operator): present only while a spec fix is needed. Reconciling (operator): present only while the controller has not evaluated this generation yet or follows a rollout. UpToDate (controller): the workloads run status.tag. Healthy: the last rollout became healthy.
    */
   conditions?: Condition[];
   /**

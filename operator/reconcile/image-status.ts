@@ -5,8 +5,11 @@
 // Ready has this one writer, and it follows the controller's last check (status.result): the operator
 // reconciles every status change the controller writes, so Ready turns False with the failed result as
 // reason while the checks fail and True again on the first success (docs/operator.md#reconcilers-leader-only).
-// Stalled (kstatus: progress needs a human) is written only while it is True; leaving it out of the apply
-// removes it.
+// Stalled (kstatus: progress needs a human) and Reconciling (kstatus: Tagpilot is still working toward
+// the spec: it has not evaluated this generation yet, or the health gate follows a rollout) are written
+// only while True; leaving one out of the apply removes it. The operator writes both, from what the
+// controller recorded, so the kstatus conditions have one writer and the controller keeps to its own
+// fields (docs/safe-updates.md#status-reference).
 import {
   findCondition,
   formatErrors,
@@ -20,7 +23,10 @@ import { imageErrors } from '../../domain/image/validate.js';
 import { isFailedResult } from '../../domain/image/results.js';
 
 export const READY = 'Ready';
+/** The controller's condition; its observedGeneration says which spec the controller last evaluated. */
+const UP_TO_DATE = 'UpToDate';
 export const STALLED = 'Stalled';
+export const RECONCILING = 'Reconciling';
 
 /** Ready reasons that no retry can clear: the spec (or an object it names) must change. */
 const STALLED_REASONS: ReadonlySet<string> = new Set(['InvalidSpec', 'AlertConfigNotFound', 'RuleError']);
@@ -98,14 +104,56 @@ export function imageStalled(ready: DesiredCondition): DesiredCondition | undefi
   return { type: STALLED, status: 'True', reason: ready.reason, message: ready.message };
 }
 
+/**
+ * Reconciling=True while the controller has not caught up with the spec: it has not evaluated this
+ * generation yet (its UpToDate condition names an older one, or there is none), or the health gate is
+ * following a rollout (status.rollout). Undefined otherwise, and for Images nobody is working on: a
+ * suspended one, or one that Stalled (a human must act first).
+ */
+export function imageReconciling(image: Image, ready: DesiredCondition): DesiredCondition | undefined {
+  if (image.spec.suspend || imageStalled(ready) || ready.reason === ImageReasons.InvalidSpec) return undefined;
+  const rollout = image.status?.rollout;
+  if (rollout) {
+    return {
+      type: RECONCILING,
+      status: 'True',
+      reason: rollout.phase === 'RollingBack' ? 'RollingBack' : 'RolloutInProgress',
+      message:
+        rollout.phase === 'RollingBack'
+          ? `rolling back ${rollout.tag}: ${rollout.reason ?? 'not healthy'}`
+          : `following the rollout of ${rollout.tag} until ${rollout.deadline} (condition Healthy)`,
+    };
+  }
+  const generation = image.metadata.generation;
+  if (generation === undefined) return undefined;
+  const evaluated = findCondition(image.status?.conditions, UP_TO_DATE);
+  if (evaluated === undefined) {
+    return {
+      type: RECONCILING,
+      status: 'True',
+      reason: 'NotChecked',
+      message: 'the controller has not evaluated this Image yet',
+    };
+  }
+  if ((evaluated.observedGeneration ?? 0) < generation) {
+    return {
+      type: RECONCILING,
+      status: 'True',
+      reason: 'NewGeneration',
+      message: `the controller has not evaluated generation ${generation} of the spec yet (last: ${evaluated.observedGeneration ?? 'unknown'})`,
+    };
+  }
+  return undefined;
+}
+
 export interface OwnedStatus {
   observedGeneration?: number;
   conditions: Condition[];
 }
 
 /**
- * The operator-owned status to apply (Ready, and Stalled when `ready` calls for it), or undefined when
- * what is stored already says it.
+ * The operator-owned status to apply (Ready, and Stalled or Reconciling while they are True), or
+ * undefined when what is stored already says it.
  */
 export function imageStatusUpdate(
   image: Image,
@@ -116,15 +164,21 @@ export function imageStatusUpdate(
   const stored = image.status?.conditions;
   const current = findCondition(stored, desired.type);
   const next = setCondition(current, desired, generation, now);
-  const stalledWanted = imageStalled(desired);
-  const stalledNow = findCondition(stored, STALLED);
-  const stalled = stalledWanted && setCondition(stalledNow, stalledWanted, generation, now);
-  const stalledSame = stalled ? sameCondition(stalledNow, stalled) : stalledNow === undefined;
-  if (sameCondition(current, next) && stalledSame && image.status?.observedGeneration === generation) {
-    return undefined;
+  let same = sameCondition(current, next) && image.status?.observedGeneration === generation;
+  const conditions = [next];
+  // Conditions present only while True: written when wanted, left out (so removed) when not.
+  for (const [type, wanted] of [
+    [STALLED, imageStalled(desired)],
+    [RECONCILING, imageReconciling(image, desired)],
+  ] as const) {
+    const was = findCondition(stored, type);
+    const set = wanted && setCondition(was, wanted, generation, now);
+    if (set) conditions.push(set);
+    same &&= set ? sameCondition(was, set) : was === undefined;
   }
+  if (same) return undefined;
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    conditions: stalled ? [next, stalled] : [next],
+    conditions,
   };
 }

@@ -6,7 +6,7 @@ import {
   references,
   type KeyLookup,
 } from './alertconfig-status.js';
-import { imageReadiness, imageStalled, imageStatusUpdate } from './image-status.js';
+import { imageReadiness, imageReconciling, imageStalled, imageStatusUpdate } from './image-status.js';
 
 const now = new Date('2030-01-01T00:00:00.123Z');
 const later = new Date('2030-01-02T00:00:00Z');
@@ -138,7 +138,17 @@ describe('imageStatusUpdate', () => {
   it('writes observedGeneration and Ready on first sight, with second-precision time', () => {
     expect(imageStatusUpdate(image(), desired, now)).toEqual({
       observedGeneration: 2,
-      conditions: [{ ...desired, observedGeneration: 2, lastTransitionTime: '2030-01-01T00:00:00Z' }],
+      conditions: [
+        { ...desired, observedGeneration: 2, lastTransitionTime: '2030-01-01T00:00:00Z' },
+        {
+          type: 'Reconciling',
+          status: 'True',
+          reason: 'NotChecked',
+          message: 'the controller has not evaluated this Image yet',
+          observedGeneration: 2,
+          lastTransitionTime: '2030-01-01T00:00:00Z',
+        },
+      ],
     });
   });
 
@@ -156,9 +166,10 @@ describe('imageStatusUpdate', () => {
             status: 'True',
             reason: 'Rolled',
             message: '',
+            observedGeneration: 2,
             lastTransitionTime: '2029-01-01T00:00:00Z',
           },
-          ...stored.conditions,
+          ...stored.conditions.filter((c) => c.type === 'Ready'),
         ],
       },
     );
@@ -181,8 +192,48 @@ describe('imageStatusUpdate', () => {
       ['Stalled', 'True', 'RuleError'],
     ]);
     expect(imageStatusUpdate(image({}, stalled), ruleError, later)).toBeUndefined();
-    const recovered = imageStatusUpdate(image({}, stalled), desired, later)!;
+    const checked = { ...stalled, conditions: [...stalled.conditions, upToDate(2)] };
+    const recovered = imageStatusUpdate(image({}, checked), desired, later)!;
     expect(recovered.conditions.map((c) => c.type)).toEqual(['Ready']);
+  });
+
+  it('is Reconciling until the controller evaluated this generation, and while a rollout is followed', () => {
+    const reconciling = (status: Image['status'], spec: Partial<Image['spec']> = {}) =>
+      imageStatusUpdate(image(spec, status), desired, now)?.conditions.find((c) => c.type === 'Reconciling');
+    expect(reconciling(undefined)).toMatchObject({ status: 'True', reason: 'NotChecked' });
+    expect(reconciling({ conditions: [upToDate(1)] })).toMatchObject({
+      reason: 'NewGeneration',
+      message: expect.stringMatching(/generation 2 .*last: 1/),
+    });
+    expect(reconciling({ conditions: [upToDate(2)] })).toBeUndefined();
+    const rollout = {
+      tag: 'v1.3.0',
+      startTime: '2030-01-01T00:00:00Z',
+      deadline: '2030-01-01T00:05:00Z',
+      phase: 'Watching' as const,
+      workloads: [],
+    };
+    expect(reconciling({ conditions: [upToDate(2)], rollout })).toMatchObject({
+      reason: 'RolloutInProgress',
+      message: expect.stringMatching(/v1\.3\.0 until 2030-01-01T00:05:00Z/),
+    });
+    expect(
+      reconciling({ conditions: [upToDate(2)], rollout: { ...rollout, phase: 'RollingBack', reason: 'crash' } }),
+    ).toMatchObject({ reason: 'RollingBack' });
+    // Nobody works on a suspended Image, nor on one a human must fix first.
+    expect(reconciling(undefined, { suspend: true })).toBeUndefined();
+    const invalid = image({ image: 'UPPER/Case' });
+    expect(imageReconciling(invalid, imageReadiness(invalid, new Set(['slack'])))).toBeUndefined();
+  });
+
+  it('drops Reconciling once the controller caught up', () => {
+    const first = imageStatusUpdate(image(), desired, now)!;
+    const caught = imageStatusUpdate(
+      image({}, { ...first, conditions: [...first.conditions, upToDate(2)] }),
+      desired,
+      later,
+    )!;
+    expect(caught.conditions.map((c) => c.type)).toEqual(['Ready']);
   });
 
   it('writes when the generation moved on', () => {
@@ -192,6 +243,17 @@ describe('imageStatusUpdate', () => {
     expect(imageStatusUpdate(img, desired, later)?.observedGeneration).toBe(3);
   });
 });
+
+function upToDate(observedGeneration: number) {
+  return {
+    type: 'UpToDate',
+    status: 'True' as const,
+    reason: 'NoUpdate',
+    message: '',
+    observedGeneration,
+    lastTransitionTime: '2029-01-01T00:00:00Z',
+  };
+}
 
 function alertConfig(spec: AlertConfig['spec']): AlertConfig {
   return {
