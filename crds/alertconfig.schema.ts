@@ -23,7 +23,14 @@ export const ALERTCONFIG_CONDITION_TYPES = ['Ready'] as const;
  * What an alert can be about; an AlertConfig lists the ones it wants in spec.events (docs/alerts.md).
  * The list lives with the schema (its enum); domain/alerts/events.ts is where code reads it.
  */
-export const ALERT_EVENTS = ['Updated', 'Failed', 'Recovered', 'RolledBack', 'ApprovalPending', 'Held'] as const;
+export const ALERT_EVENTS = [
+  'Updated',
+  'Failed',
+  'Recovered',
+  'RolledBack',
+  'ApprovalPending',
+  'Held',
+] as const;
 
 /** When an inline URL is given, it must be an http(s) URL; a referenced one is checked when read. */
 function inlineUrlRule(field: string) {

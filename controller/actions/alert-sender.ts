@@ -28,7 +28,9 @@ function alertSubject(n: Notification): string {
   const move = `${n.previousTag ?? '(none)'} → ${n.newTag}`;
   const event = n.event ?? DEFAULT_ALERT_EVENT;
   if (event === DEFAULT_ALERT_EVENT) return move;
-  return event === 'RolledBack' || event === 'ApprovalPending' ? `${event} ${move}` : `${event} at ${n.newTag}`;
+  return event === 'RolledBack' || event === 'ApprovalPending'
+    ? `${event} ${move}`
+    : `${event} at ${n.newTag}`;
 }
 
 export interface AlertSenderOptions {

@@ -111,7 +111,8 @@ export function imageStalled(ready: DesiredCondition): DesiredCondition | undefi
  * suspended one, or one that Stalled (a human must act first).
  */
 export function imageReconciling(image: Image, ready: DesiredCondition): DesiredCondition | undefined {
-  if (image.spec.suspend || imageStalled(ready) || ready.reason === ImageReasons.InvalidSpec) return undefined;
+  if (image.spec.suspend || imageStalled(ready) || ready.reason === ImageReasons.InvalidSpec)
+    return undefined;
   const rollout = image.status?.rollout;
   if (rollout) {
     return {
@@ -135,7 +136,10 @@ export function imageReconciling(image: Image, ready: DesiredCondition): Desired
       message: 'the controller has not evaluated this Image yet',
     };
   }
-  if ((evaluated.observedGeneration ?? 0) < generation) {
+  // A manual-only Image is evaluated when someone asks (the refresh annotation), not because its spec
+  // changed: waiting for that is its normal state, not work in progress.
+  const manualOnly = image.spec.triggers.length > 0 && image.spec.triggers.every((t) => t.type === 'manual');
+  if (!manualOnly && (evaluated.observedGeneration ?? 0) < generation) {
     return {
       type: RECONCILING,
       status: 'True',

@@ -206,6 +206,10 @@ describe('imageStatusUpdate', () => {
       message: expect.stringMatching(/generation 2 .*last: 1/),
     });
     expect(reconciling({ conditions: [upToDate(2)] })).toBeUndefined();
+    // A manual-only Image waits for its refresh annotation once it has been seen.
+    const manual = { triggers: [{ type: 'manual' as const }] };
+    expect(reconciling({ conditions: [upToDate(1)] }, manual)).toBeUndefined();
+    expect(reconciling(undefined, manual)).toMatchObject({ reason: 'NotChecked' });
     const rollout = {
       tag: 'v1.3.0',
       startTime: '2030-01-01T00:00:00Z',
@@ -218,7 +222,10 @@ describe('imageStatusUpdate', () => {
       message: expect.stringMatching(/v1\.3\.0 until 2030-01-01T00:05:00Z/),
     });
     expect(
-      reconciling({ conditions: [upToDate(2)], rollout: { ...rollout, phase: 'RollingBack', reason: 'crash' } }),
+      reconciling({
+        conditions: [upToDate(2)],
+        rollout: { ...rollout, phase: 'RollingBack', reason: 'crash' },
+      }),
     ).toMatchObject({ reason: 'RollingBack' });
     // Nobody works on a suspended Image, nor on one a human must fix first.
     expect(reconciling(undefined, { suspend: true })).toBeUndefined();

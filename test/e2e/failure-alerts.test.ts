@@ -115,7 +115,14 @@ async function createAlertConfig(name: string, spec: object): Promise<void> {
 }
 
 const waitReady = (name: string, timeout: string) =>
-  kubectl(env.kubeconfig, ['wait', '--for=condition=Ready', `image/${name}`, '-n', ns, `--timeout=${timeout}`]);
+  kubectl(env.kubeconfig, [
+    'wait',
+    '--for=condition=Ready',
+    `image/${name}`,
+    '-n',
+    ns,
+    `--timeout=${timeout}`,
+  ]);
 
 /** Checks with `result` counted by the in-process controller so far (every tick and retry is one). */
 async function checks(result: string): Promise<number> {
@@ -134,7 +141,10 @@ describe('failure and recovery alerts', () => {
     peers.push(oncall, updatesOnly);
     // No spec.events: every event. The second one asks for updates only and must hear nothing here.
     await createAlertConfig('oncall', { webhook: { url: oncall.url('/hook') } });
-    await createAlertConfig('updates-only', { webhook: { url: updatesOnly.url('/hook') }, events: ['Updated'] });
+    await createAlertConfig('updates-only', {
+      webhook: { url: updatesOnly.url('/hook') },
+      events: ['Updated'],
+    });
 
     const repo = `failalert-${randomBytes(3).toString('hex')}/web`;
     await pushImage(anon, repo, 'v1.0.0');

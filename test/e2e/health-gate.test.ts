@@ -112,6 +112,14 @@ describe('health gate', () => {
     );
     expect(await cluster.deploymentImage(ns, 'web')).toBe(`${ref}:1.0.0`);
     await waitFor('the rollback alert', () => alerts('web', '1.1.666', '1.0.0') === 1, { timeoutMs: 30_000 });
+    const rollbackAlert = hook.requests.find(
+      (r) => (r.json as { image?: { name?: string; previousTag?: string } }).image?.previousTag === '1.1.666',
+    );
+    expect(rollbackAlert?.json).toMatchObject({
+      event: 'image.rolledBack',
+      alertEvent: 'RolledBack',
+      reason: expect.stringMatching(/CrashLoopBackOff/),
+    });
     expect(await events(ns, 'Deployment', 'web', 'ImageRolledBack')).toBe(1);
     expect(await events(ns, 'Image', 'web', 'RolledBack')).toBe(1);
 

@@ -112,8 +112,17 @@ describe('status ownership', () => {
     const operator = owned(image, 'tagpilot-operator');
     expect(operator.operation).toBe('Apply');
     expect(operator.fields).toEqual(['conditions', 'observedGeneration']);
-    expect(operator.conditions).toEqual(['Ready']);
-    expect(image.status?.conditions?.map((c) => c.type).sort()).toEqual(['Ready', 'UpToDate']);
+    // Written before the controller's first evaluation: Reconciling (NotChecked) is the operator's too.
+    expect(operator.conditions).toEqual(['Ready', 'Reconciling']);
+    expect(image.status?.conditions?.map((c) => c.type).sort()).toEqual(['Ready', 'Reconciling', 'UpToDate']);
+
+    // The operator's next reconcile sees the controller's UpToDate for this generation and drops
+    // Reconciling by leaving it out of its apply; the controller's condition stays.
+    const next = imageStatusUpdate(image, imageReadiness(image, new Set()), new Date());
+    await writes.applyStatus(IMAGE, { namespace: ns, name: 'web' }, next!);
+    const caught = await cluster.getImage(ns, 'web');
+    expect(caught.status?.conditions?.map((c) => c.type).sort()).toEqual(['Ready', 'UpToDate']);
+    expect(owned(caught, 'tagpilot-operator').conditions).toEqual(['Ready']);
   });
 
   it('a quiet tick writes nothing: same resourceVersion, no status write counted', async () => {

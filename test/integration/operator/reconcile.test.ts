@@ -102,11 +102,16 @@ describe('Image reconciler', () => {
           status: 'True',
           reason: 'Applied',
           message: '',
+          // The controller evaluated this spec: the operator's Reconciling goes.
+          observedGeneration: img.metadata.generation!,
           lastTransitionTime: '2030-01-01T00:00:00Z',
         },
       ],
     });
-    const after = await getImage(admin, ns, 'web');
+    const after = await waitFor('Reconciling to go', async () => {
+      const i = await getImage(admin, ns, 'web');
+      return i.status?.conditions?.some((c) => c.type === 'Reconciling') ? undefined : i;
+    });
     expect(after.status?.tag).toBe('v1.3.0');
     expect(after.status?.conditions?.map((c) => c.type).sort()).toEqual(['Ready', 'UpToDate']);
     const managers = (after.metadata.managedFields ?? [])
