@@ -131,9 +131,12 @@ Time:   {{ .time }}`,
   },
 };
 
-/** What `tagpilot alert test` sends: realistic values, clearly marked as a test. */
-export function sampleNotification(now: Date = new Date()): Notification {
-  return {
+/** What `tagpilot alert test` sends: realistic values for `event`, clearly marked as a test. */
+export function sampleNotification(
+  now: Date = new Date(),
+  event: AlertEvent = DEFAULT_ALERT_EVENT,
+): Notification {
+  const base: Notification = {
     namespace: 'tagpilot-test',
     name: 'alert-test',
     image: 'ghcr.io/acme/web',
@@ -144,4 +147,41 @@ export function sampleNotification(now: Date = new Date()): Notification {
     time: now,
     availableTags: ['v1.3.2', 'v1.4.0', 'v1.4.1', 'v1.5.0'],
   };
+  const why = (reason: string) => `${reason} (test alert from tagpilot alert test)`;
+  switch (event) {
+    case 'Updated':
+      return base;
+    case 'Failed':
+    case 'Recovered': {
+      const { previousTag: _p, ...rest } = base;
+      return {
+        ...rest,
+        newTag: 'v1.4.0',
+        rule: '',
+        event,
+        reason: why(
+          event === 'Failed'
+            ? 'registry ghcr.io: connection refused'
+            : 'Failing since 2026-03-01T10:00:00Z (RegistryError); now: no update',
+        ),
+      };
+    }
+    case 'RolledBack':
+      return {
+        ...base,
+        previousTag: 'v1.5.0',
+        newTag: 'v1.4.0',
+        rule: 'rollback of v1.5.0 (rule test alert from tagpilot alert test)',
+        event,
+        reason: why('Deployment/web: Pod web-1 container web is in CrashLoopBackOff'),
+      };
+    case 'ApprovalPending':
+      return {
+        ...base,
+        event,
+        reason: why('approve it with: kubectl annotate image alert-test tagpilot.dev/approve=v1.5.0'),
+      };
+    case 'Held':
+      return { ...base, newTag: 'v1.4.0', event, reason: why('Deployment/web was rolled back by hand') };
+  }
 }

@@ -158,3 +158,35 @@ spec:
     expect(r.err).toMatch(/^tagpilot alert: the AlertConfig reads valueFrom Secrets\/ConfigMaps: /);
   });
 });
+
+describe('tagpilot alert test --event', () => {
+  it('sends the sample of the chosen event, with its wording', async () => {
+    const hook = await http();
+    const file = await manifest(
+      'event.yaml',
+      `apiVersion: tagpilot.dev/v1alpha1
+kind: AlertConfig
+metadata: {name: team}
+spec:
+  webhook: {url: "${hook.url('/w')}"}
+  events: [Updated]
+`,
+    );
+    const r = await cli(['test', file, '--event', 'Failed']);
+    expect(r.code, r.err).toBe(0);
+    expect(hook.requests[0]!.json).toMatchObject({
+      event: 'image.failed',
+      alertEvent: 'Failed',
+      subject: '[tagpilot] tagpilot-test/alert-test: check failed',
+      reason: expect.stringMatching(/connection refused \(test alert from tagpilot alert test\)$/),
+    });
+  });
+
+  it('refuses an unknown event with the list', async () => {
+    const r = await cli(['test', await manifest('x.yaml', 'kind: AlertConfig\n'), '--event', 'Deployed']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /--event must be one of Updated, Failed, Recovered, RolledBack, ApprovalPending, Held, got "Deployed"/,
+    );
+  });
+});

@@ -10,6 +10,7 @@ import { errorMessage } from '../../common/errors.js';
 import { loadKubeConfig } from '../../common/kube.js';
 import { alertConfigWithDefaults, formatErrors, type AlertConfig } from '../../crds/index.js';
 import { alertConfigErrors } from '../../domain/alerts/validate.js';
+import { ALERT_EVENTS, DEFAULT_ALERT_EVENT, type AlertEvent } from '../../domain/alerts/events.js';
 import {
   deliverAlert,
   kubeValueReader,
@@ -33,6 +34,8 @@ Exits 0 when every channel succeeded, 1 when one failed, 2 on invalid input.
   --context NAME         kubeconfig context
   --timeout SECONDS      limit for one try of one channel (default 10)
   --attempts N           tries per channel, with backoff in between (default 1)
+  --event EVENT          the kind of alert to send: ${ALERT_EVENTS.join(', ')} (default
+                         Updated); sent whatever spec.events lists, to preview its wording
   -h, --help             this help
 
 See docs/alerts.md for the channels, TLS modes and templates.`;
@@ -44,6 +47,7 @@ const options = {
   context: { type: 'string' },
   timeout: { type: 'string' },
   attempts: { type: 'string' },
+  event: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,6 +92,13 @@ function usesValueFrom(v: unknown): boolean {
   return Object.entries(v).some(([k, x]) => k === 'valueFrom' || usesValueFrom(x));
 }
 
+function alertEvent(value: string | undefined): AlertEvent {
+  if (value === undefined) return DEFAULT_ALERT_EVENT;
+  const found = ALERT_EVENTS.find((e) => e === value);
+  if (!found) throw new UsageError(`--event must be one of ${ALERT_EVENTS.join(', ')}, got "${value}"`);
+  return found;
+}
+
 function positiveNumber(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -113,6 +124,7 @@ export async function run(argv: string[]): Promise<number> {
   let reader: ValueReader = noClusterReader;
   let timeoutMs: number;
   let attempts: number;
+  let event: AlertEvent;
   try {
     const [sub, file, ...extra] = positionals;
     if (sub !== 'test') {
@@ -126,6 +138,7 @@ export async function run(argv: string[]): Promise<number> {
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     timeoutMs = positiveNumber('timeout', values.timeout, 10) * 1000;
     attempts = Math.floor(positiveNumber('attempts', values.attempts, 1));
+    event = alertEvent(values.event);
 
     ac = alertConfigWithDefaults(pickAlertConfig(await readInput(file), file, values.name));
     // The validator admission and the operator use, so the three never disagree.
@@ -149,7 +162,11 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const outcomes = await deliverAlert(ac, sampleNotification(), { reader, timeoutMs, retry: { attempts } });
+  const outcomes = await deliverAlert(ac, sampleNotification(new Date(), event), {
+    reader,
+    timeoutMs,
+    retry: { attempts },
+  });
   const width = Math.max(...outcomes.map((o) => o.channel.length));
   for (const o of outcomes) {
     const tries = o.attempts > 1 ? ` (after ${o.attempts} attempts)` : '';

@@ -162,12 +162,38 @@ describe('admission, the operator and `tagpilot alert test` agree on AlertConfig
     expect(lint.err).toContain(c.error);
   });
 
+  it('spec.events: an unknown event is refused by admission (the schema enum) and the CLI, naming the item', async () => {
+    const spec = { webhook: { url: URL }, events: ['Failed', 'Deployed'] } as unknown as AlertConfig['spec'];
+    const denied = await admission(alertConfigObject('unknown-event', ns, spec));
+    const lint = await cli(alertConfigObject('unknown-event', ns, spec));
+    for (const said of [denied, lint.err]) {
+      expect(said).toContain('spec.events[1]');
+      expect(said).toContain('Unsupported value');
+      expect(said).toContain('"Updated", "Failed", "Recovered", "RolledBack", "ApprovalPending", "Held"');
+    }
+    expect(denied).toMatch(/^422: /);
+    expect(lint.code).toBe(2);
+  });
+
+  it('spec.events: all three accept a chosen list', async () => {
+    const spec: AlertConfig['spec'] = {
+      webhook: { url: peer.url('/events') },
+      events: ['Failed', 'Recovered'],
+    };
+    expect(await admission(alertConfigObject('some-events', ns, spec))).toBeUndefined();
+    const ready = await waitFor('AlertConfig some-events to be judged', async () =>
+      readyOf(await get('some-events')),
+    );
+    expect(ready).toMatchObject({ status: 'True', reason: 'Resolved' });
+    expect((await cli(alertConfigObject('some-events', ns, spec))).code).toBe(0);
+  });
+
   it('all three accept a valid one', async () => {
     const ac = alertConfigObject('valid', ns, { webhook: { url: peer.url('/hook') } });
     const ready = await waitFor('AlertConfig valid to be judged', async () => readyOf(await get('valid')));
     expect(ready).toMatchObject({ status: 'True', reason: 'Resolved' });
     expect(await admission(alertConfigObject('valid-again', ns, ac.spec))).toBeUndefined();
     expect(await cli(ac)).toEqual({ code: 0, err: '' });
-    expect(peer.requests).toHaveLength(1);
+    expect(peer.requests.filter((r) => r.path === '/hook')).toHaveLength(1);
   });
 });
