@@ -6,7 +6,8 @@
 // Order of effects on a change: the actions run first, then ONE status write records the decided tag,
 // the history entry and the outcome. If the controller dies between the two, the next evaluation decides
 // the same change again and re-runs the actions (apply is a no-op then), instead of a status that claims
-// a change whose actions never ran.
+// a change whose actions never ran. A result that starts or ends a failure sends its Failed or Recovered
+// alert just before that write, for the same reason (failure-alerts.ts).
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
 import type { Image, ImageRule } from '../../crds/index.js';
