@@ -6,6 +6,7 @@ import { celList, includes } from './schema/enum-rules.js';
 import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
 import { pods } from './image-pods.schema.js';
 import { target } from './image-targets.schema.js';
+import { windowsSpec, windowsStatus } from './image-windows.schema.js';
 import { DIGEST, conditions, localObjectReference, observedGeneration } from './schema/shared.js';
 
 export const TRIGGER_TYPES = ['crontab', 'webhook', 'manual'] as const;
@@ -314,6 +315,7 @@ const spec = named(
       ),
       suspend: bool('Stop checking and acting; status keeps the last result.', { default: false }),
       healthGate,
+      ...windowsSpec,
     },
     ['image', 'triggers', 'rules'],
   ),
@@ -360,6 +362,7 @@ const status = named(
       { maxItems: 20 },
     ),
     pods,
+    ...windowsStatus,
   }),
 );
 

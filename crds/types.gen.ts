@@ -90,6 +90,14 @@ export interface ImageSpec {
    * After apply, follow the rollout of every workload the apply patched; when it fails or does not become healthy within timeout, put the previous reference back and reject the tag (docs/safe-updates.md).
    */
   healthGate?: HealthGate;
+  /**
+   * When actions may run. Decisions are made on every trigger; the actions of a new decision run only while one of these windows is open, else the decision waits in status.waiting and its actions run when the next window opens. Empty: any time.
+   */
+  updateWindows?: ImageUpdateWindow[];
+  /**
+   * A candidate tag must have been built (the image config's created time) at least this long ago, or, when the build time is unknown, first seen by the controller that long ago (status.firstSeen). Younger candidates are skipped until they come of age. E.g. 1h or 3d.
+   */
+  minTagAge?: string;
 }
 
 /**
@@ -230,6 +238,24 @@ export interface HealthGate {
 }
 
 /**
+ * A recurring period in which actions may run.
+ */
+export interface ImageUpdateWindow {
+  /**
+   * When the window opens: 5 cron fields (minute hour day-of-month month day-of-week), 6 with seconds first, or a macro such as @daily, read in timeZone. E.g. "0 22 * * 1-5" opens on weekdays at 22:00.
+   */
+  schedule: string;
+  /**
+   * How long the window stays open after each start, e.g. 2h or 1h30m (at most 31d).
+   */
+  duration: string;
+  /**
+   * IANA time zone the schedule is read in, e.g. Europe/Paris. Default: UTC.
+   */
+  timeZone?: string;
+}
+
+/**
  * What Tagpilot decided last and why.
  */
 export interface ImageStatus {
@@ -290,6 +316,14 @@ export interface ImageStatus {
    * The running Pods of the targeted workloads whose containers use the repository, compared with the registry's digest of status.tag for each Pod's node platform (a multi-platform index resolved per node kubernetes.io/os and kubernetes.io/arch). Written with digest rules and restart actions.
    */
   pods?: ImagePods;
+  /**
+   * A decided change whose actions wait for the next update window (present only while it waits). status.tag stays the tag the workloads should run until the actions ran.
+   */
+  waiting?: ImageWaiting;
+  /**
+   * Candidate tags without a build time and when they were first seen (for spec.minTagAge), at most 32.
+   */
+  firstSeen?: ImageFirstSeen[];
 }
 
 /**
@@ -514,6 +548,46 @@ export interface ImageStalePod {
    * The Pod was created by a restart Tagpilot made for this digest and still runs the old one (e.g. imagePullPolicy IfNotPresent); its workload is not restarted again for this digest.
    */
   afterRestart?: boolean;
+}
+
+/**
+ * A decided change waiting for an update window.
+ */
+export interface ImageWaiting {
+  /**
+   * The decided tag.
+   */
+  tag: string;
+  /**
+   * Its digest when known.
+   */
+  digest?: string;
+  /**
+   * The rule that picked it.
+   */
+  rule?: string;
+  /**
+   * When it was first decided.
+   */
+  since: string;
+  /**
+   * When the next update window opens and the actions run.
+   */
+  opensAt: string;
+}
+
+/**
+ * When the controller first saw a candidate tag whose build time is unknown.
+ */
+export interface ImageFirstSeen {
+  /**
+   * The tag.
+   */
+  tag: string;
+  /**
+   * When it was first seen as a candidate.
+   */
+  time: string;
 }
 
 /**

@@ -158,6 +158,30 @@ describe('imageErrors', () => {
       message: /port 99999 is out of range/,
     },
     {
+      name: 'update window with an unknown time zone',
+      spec: { updateWindows: [{ schedule: '0 22 * * *', duration: '2h', timeZone: 'Mars/Base' }] },
+      field: 'spec.updateWindows[0].timeZone',
+      message: /unknown time zone "Mars\/Base"/,
+    },
+    {
+      name: 'update window with @every',
+      spec: { updateWindows: [{ schedule: '@every 1h', duration: '10m' }] },
+      field: 'spec.updateWindows[0].schedule',
+      message: /calendar times/,
+    },
+    {
+      name: 'update window without a duration (schema)',
+      spec: { updateWindows: [{ schedule: '0 22 * * *' } as never] },
+      field: 'spec.updateWindows[0].duration',
+      message: /Required value/,
+    },
+    {
+      name: 'minTagAge that is not a duration (schema)',
+      spec: { minTagAge: '1.5h' },
+      field: 'spec.minTagAge',
+      message: /./,
+    },
+    {
       name: 'regex rule without value (schema)',
       spec: { rules: [{ type: 'regex', actions: apply }] },
       field: 'spec.rules[0].value',
@@ -170,6 +194,14 @@ describe('imageErrors', () => {
     const error = errors.find((e) => e.field === field);
     expect(error, JSON.stringify(errors)).toBeDefined();
     expect(error!.message).toMatch(message);
+  });
+
+  it('accepts update windows and minTagAge', () => {
+    const updateWindows = [
+      { schedule: '0 22 * * 1-5', duration: '4h', timeZone: 'Europe/Paris' },
+      { schedule: '@daily', duration: '30m' },
+    ];
+    expect(imageErrors(image({ updateWindows, minTagAge: '1d12h' }))).toEqual([]);
   });
 
   it('accepts targets by name, by selector, with containers', () => {

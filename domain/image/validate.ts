@@ -1,5 +1,5 @@
 // The one Image validator: the CRD schema and its CEL rules, then what they cannot express (cron
-// expressions and time zones, regex compilation, semver ranges, image reference syntax, target label selectors). Admission and
+// expressions, update windows and time zones, regex compilation, semver ranges, image reference syntax, target label selectors). Admission and
 // the operator's Ready condition call imageErrors; the controller and `tagpilot resolve` parse with the
 // same domain functions it is built from, so what is admitted is what runs. Every error names the
 // field, as the apiserver does.
@@ -7,6 +7,7 @@ import { validateImage, type FieldError, type Image } from '../../crds/index.js'
 import { mergeFieldErrors, withoutStatus } from '../field-errors.js';
 import { RuleError, validateRule, validateTagFilter } from '../rules/index.js';
 import { validateTrigger } from '../schedule/trigger.js';
+import { validateUpdateWindows } from '../schedule/window.js';
 import { parseLabelSelector, SelectorError } from '../targets/selector.js';
 import { parseImageReference } from './reference.js';
 
@@ -43,6 +44,12 @@ function imageSemantics(spec: Spec): FieldError[] {
   (Array.isArray(spec.triggers) ? spec.triggers : []).forEach((t, i) => {
     if (t && typeof t.type === 'string') errors.push(...validateTrigger(t, i));
   });
+  if (Array.isArray(spec.updateWindows)) {
+    const windows = spec.updateWindows.filter(
+      (w) => typeof w?.schedule === 'string' && typeof w.duration === 'string',
+    );
+    if (windows.length === spec.updateWindows.length) errors.push(...validateUpdateWindows(windows));
+  }
   (Array.isArray(spec.rules) ? spec.rules : []).forEach((r, i) => {
     if (r && typeof r.type === 'string')
       errors.push(...ruleErrors(() => validateRule(r, `spec.rules[${i}]`)));
