@@ -72,6 +72,10 @@ const firstSeenEntry = named(
     'When the controller first saw a candidate tag whose build time is unknown (for spec.minTagAge).',
     {
       tag: str('The tag.', { maxLength: 128 }),
+      digest: str('The digest seen behind it, for the digest rule (a new digest is a new candidate).', {
+        maxLength: 256,
+        pattern: DIGEST,
+      }),
       time: str('When it was first seen as a candidate.', { format: 'date-time' }),
     },
     ['tag', 'time'],

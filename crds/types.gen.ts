@@ -585,6 +585,10 @@ export interface ImageFirstSeen {
    */
   tag: string;
   /**
+   * The digest seen behind it, for the digest rule (a new digest is a new candidate).
+   */
+  digest?: string;
+  /**
    * When it was first seen as a candidate.
    */
   time: string;

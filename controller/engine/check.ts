@@ -18,18 +18,30 @@ import {
   type RegistryAccess,
   type RegistryClient,
 } from '../registry/index.js';
+import type { ImageFirstSeen } from '../../crds/index.js';
 import { rejectedTags } from '../../domain/health/rejected.js';
+import { parseDuration } from '../../domain/schedule/duration.js';
+import { tagAge } from '../../domain/schedule/tag-age.js';
 import { buildTimes, needsBuildTimes } from './build-times.js';
 import { rememberCredentials } from './check-secrets.js';
 import { TagsError } from './classify.js';
 import { decideRules, needsCurrentDigest, type RulesOutcome } from './decide.js';
 
-/** How many candidates lacking a required platform are skipped before giving up for this check. */
-const MAX_PLATFORM_SKIPS = 10;
+/** How many candidates (lacking a required platform, younger than minTagAge) are skipped before giving up. */
+const MAX_SKIPS = 10;
 
 export interface CheckDeps {
   registry: RegistryClient;
   secrets: PullSecretReader;
+  now?: () => Date;
+}
+
+/** A candidate skipped for spec.minTagAge, and when it comes of age. */
+export interface YoungTag {
+  tag: string;
+  eligibleAt: Date;
+  /** What its age counts from (the image's build time, or when the controller first saw it). */
+  source: 'built' | 'first seen';
 }
 
 /** What the registry and the rules said about an Image. */
@@ -46,6 +58,10 @@ export interface Checked {
   access: RegistryAccess;
   /** Tags a hook named that the registry did not have (yet). */
   notFound: readonly string[];
+  /** Candidates skipped because they are younger than spec.minTagAge. */
+  young: YoungTag[];
+  /** status.firstSeen after this check, not yet pruned (undefined: leave it as it is). */
+  firstSeen: ImageFirstSeen[] | undefined;
 }
 
 /**
@@ -108,7 +124,7 @@ export async function checkImage(
         fresh: new Set(fresh ? [current, ...pushed] : pushed),
       })
     : undefined;
-  const outcome = await decideWithPlatforms(deps, image, {
+  const decided = await decideWithPlatforms(deps, image, {
     ref,
     access,
     tags,
@@ -117,6 +133,9 @@ export async function checkImage(
     currentPath: statusTag ? 'status.tag' : 'spec.baseTag',
     digests,
   });
+  const { outcome, young } = decided;
+  // Without minTagAge nothing is remembered (and what was is dropped).
+  const firstSeen = decided.seen ?? (image.status?.firstSeen?.length ? [] : undefined);
 
   let digest: string | undefined;
   if (outcome.kind === 'change') {
@@ -129,7 +148,7 @@ export async function checkImage(
     // First check of this tag: record what it points at (one HEAD, shared by every Image on the tag).
     digest = digests[current] ?? (await registry.getDigest(ref, current, access, { fresh }));
   }
-  return { ref, repository, tags, current, outcome, digest, access, notFound };
+  return { ref, repository, tags, current, outcome, digest, access, notFound, young, firstSeen };
 }
 
 /** The listed tags plus the pushed ones the registry has a manifest for (one HEAD each, uncached). */
@@ -180,12 +199,25 @@ function platforms(image: Image): Platform[] {
   });
 }
 
-/** The rules' decision, passing over candidates that lack a platform of spec.platforms. */
-async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates): Promise<RulesOutcome> {
+interface Decided {
+  outcome: RulesOutcome;
+  young: YoungTag[];
+  /** status.firstSeen as the age checks left it (undefined without spec.minTagAge). */
+  seen: ImageFirstSeen[] | undefined;
+}
+
+/**
+ * The rules' decision, passing over candidates that lack a platform of spec.platforms or are younger
+ * than spec.minTagAge (the next best candidate is considered instead).
+ */
+async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates): Promise<Decided> {
   const { spec } = image;
   const wanted = platforms(image);
+  const minAgeMs = spec.minTagAge ? parseDuration(spec.minTagAge) : 0;
+  let seen = minAgeMs > 0 ? [...(image.status?.firstSeen ?? [])] : undefined;
   const excluded = new Set<string>();
   const lacking: string[] = [];
+  const young: YoungTag[] = [];
   let outcome: RulesOutcome;
   for (;;) {
     outcome = decideRules({
@@ -200,24 +232,72 @@ async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates)
       excluded,
       rejected: rejectedTags(image.status?.rejected),
     });
-    if (outcome.kind !== 'change' || outcome.digestRule || wanted.length === 0) break;
-    const missing = await missingPlatforms(deps.registry, c.ref, outcome.tag, c.access, wanted);
-    if (missing.length === 0) break;
+    if (outcome.kind !== 'change') break;
+    const missing =
+      outcome.digestRule || wanted.length === 0
+        ? []
+        : await missingPlatforms(deps.registry, c.ref, outcome.tag, c.access, wanted);
+    if (missing.length > 0) {
+      lacking.push(`${outcome.tag} (no ${missing.join(', ')})`);
+    } else {
+      if (seen === undefined) break;
+      const now = deps.now?.() ?? new Date();
+      const created = await createdOf(deps.registry, c, outcome.tag, wanted[0], outcome.digestRule);
+      const aged = tagAge({
+        tag: outcome.tag,
+        ...(outcome.digestRule && outcome.digest ? { digest: outcome.digest } : {}),
+        created,
+        seen,
+        minAgeMs,
+        now,
+      });
+      seen = aged.seen;
+      if (now.getTime() >= aged.age.eligibleAt) break;
+      young.push({ tag: outcome.tag, eligibleAt: new Date(aged.age.eligibleAt), source: aged.age.source });
+      // The digest rule has one candidate: the new digest of the current tag.
+      if (outcome.digestRule) {
+        outcome = { kind: 'none', reasons: [] };
+        break;
+      }
+    }
     excluded.add(outcome.tag);
-    lacking.push(`${outcome.tag} (no ${missing.join(', ')})`);
-    if (excluded.size >= MAX_PLATFORM_SKIPS) {
-      return {
-        kind: 'none',
-        reasons: [
-          `the ${MAX_PLATFORM_SKIPS} best candidates lack a platform of spec.platforms: ${lacking.join('; ')}`,
-        ],
-      };
+    if (excluded.size >= MAX_SKIPS) {
+      outcome = { kind: 'none', reasons: [`the ${MAX_SKIPS} best candidates were skipped`] };
+      break;
     }
   }
-  if (outcome.kind === 'none' && lacking.length > 0) {
-    return { ...outcome, reasons: [...outcome.reasons, `skipped for spec.platforms: ${lacking.join('; ')}`] };
+  if (outcome.kind === 'none') {
+    const reasons = [...outcome.reasons];
+    if (lacking.length > 0) reasons.push(`skipped for spec.platforms: ${lacking.join('; ')}`);
+    if (young.length > 0) reasons.push(youngReason(spec.minTagAge ?? '', young));
+    outcome = { ...outcome, reasons };
   }
-  return outcome;
+  return { outcome, young, seen };
+}
+
+function youngReason(minTagAge: string, young: readonly YoungTag[]): string {
+  const each = young.map(
+    (y) =>
+      `${y.tag} (${y.source === 'built' ? 'built' : 'first seen'} less than ${minTagAge} ago; old enough at ${y.eligibleAt.toISOString()})`,
+  );
+  return `younger than spec.minTagAge ${minTagAge}, skipped: ${each.join('; ')}`;
+}
+
+/** The build time of a candidate (undefined when unknown, or when the tag vanished since the listing). */
+async function createdOf(
+  registry: RegistryClient,
+  c: Candidates,
+  tag: string,
+  platform: Platform | undefined,
+  fresh: boolean,
+): Promise<string | undefined> {
+  if (c.created && tag in c.created) return c.created[tag];
+  try {
+    return await registry.getCreated(c.ref, tag, c.access, { ...(platform ? { platform } : {}), fresh });
+  } catch (err) {
+    if (err instanceof RegistryNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 async function missingPlatforms(

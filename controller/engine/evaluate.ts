@@ -24,7 +24,7 @@ import { checkImage, type Checked } from './check.js';
 import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
 import { alertOnFailureTransition } from './failure-alerts.js';
-import { ruleName } from './decide.js';
+import { ruleName, type RulesChange } from './decide.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
 import type { PodTruthResult } from './pod-truth.js';
@@ -43,6 +43,8 @@ import {
 import { PendingActionsStore, failedActionsPending, type PendingActions } from './resume.js';
 import { observePods, podsField, recordPodEvents, restartRule } from './running-pods.js';
 import { StatusWriter, type ImageCache } from './status-writer.js';
+import { pruneSeen } from '../../domain/schedule/tag-age.js';
+import { closedWindow, wakeAfter, waitingFor, waitingReport, whenItRuns } from './waiting.js';
 import type { CheckReport } from './status.js';
 
 export { imageKey } from './refresh-requests.js';
@@ -156,7 +158,7 @@ export class Evaluator {
       // A rollout being followed is judged before anything new is decided: nothing is applied over it.
       const rollout = image.status?.rollout;
       if (rollout && !this.deps.dryRun) return await this.gate.follow(image, rollout);
-      if (manualOnly(image) && !manual) {
+      if (manualOnly(image) && !manual && !image.status?.waiting) {
         // A new manual-only Image is not checked: say so once, then wait for the annotation.
         if (!image.status?.result)
           await this.status.write(image, scheduledReport(image, this.deps.nextCheck(key)));
@@ -173,11 +175,14 @@ export class Evaluator {
   private async check(key: string, image: Image, fresh: boolean, manual: boolean): Promise<ProcessResult> {
     const log = this.deps.log.child({ image: key });
     let checked: Checked;
-    const pushed = this.pushed.take(key);
+    const waitingTag = image.status?.waiting?.tag;
+    const taken = this.pushed.take(key);
+    // The waiting decision stays a candidate even when the listing does not show its tag (yet).
+    const pushed = waitingTag && !taken.includes(waitingTag) ? [...taken, waitingTag] : taken;
     try {
       checked = await checkImage(this.deps, image, fresh, pushed);
     } catch (err) {
-      if (pushed.length > 0) this.pushed.add(key, pushed);
+      if (taken.length > 0) this.pushed.add(key, taken);
       const c = classifyError(err, credentialsOf(image));
       this.count(key, c.result);
       if (c.result === 'ApiUnavailable') {
@@ -195,11 +200,10 @@ export class Evaluator {
       return { retry: true, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
     }
     const result = await this.conclude(key, image, checked, manual, log);
-    if (checked.notFound.length > 0 && this.pushed.notFound(key, checked.notFound)) {
-      log.info(
-        { tags: checked.notFound },
-        'a tag a hook named is not in the registry yet; looking again shortly',
-      );
+    // Only tags a hook named are looked for again; a vanished waiting tag just stops waiting.
+    const notFound = checked.notFound.filter((t) => taken.includes(t));
+    if (notFound.length > 0 && this.pushed.notFound(key, notFound)) {
+      log.info({ tags: notFound }, 'a tag a hook named is not in the registry yet; looking again shortly');
       if (!result.retry)
         return {
           ...result,
@@ -219,6 +223,7 @@ export class Evaluator {
   ): Promise<ProcessResult> {
     const { outcome } = checked;
     const nextCheck = this.deps.nextCheck(key);
+    const closed = closedWindow(image, this.now());
     let report: CheckReport;
     let actions: ActionsOutcome | undefined;
     let ran: PendingActions | undefined;
@@ -239,27 +244,32 @@ export class Evaluator {
       : undefined;
 
     if (outcome.kind === 'change') {
-      metrics.updates.inc();
       const headline = changeHeadline(image, checked, outcome);
-      log.info(
-        { from: checked.current, to: outcome.tag, digest: checked.digest, rule: outcome.ruleName },
-        'new tag',
-      );
-      const reason = outcome.digestRule ? 'NewDigest' : 'NewTag';
-      await this.deps.events.record(imageTarget(image), 'Normal', reason, `${headline}: ${outcome.reason}`);
-      const pending: PendingActions = {
-        tag: outcome.tag,
-        digest: checked.digest,
-        rule: outcome.ruleName,
-        from: 0,
-        retriable: true,
-        previousTag: checked.current,
-      };
-      ran = pending;
-      actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth);
-      report = changeReport(image, checked, outcome, headline, actions, nextCheck);
+      if (closed) {
+        report = await this.wait(image, checked, outcome, headline, closed.opensAt, nextCheck, log);
+      } else {
+        metrics.updates.inc();
+        log.info(
+          { from: checked.current, to: outcome.tag, digest: checked.digest, rule: outcome.ruleName },
+          'new tag',
+        );
+        const reason = outcome.digestRule ? 'NewDigest' : 'NewTag';
+        await this.deps.events.record(imageTarget(image), 'Normal', reason, `${headline}: ${outcome.reason}`);
+        const pending: PendingActions = {
+          tag: outcome.tag,
+          digest: checked.digest,
+          rule: outcome.ruleName,
+          from: 0,
+          retriable: true,
+          previousTag: checked.current,
+        };
+        ran = pending;
+        actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth);
+        report = changeReport(image, checked, outcome, headline, actions, nextCheck);
+      }
     } else {
-      const pending = this.pending.resumable(key, image, manual);
+      // Failed actions are retried only inside a window too.
+      const pending = closed ? undefined : this.pending.resumable(key, image, manual);
       const rule = pending && image.spec.rules.find((r) => ruleName(r) === pending.rule);
       if (pending && rule) {
         ran = pending;
@@ -268,13 +278,19 @@ export class Evaluator {
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else if (failedActionsPending(image, checked)) {
         report = stillFailedReport(image, checked, nextCheck);
-      } else if (truth && truth.restartable.length > 0 && restartRule(image)) {
+      } else if (!closed && truth && truth.restartable.length > 0 && restartRule(image)) {
         actions = await this.restartStale(image, restartRule(image)!, checked, truth);
         const headline = `${truth.status.stale} running containers run a stale digest of ${checked.current} (${truth.restartable.join(', ')})`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else {
         report = quietReport(image, checked, outcome.reasons, nextCheck);
       }
+    }
+    // A decision that ran, or that the rules no longer make, no longer waits.
+    if (report.waiting === undefined && image.status?.waiting) report = { ...report, waiting: null };
+    if (checked.firstSeen !== undefined) {
+      const running = { tag: report.tag, digest: report.digest };
+      report = { ...report, firstSeen: pruneSeen(checked.firstSeen, checked.tags, running) };
     }
 
     const rollout = this.rolloutAfter(image, ran, actions);
@@ -289,7 +305,40 @@ export class Evaluator {
       log.warn({ message: report.message }, 'an action failed');
       if (actions.retriable) return { retry: true };
     }
-    return rollout ? { requeueAfterMs: this.healthPollMs } : {};
+    if (rollout) return { requeueAfterMs: this.healthPollMs };
+    // Back when the window opens for a waiting decision or stale Pods to restart, or when the first
+    // skipped young tag comes of age.
+    const restartWaits = truth !== undefined && truth.restartable.length > 0 && restartRule(image);
+    const wake = wakeAfter(this.now(), [
+      report.waiting || restartWaits ? closed?.opensAt : undefined,
+      ...checked.young.map((y) => y.eligibleAt),
+    ]);
+    return wake !== undefined ? { requeueAfterMs: wake } : {};
+  }
+
+  /** A decision outside every update window: recorded in status.waiting, its actions run later. */
+  private async wait(
+    image: Image,
+    checked: Checked,
+    outcome: RulesChange,
+    headline: string,
+    opensAt: Date | undefined,
+    nextCheck: Date | undefined,
+    log: Logger,
+  ): Promise<CheckReport> {
+    const waiting = waitingFor(image, checked, outcome, opensAt, this.now());
+    const previous = image.status?.waiting;
+    if (previous?.tag !== waiting.tag || previous.digest !== waiting.digest) {
+      log.info({ to: outcome.tag, rule: outcome.ruleName, opensAt }, 'new tag waits for an update window');
+      const replaces = previous ? `; it replaces ${previous.tag}, which waited since ${previous.since}` : '';
+      await this.deps.events.record(
+        imageTarget(image),
+        'Normal',
+        'WaitingForWindow',
+        `${headline}: ${outcome.reason}; ${whenItRuns(opensAt)}${replaces}`,
+      );
+    }
+    return waitingReport(image, checked, headline, waiting, opensAt, nextCheck);
   }
 
   /** The rollout the health gate follows after apply changed workloads (none in dry-run or when opted out). */

@@ -162,7 +162,10 @@ export function quietReport(
 function quietMessage(image: Image, checked: Checked, reasons: string[]): string {
   const s = image.status;
   const last = s?.history?.[0];
+  // A candidate skipped for minTagAge is news the user waits for: say so rather than the old change.
   const keep =
+    checked.young.length === 0 &&
+    !s?.waiting &&
     s?.result === 'Success' &&
     s.message !== undefined &&
     !s.message.startsWith('no update') &&

@@ -2,7 +2,7 @@
 // status, and whether that is worth a write.
 //
 // Ownership (docs/controller.md#status): the controller owns tag, digest, result, message, lastCheckTime,
-// nextCheckTime, history, rollout, rejected and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
+// nextCheckTime, history, rollout, rejected, waiting, firstSeen and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
 // conditions[type=Ready]. The controller writes by server-side apply under its own field manager, and
 // the conditions list is a map keyed by type, so each writer's entries survive the other's writes. With
 // apply, a field the controller stops sending is removed: `appliedStatus` therefore always carries every
@@ -19,10 +19,12 @@ import {
   type DesiredCondition,
   type ImageHistoryEntry,
   type ImagePods,
+  type ImageFirstSeen,
   type ImageRejectedTag,
   type ImageResult,
   type ImageRollout,
   type ImageStatus,
+  type ImageWaiting,
 } from '../../crds/index.js';
 
 import { HEALTHY } from '../health/gate.js';
@@ -49,6 +51,10 @@ export interface CheckReport {
   healthy?: UpToDateState;
   /** Running-pod truth (status.pods): undefined keeps what the status has, null removes it. */
   pods?: ImagePods | null;
+  /** A decision waiting for an update window; null removes it, left out keeps what the status has. */
+  waiting?: ImageWaiting | null;
+  /** status.firstSeen for spec.minTagAge; left out keeps what the status has. */
+  firstSeen?: ImageFirstSeen[];
 }
 
 /** The controller's part of the status. Undefined fields are removed from the object when applied. */
@@ -65,6 +71,8 @@ export interface OwnedStatus {
   rejected: ImageRejectedTag[] | undefined;
   healthy: Condition | undefined;
   pods: ImagePods | undefined;
+  waiting: ImageWaiting | undefined;
+  firstSeen: ImageFirstSeen[] | undefined;
 }
 
 export function appendHistory(
@@ -118,6 +126,8 @@ export function nextOwnedStatus(
       ? setCondition(healthyOf(previous), { type: HEALTHY, ...report.healthy }, generation, now)
       : healthyOf(previous),
     pods: report.pods === null ? undefined : (report.pods ?? previous?.pods),
+    waiting: report.waiting === null ? undefined : (report.waiting ?? previous?.waiting),
+    firstSeen: report.firstSeen ?? previous?.firstSeen,
   };
 }
 
@@ -155,6 +165,8 @@ export function writeNeed(
     JSON.stringify(p.rollout) !== JSON.stringify(next.rollout) ||
     JSON.stringify(p.rejected ?? []) !== JSON.stringify(next.rejected ?? []) ||
     JSON.stringify(p.pods ?? null) !== JSON.stringify(next.pods ?? null) ||
+    JSON.stringify(p.waiting) !== JSON.stringify(next.waiting) ||
+    JSON.stringify(p.firstSeen ?? []) !== JSON.stringify(next.firstSeen ?? []) ||
     // A schedule appearing or disappearing is news; the next time moving along is not.
     (p.nextCheckTime === undefined) !== (next.nextCheckTime === undefined);
   if (significant) return 'changed';
@@ -181,5 +193,7 @@ export function appliedStatus(owned: OwnedStatus): ImageStatus {
     ...(owned.rollout !== undefined ? { rollout: owned.rollout } : {}),
     ...(owned.rejected?.length ? { rejected: owned.rejected } : {}),
     ...(owned.pods !== undefined ? { pods: owned.pods } : {}),
+    ...(owned.waiting !== undefined ? { waiting: owned.waiting } : {}),
+    ...(owned.firstSeen?.length ? { firstSeen: owned.firstSeen } : {}),
   };
 }
