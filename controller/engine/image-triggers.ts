@@ -1,6 +1,6 @@
 // From the Image informer's events to evaluations: keeps each Image's cron schedule, and queues an Image
-// at once when it was never checked, its spec changed, a scheduled run was missed, or a refresh was asked
-// for (docs/controller.md#when-an-image-is-evaluated). Acts only while this replica leads.
+// at once when it was never checked, its spec changed, a scheduled run was missed, a wake-up may be
+// pending (update windows, minTagAge), or a refresh was asked for (docs/controller.md#when-an-image-is-evaluated). Acts only while this replica leads.
 import type { Logger } from '../../common/logger.js';
 import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
 import type { CronScheduler } from '../triggers/index.js';
@@ -38,7 +38,10 @@ export class ImageTriggers {
     if (!status?.result || !mine) return enqueue(key, 'new');
     if (mine.observedGeneration !== image.metadata.generation) return enqueue(key, 'spec');
     const next = status.nextCheckTime ? Date.parse(status.nextCheckTime) : NaN;
-    if (!Number.isNaN(next) && next < (this.deps.now ?? Date.now)()) enqueue(key, 'missed');
+    if (!Number.isNaN(next) && next < (this.deps.now ?? Date.now)()) return enqueue(key, 'missed');
+    // Wake-ups live in the queue only (a waiting decision's window, a young tag coming of age): a new
+    // leader evaluates such Images once, and that evaluation re-arms them (docs/safe-updates.md).
+    if (status.waiting || image.spec.minTagAge) enqueue(key, 'missed');
   }
 
   readonly onAdd = (image: Image): void => {
