@@ -1,7 +1,7 @@
 // Update windows and minTagAge end to end (docs/safe-updates.md "When to act"): the real registry, the
 // real apiserver and the controller program. A generic webhook outside the window decides (status.waiting)
 // but the Deployment keeps its tag until the window opens, and then gets the new one with no further
-// trigger; candidates younger than minTagAge are skipped until they come of age, again with no trigger.
+// trigger, even when the controller restarted meanwhile; candidates younger than minTagAge are skipped until they come of age, again with no trigger.
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type Controller } from '../../controller/main.js';
@@ -22,6 +22,10 @@ let ns: string;
 
 beforeAll(async () => {
   ns = await createTestNamespace(env, 'windows');
+  await start();
+});
+
+async function start(): Promise<void> {
   controller = await startController({
     kubeConfig: await controllerKubeConfig(env),
     namespaces: [ns],
@@ -31,7 +35,7 @@ beforeAll(async () => {
     log: testLogger(env, 'update-windows'),
   });
   base = `http://127.0.0.1:${controller.port}`;
-});
+}
 
 afterAll(async () => {
   await controller?.stop();
@@ -63,7 +67,7 @@ const spec = (image: string, extra: Partial<ImageSpec>): ImageSpec => ({
 const dailyAt = (at: Date) => `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
 
 describe('update windows', () => {
-  it('a webhook outside the window decides (status.waiting) and the Deployment gets the tag only when the window opens', async () => {
+  it('a webhook outside the window decides (status.waiting) and the Deployment gets the tag only when the window opens, across a controller restart', async () => {
     const repo = `win-${uid()}/web`;
     const image = `${anon.host}/${repo}`;
     await pushImage(anon, repo, 'v1.0.0');
@@ -94,6 +98,10 @@ describe('update windows', () => {
     expect(waiting.message).toMatch(/v1\.0\.0 → v1\.1\.0.*waiting for an update window/);
     expect(await cluster.deploymentImage(ns, 'web')).toBe(`${image}:v1.0.0`);
     expect(await cluster.eventReasons(ns, 'Image', 'web')).toContain('WaitingForWindow');
+
+    // A restart before the window opens: the new controller re-arms the wake-up from status.waiting.
+    await controller.stop();
+    await start();
 
     // No other trigger: the controller's own wake-up applies it once the window is open.
     const applied = await cluster.waitForStatus(
