@@ -41,7 +41,7 @@ export const updates = once(
   () =>
     new Counter({
       name: 'tagpilot_controller_updates_total',
-      help: 'New tags (or digests) decided by the rules.',
+      help: 'New tags (or digests) decided by the rules, counted when their actions run.',
       registers: [metricsRegistry],
     }),
 );
