@@ -90,6 +90,10 @@ export interface ImageSpec {
    * After apply, follow the rollout of every workload the apply patched; when it fails or does not become healthy within timeout, put the previous reference back and reject the tag (docs/safe-updates.md).
    */
   healthGate?: HealthGate;
+  /**
+   * With required: true, a tag the rules pick is not applied: it waits in status.pending until a person approves it (annotation tagpilot.dev/approve=TAG or "tagpilot approve") or rejects it (tagpilot.dev/reject=TAG or "tagpilot reject"); see docs/safe-updates.md.
+   */
+  approval?: Approval;
 }
 
 /**
@@ -230,6 +234,18 @@ export interface HealthGate {
 }
 
 /**
+ * Whether a person must approve each new tag before it is applied.
+ */
+export interface Approval {
+  /**
+   * New tags wait for approval before any action runs.
+   *
+   * @default false
+   */
+  required?: boolean;
+}
+
+/**
  * What Tagpilot decided last and why.
  */
 export interface ImageStatus {
@@ -283,7 +299,11 @@ export interface ImageStatus {
    */
   rollout?: ImageRollout;
   /**
-   * Tags the health gate rolled back, newest first (the last 20); the rules skip them.
+   * The tag the rules picked that waits for approval (present only while it waits). status.tag and status.digest stay what the cluster runs; nothing is applied until it is approved.
+   */
+  pending?: ImagePending;
+  /**
+   * Tags the health gate rolled back or a person rejected, newest first (the last 20); the rules skip them.
    */
   rejected?: ImageRejectedTag[];
   /**
@@ -431,7 +451,37 @@ export interface ImageRolloutContainer {
 }
 
 /**
- * A tag the health gate rolled back.
+ * A decided tag that waits for approval.
+ */
+export interface ImagePending {
+  /**
+   * The tag that waits.
+   */
+  tag: string;
+  /**
+   * Its digest when known; approving applies exactly this digest.
+   */
+  digest?: string;
+  /**
+   * status.tag when the tag was decided.
+   */
+  previousTag?: string;
+  /**
+   * The rule that picked the tag.
+   */
+  rule?: string;
+  /**
+   * When it started to wait.
+   */
+  since: string;
+  /**
+   * Tags that waited before this one and were replaced by it, newest first (the last 10).
+   */
+  superseded?: string[];
+}
+
+/**
+ * A tag the health gate rolled back or a person rejected.
  */
 export interface ImageRejectedTag {
   /**
@@ -443,7 +493,7 @@ export interface ImageRejectedTag {
    */
   digest?: string;
   /**
-   * Why its rollout failed.
+   * Why it was rejected (the rollout failure, or who rejected it).
    */
   reason?: string;
   /**
