@@ -37,6 +37,6 @@ export const pending = named(
         { maxItems: 10 },
       ),
     },
-    ['tag', 'since'],
+    ['tag', 'rule', 'since'],
   ),
 );

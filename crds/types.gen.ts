@@ -469,7 +469,7 @@ export interface ImagePending {
   /**
    * The rule that picked the tag.
    */
-  rule?: string;
+  rule: string;
   /**
    * When it started to wait.
    */

@@ -6,9 +6,11 @@ import { APPROVE_ANNOTATION, REJECT_ANNOTATION, type Verb } from './annotations.
 
 export interface Answer {
   verb: Verb;
-  /** The annotation's value: the tag it answers for. */
+  /** The tag it answers for: the annotation's value, trimmed. */
   tag: string;
   annotation: string;
+  /** The annotation's value as set (removing it tests this value). */
+  value: string;
 }
 
 /**
@@ -19,9 +21,10 @@ export function answersOf(annotations: Readonly<Record<string, string>> | undefi
   const out: Answer[] = [];
   const reject = annotations?.[REJECT_ANNOTATION];
   const approve = annotations?.[APPROVE_ANNOTATION];
-  if (reject !== undefined) out.push({ verb: 'reject', tag: reject.trim(), annotation: REJECT_ANNOTATION });
+  if (reject !== undefined)
+    out.push({ verb: 'reject', tag: reject.trim(), annotation: REJECT_ANNOTATION, value: reject });
   if (approve !== undefined)
-    out.push({ verb: 'approve', tag: approve.trim(), annotation: APPROVE_ANNOTATION });
+    out.push({ verb: 'approve', tag: approve.trim(), annotation: APPROVE_ANNOTATION, value: approve });
   return out;
 }
 
