@@ -34,18 +34,18 @@ export type Judgement =
 
 /** Whether `verb` for `tag` answers what waits in status.pending. */
 export function judgeAnswer(verb: Verb, tag: string, pending: ImagePending | undefined): Judgement {
-  if (tag === '') {
-    return {
-      ok: false,
-      reason: 'NoTag',
-      message: `${verb}: no tag given; name the tag that waits${pending ? ` (${pending.tag})` : ''}`,
-    };
-  }
   if (!pending) {
     return {
       ok: false,
       reason: 'NothingPending',
-      message: `${verb} ${tag}: nothing waits for approval (status.pending is empty), so nothing was done`,
+      message: `${verb}${tag ? ` ${tag}` : ''}: nothing waits for approval (status.pending is empty), so nothing was done`,
+    };
+  }
+  if (tag === '') {
+    return {
+      ok: false,
+      reason: 'NoTag',
+      message: `${verb}: no tag given; name the tag that waits (${pending.tag})`,
     };
   }
   if (tag === pending.tag) return { ok: true, verb, pending };
