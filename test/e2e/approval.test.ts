@@ -95,7 +95,6 @@ async function setUp(name: string) {
     name,
     imageSpec(anon, repo, {
       baseTag: '1.0.0',
-      triggers: [{ type: 'crontab', value: '@every 3s' }],
       actions: [{ type: 'apply' }, { type: 'alert', alertConfigRef: { name: `${name}-hook` } }],
       approval: { required: true },
     }),
