@@ -175,8 +175,8 @@ describe('kubectl against the generated CRDs', () => {
       'AGE',
       'MESSAGE',
     ]);
-    // Nothing waits for approval: kubectl prints <none> in the Pending column.
-    expect(wide.stdout).toMatch(/^full-status\s+True\s+ghcr\.io\/acme\/web\s+v1\.5\.2\s+<none>\s+Success\s/m);
+    // Nothing waits for approval: the Pending column is empty.
+    expect(wide.stdout).toMatch(/^full-status\s+True\s+ghcr\.io\/acme\/web\s+v1\.5\.2\s+Success\s/m);
     const all = await kubectl(env.kubeconfig, ['get', 'tagpilot', '-n', namespace, '-o', 'name']);
     expect(all.stdout).toContain('image.tagpilot.dev/jellyfin');
     expect(all.stdout).toContain('alertconfig.tagpilot.dev/team-slack');
