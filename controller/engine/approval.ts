@@ -12,7 +12,7 @@ import { APPROVE_ANNOTATION, REJECT_ANNOTATION, answerHint } from '../../domain/
 import { answersOf, judgeAnswer, type Answer } from '../../domain/approval/answer.js';
 import { nextPending } from '../../domain/approval/pending.js';
 import { annotationSetter, setterText } from '../../domain/approval/setter.js';
-import { alertThroughRule } from '../actions/alert.js';
+import { alertThrough } from '../actions/alert.js';
 import type { ActionDeps } from '../actions/types.js';
 import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
@@ -101,8 +101,8 @@ export class Approvals {
       { image: `${who(image).namespace}/${who(image).name}`, tag: outcome.tag, step: step.kind },
       'tag waits for approval',
     );
-    await alertThroughRule(
-      outcome.ruleName,
+    await alertThrough(
+      outcome.rule.actions,
       {
         image,
         repository: checked.repository,
