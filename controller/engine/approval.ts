@@ -16,15 +16,14 @@ import { alertThrough } from '../actions/alert.js';
 import type { ActionDeps } from '../actions/types.js';
 import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
-import { parseImageReference, repositoryName } from '../registry/index.js';
 import { AnnotationRequests } from './annotation-requests.js';
 import { pendingReport, rejectedReport } from './approval-report.js';
-import type { Checked } from './check.js';
+import { checkImage, type CheckDeps, type Checked } from './check.js';
 import type { RulesChange } from './decide.js';
 import type { StatusWriter, ImageCache } from './status-writer.js';
 import type { CheckReport } from './status.js';
 
-export interface ApprovalDeps {
+export interface ApprovalDeps extends CheckDeps {
   images: Pick<ImageApi, 'jsonPatch'> & Partial<Pick<ImageApi, 'get'>>;
   cache: ImageCache;
   status: Pick<StatusWriter, 'write'>;
@@ -149,7 +148,9 @@ export class Approvals {
         `${judged.pending.tag} rejected (${said}): not applied, and the rules skip it from now on`,
       );
     } else {
-      const checked = this.approvedCheck(image, judged.pending, by);
+      // The registry is read (access for the running-pod check, the tag list for alerts); a failure
+      // throws before anything is recorded, and the queue retries with the answer still in place.
+      const checked = await this.approvedCheck(image, judged.pending, by);
       if (!checked) {
         await this.deps.events.record(
           target,
@@ -179,17 +180,17 @@ export class Approvals {
     return out;
   }
 
-  /** The check an approval stands for: exactly the tag and digest that waited, decided by its rule. */
-  private approvedCheck(image: Image, pending: ImagePending, by: string): Checked | undefined {
+  /**
+   * The check an approval stands for: the registry as it is now, but the decision is exactly the tag and
+   * digest that waited, by its rule (undefined when that rule is gone).
+   */
+  private async approvedCheck(image: Image, pending: ImagePending, by: string): Promise<Checked | undefined> {
     const ruleIndex = image.spec.rules.findIndex((r) => (r.name || r.type) === pending.rule);
     const rule = image.spec.rules[ruleIndex];
     if (!rule) return undefined;
-    const ref = parseImageReference(image.spec.image);
+    const checked = await checkImage(this.deps, image, false);
     return {
-      ref,
-      repository: repositoryName(ref),
-      tags: [],
-      current: image.status?.tag || pending.previousTag || image.spec.baseTag || 'latest',
+      ...checked,
       outcome: {
         kind: 'change',
         ruleIndex,

@@ -103,11 +103,7 @@ export class Evaluator {
     this.healthPollMs = deps.healthPollMs ?? 3_000;
     this.refresh = new AnnotationRequests(deps, REFRESH_ANNOTATION);
     this.status = new StatusWriter({ ...deps, now: this.now });
-    this.approvals = new Approvals({
-      ...deps,
-      status: this.status,
-      now: this.now,
-    });
+    this.approvals = new Approvals({ ...deps, status: this.status, now: this.now });
     this.gate = new HealthGate(
       {
         workloads: deps.actions.workloads,
