@@ -55,8 +55,11 @@ describe('approvals', () => {
       previousTag: 'v1.0.0',
       tag: 'v1.1.0',
     });
-    expect(t.alerts[0]!.change.rule).toContain('tagpilot approve web -n ns --tag v1.1.0');
-    expect(t.alerts[0]!.change.rule).toContain('kubectl annotate image -n ns web tagpilot.dev/reject=v1.1.0');
+    expect(t.alerts[0]!.change.rule).toBe('minor');
+    expect(t.alerts[0]!.change.reason).toContain('tagpilot approve web -n ns --tag v1.1.0');
+    expect(t.alerts[0]!.change.reason).toContain(
+      'kubectl annotate image -n ns web tagpilot.dev/reject=v1.1.0',
+    );
 
     // The next ticks decide the same tag: no write, no Event, no alert.
     const writes = t.images.patches.length;

@@ -109,11 +109,12 @@ export class Approvals {
         tag: outcome.tag,
         digest: checked.digest,
         pinDigest: outcome.digestRule,
-        // Templates of every AlertConfig print the rule; this is where the commands reach the reader.
-        rule: `${outcome.ruleName}; waits for approval: ${hint}`,
+        rule: outcome.ruleName,
         time: now,
         availableTags: checked.tags,
         event: 'ApprovalPending',
+        // {{ .reason }} of the templates: how to answer, with the exact commands.
+        reason: `waits for approval: ${hint}`,
       },
       this.deps.actions,
     );

@@ -58,6 +58,8 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 interface AlertDoc {
+  alertEvent?: string;
+  reason?: string | null;
   image?: { name?: string; previousTag?: string | null; newTag?: string; rule?: string };
   body?: string;
 }
@@ -66,7 +68,7 @@ interface AlertDoc {
 const alerts = (name: string) =>
   hook.requests.map((r) => r.json as AlertDoc).filter((d) => d?.image?.name === name);
 const waitingAlerts = (name: string, tag: string) =>
-  alerts(name).filter((d) => d.image?.newTag === tag && d.image.rule?.includes('waits for approval'));
+  alerts(name).filter((d) => d.image?.newTag === tag && d.alertEvent === 'ApprovalPending');
 
 /** `reason: message` of the Events on Image `name`. */
 async function events(name: string): Promise<string[]> {
@@ -192,7 +194,7 @@ describe('approvals', () => {
       (s) => s.conditions?.some((c) => c.type === 'Healthy' && c.status === 'True') ?? false,
     );
     await waitFor('the update alert', () =>
-      alerts('web').some((d) => d.image?.newTag === '1.2.0' && d.image.rule === 'semver-minor'),
+      alerts('web').some((d) => d.image?.newTag === '1.2.0' && d.alertEvent === 'Updated'),
     );
     expect(waitingAlerts('web', '1.1.0')).toHaveLength(1);
     expect(waitingAlerts('web', '1.2.0')).toHaveLength(1);
