@@ -186,6 +186,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     scheduler,
     enqueue: (key, trigger) => queue.add(key, trigger),
     refreshPending: (image) => evaluator.refreshPending(image),
+    answerPending: (image) => evaluator.answerPending(image),
     forget: (key) => {
       queue.forget(key);
       evaluator.forget(key);

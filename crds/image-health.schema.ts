@@ -79,13 +79,13 @@ export const rollout = named(
 
 export const rejectedEntry = named(
   'ImageRejectedTag',
-  'A tag the health gate rolled back.',
+  'A tag the health gate rolled back or a person rejected.',
   obj(
-    'A tag the health gate rolled back; the rules never pick it again.',
+    'A tag the health gate rolled back or a person rejected; the rules never pick it again.',
     {
       tag: str('The rejected tag.', { maxLength: 128 }),
       digest: str('Its digest when known.', { maxLength: 256, pattern: DIGEST }),
-      reason: str('Why its rollout failed.', { maxLength: 1024 }),
+      reason: str('Why it was rejected (the rollout failure, or who rejected it).', { maxLength: 1024 }),
       time: str('When it was rolled back.', { format: 'date-time' }),
     },
     ['tag', 'time'],

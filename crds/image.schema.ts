@@ -3,6 +3,7 @@
 import { arr, bool, cel, enumOf, named, obj, present, str, use, withRules } from './schema/builders.js';
 import type { KindSource } from './schema/kind.js';
 import { celList, includes } from './schema/enum-rules.js';
+import { approval, pending } from './image-approval.schema.js';
 import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
 import { pods } from './image-pods.schema.js';
 import { target } from './image-targets.schema.js';
@@ -316,6 +317,7 @@ const spec = named(
       suspend: bool('Stop checking and acting; status keeps the last result.', { default: false }),
       healthGate,
       ...windowsSpec,
+      approval,
     },
     ['image', 'triggers', 'rules'],
   ),
@@ -356,8 +358,9 @@ const status = named(
     ),
     history: arr('The last 10 changes, newest first.', historyEntry, { maxItems: 10 }),
     rollout,
+    pending,
     rejected: arr(
-      'Tags the health gate rolled back, newest first (the last 20); the rules skip them.',
+      'Tags the health gate rolled back or a person rejected, newest first (the last 20); the rules skip them.',
       rejectedEntry,
       { maxItems: 20 },
     ),
@@ -387,6 +390,12 @@ export const imageKind: KindSource = {
     },
     { name: 'Image', type: 'string', jsonPath: '.spec.image', description: 'Repository followed.' },
     { name: 'Tag', type: 'string', jsonPath: '.status.tag', description: 'Tag the cluster should run.' },
+    {
+      name: 'Pending',
+      type: 'string',
+      jsonPath: '.status.pending.tag',
+      description: 'Tag that waits for approval.',
+    },
     { name: 'Result', type: 'string', jsonPath: '.status.result', description: 'Outcome of the last check.' },
     {
       name: 'Last-Check',

@@ -98,6 +98,10 @@ export interface ImageSpec {
    * A candidate tag must have been built (the image config's created time) at least this long ago, or, when the build time is unknown, first seen by the controller that long ago (status.firstSeen). Younger candidates are skipped until they come of age. E.g. 1h or 3d.
    */
   minTagAge?: string;
+  /**
+   * With required: true, a tag the rules pick is not applied: it waits in status.pending until a person approves it (annotation tagpilot.dev/approve=TAG or "tagpilot approve") or rejects it (tagpilot.dev/reject=TAG or "tagpilot reject"); see docs/safe-updates.md.
+   */
+  approval?: Approval;
 }
 
 /**
@@ -256,6 +260,18 @@ export interface ImageUpdateWindow {
 }
 
 /**
+ * Whether a person must approve each new tag before it is applied.
+ */
+export interface Approval {
+  /**
+   * New tags wait for approval before any action runs.
+   *
+   * @default false
+   */
+  required?: boolean;
+}
+
+/**
  * What Tagpilot decided last and why.
  */
 export interface ImageStatus {
@@ -309,7 +325,11 @@ export interface ImageStatus {
    */
   rollout?: ImageRollout;
   /**
-   * Tags the health gate rolled back, newest first (the last 20); the rules skip them.
+   * The tag the rules picked that waits for approval (present only while it waits). status.tag and status.digest stay what the cluster runs; nothing is applied until it is approved.
+   */
+  pending?: ImagePending;
+  /**
+   * Tags the health gate rolled back or a person rejected, newest first (the last 20); the rules skip them.
    */
   rejected?: ImageRejectedTag[];
   /**
@@ -465,7 +485,37 @@ export interface ImageRolloutContainer {
 }
 
 /**
- * A tag the health gate rolled back.
+ * A decided tag that waits for approval.
+ */
+export interface ImagePending {
+  /**
+   * The tag that waits.
+   */
+  tag: string;
+  /**
+   * Its digest when known; approving applies exactly this digest.
+   */
+  digest?: string;
+  /**
+   * status.tag when the tag was decided.
+   */
+  previousTag?: string;
+  /**
+   * The rule that picked the tag.
+   */
+  rule: string;
+  /**
+   * When it started to wait.
+   */
+  since: string;
+  /**
+   * Tags that waited before this one and were replaced by it, newest first (the last 10).
+   */
+  superseded?: string[];
+}
+
+/**
+ * A tag the health gate rolled back or a person rejected.
  */
 export interface ImageRejectedTag {
   /**
@@ -477,7 +527,7 @@ export interface ImageRejectedTag {
    */
   digest?: string;
   /**
-   * Why its rollout failed.
+   * Why it was rejected (the rollout failure, or who rejected it).
    */
   reason?: string;
   /**

@@ -31,8 +31,13 @@ describe('updateKey', () => {
     ['new tag', { newTag: 'v1.5.1' }],
     ['digest (same tag, new digest)', { digest: 'sha256:bb' }],
     ['no previous tag', { previousTag: undefined }],
+    ['event (the same move waiting for approval)', { event: 'ApprovalPending' as const }],
   ])('changes with the %s', (_n, change) => {
     expect(updateKey({ ...update, ...change })).not.toBe(updateKey(update));
+  });
+
+  it('keeps the key of an update whether or not it names the Updated event', () => {
+    expect(updateKey({ ...update, event: 'Updated' })).toBe(updateKey(update));
   });
 
   it('does not confuse field boundaries', () => {

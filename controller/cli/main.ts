@@ -10,7 +10,15 @@ const commands: Record<string, Command> = {
   tags: { summary: 'list the tags of a repository', load: () => import('./tags.js') },
   digest: { summary: 'print the digest of REF[:TAG]', load: () => import('./digest.js') },
   alert: { summary: 'send a sample alert through an AlertConfig', load: () => import('./alert.js') },
+  approve: { summary: 'approve the tag that waits on an Image', load: () => answering('approve') },
+  reject: { summary: 'reject the tag that waits on an Image', load: () => answering('reject') },
 };
+
+/** approve and reject are one command with two verbs. */
+async function answering(verb: 'approve' | 'reject') {
+  const { run } = await import('./answer.js');
+  return { run: (argv: string[]) => run(verb, argv) };
+}
 
 export function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

@@ -24,7 +24,7 @@ describe('decideRules', () => {
     });
     expect(none.kind).toBe('none');
     expect(none.kind === 'none' && none.reasons.at(-1)).toBe(
-      'rolled back before, skipped (status.rejected): v1.1.0',
+      'rejected before (rolled back or refused), skipped (status.rejected): v1.1.0',
     );
     const next = decideRules({
       rules: [rule('semver-minor')],

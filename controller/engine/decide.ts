@@ -18,7 +18,7 @@ export interface RulesInput {
   created?: Readonly<Record<string, string>>;
   /** Tags ruled out by the caller (e.g. they lack a required platform); never the current tag. */
   excluded?: ReadonlySet<string>;
-  /** Tags the health gate rolled back (status.rejected): never picked again. */
+  /** Tags the health gate rolled back or a person rejected (status.rejected): never picked again. */
   rejected?: ReadonlySet<string>;
 }
 
@@ -92,6 +92,8 @@ export function decideRules(input: RulesInput): RulesOutcome {
   }
   const skipped = input.tags.filter((t) => t !== input.current && input.rejected?.has(t));
   if (skipped.length > 0)
-    reasons.push(`rolled back before, skipped (status.rejected): ${skipped.join(', ')}`);
+    reasons.push(
+      `rejected before (rolled back or refused), skipped (status.rejected): ${skipped.join(', ')}`,
+    );
   return { kind: 'none', reasons, ...(digest !== undefined ? { digest } : {}) };
 }

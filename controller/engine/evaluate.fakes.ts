@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 // them into an Evaluator. Excluded from the build (tsconfig.build.json).
 import { pino } from 'pino';
 import type { Image, ImageSpec, ImageStatus } from '../../crds/index.js';
+import type { AlertRequest, AlertSender } from '../actions/types.js';
 import type { Workload } from '../kube/workloads.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
@@ -114,7 +115,11 @@ class FakeImages {
     jsonPatch: async (_ns: string, _name: string, ops: object[]) => {
       this.metadataPatches.push(ops);
       const annotations = { ...this.image.metadata.annotations };
-      delete annotations['tagpilot.dev/refresh'];
+      for (const op of ops as { op: string; path: string }[]) {
+        if (op.op !== 'remove') continue;
+        const key = op.path.replace('/metadata/annotations/', '').replace(/~1/g, '/').replace(/~0/g, '~');
+        delete annotations[key];
+      }
       this.image = { ...this.image, metadata: { ...this.image.metadata, annotations } };
       this.bump();
       return structuredClone(this.image);
@@ -160,13 +165,26 @@ class FakeWorkloads implements WorkloadClient {
   }
 }
 
-export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } = {}) {
+export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean; alert?: boolean } = {}) {
   const registry = new FakeRegistry();
   const images = new FakeImages(spec);
   const workloads = new FakeWorkloads();
   const pods = new FakePods();
   const events: string[] = [];
-  const recorder: EventRecorder = { record: async (_t, _type, reason) => void events.push(reason) };
+  /** `reason: message` of every Event, in order. */
+  const eventLines: string[] = [];
+  const recorder: EventRecorder = {
+    record: async (_t, _type, reason, message) => {
+      events.push(reason);
+      eventLines.push(`${reason}: ${message}`);
+    },
+  };
+  /** What the alert sender was asked to send (only with opts.alert). */
+  const alerts: AlertRequest[] = [];
+  const alert: AlertSender = async (req) => {
+    alerts.push(req);
+    return { summary: `sent through AlertConfig ${req.action.alertConfigRef?.name}` };
+  };
   const log = pino({ level: 'silent' });
   const results: string[] = [];
   const secretReads: string[] = [];
@@ -192,7 +210,13 @@ export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } 
           ),
         ),
     } as unknown as PullSecretReader,
-    actions: { workloads, events: recorder, log, dryRun: opts.dryRun ?? false },
+    actions: {
+      workloads,
+      events: recorder,
+      log,
+      dryRun: opts.dryRun ?? false,
+      ...(opts.alert ? { alert } : {}),
+    },
     pods,
     events: recorder,
     log,
@@ -204,5 +228,18 @@ export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean } 
   });
   const run = (...reasons: Trigger[]) =>
     evaluator.evaluate('ns/web', new Set(reasons.length ? reasons : ['cron']));
-  return { registry, images, workloads, pods, events, evaluator, run, results, secretReads, now };
+  return {
+    registry,
+    images,
+    workloads,
+    pods,
+    events,
+    eventLines,
+    alerts,
+    evaluator,
+    run,
+    results,
+    secretReads,
+    now,
+  };
 }

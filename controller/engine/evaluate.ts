@@ -10,7 +10,7 @@
 // alert just before that write, for the same reason (failure-alerts.ts).
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
-import type { Image, ImageRule } from '../../crds/index.js';
+import { REFRESH_ANNOTATION, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import type { ActionDeps } from '../actions/types.js';
 import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
@@ -25,11 +25,14 @@ import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
 import { alertOnFailureTransition } from './failure-alerts.js';
 import { ruleName, type RulesChange } from './decide.js';
+import { Approvals } from './approval.js';
+import { withdrawnReport } from './approval-report.js';
+import { approvalRequired } from '../../domain/approval/pending.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
 import type { PodTruthResult } from './pod-truth.js';
 import { PushedTags } from './pushed-tags.js';
-import { RefreshRequests } from './refresh-requests.js';
+import { AnnotationRequests } from './annotation-requests.js';
 import {
   actionsReport,
   changeHeadline,
@@ -47,17 +50,18 @@ import { pruneSeen } from '../../domain/schedule/tag-age.js';
 import { closedWindow, wakeAfter, waitingFor, waitingReport, whenItRuns } from './waiting.js';
 import type { CheckReport } from './status.js';
 
-export { imageKey } from './refresh-requests.js';
+export { imageKey } from './annotation-requests.js';
 export type { ImageCache } from './status-writer.js';
 
 /** When a tag a hook named was not in the registry yet, how soon it is looked for again. */
 const NOT_FOUND_RETRY_MS = 2_000;
 
 /** Why an Image is evaluated; several may be coalesced into one evaluation. */
-export type Trigger = 'cron' | 'webhook' | 'manual' | 'new' | 'spec' | 'missed' | 'retry';
+export type Trigger = 'cron' | 'webhook' | 'manual' | 'approval' | 'new' | 'spec' | 'missed' | 'retry';
 
 export interface EvaluatorDeps {
-  images: Pick<ImageApi, 'applyStatus' | 'jsonPatch'>;
+  /** `get` reads who set an approval annotation when the cache drops managedFields. */
+  images: Pick<ImageApi, 'applyStatus' | 'jsonPatch'> & Partial<Pick<ImageApi, 'get'>>;
   cache: ImageCache;
   registry: RegistryClient;
   secrets: PullSecretReader;
@@ -88,18 +92,20 @@ export function manualOnly(image: Image): boolean {
 export class Evaluator {
   private readonly pending = new PendingActionsStore();
   private readonly pushed = new PushedTags();
-  private readonly refresh: RefreshRequests;
+  private readonly refresh: AnnotationRequests;
   private readonly status: StatusWriter;
   private readonly imageMetrics = new ImageMetrics();
   private readonly gate: HealthGate;
+  private readonly approvals: Approvals;
   private readonly now: () => Date;
   private readonly healthPollMs: number;
 
   constructor(private readonly deps: EvaluatorDeps) {
     this.now = deps.now ?? (() => new Date());
     this.healthPollMs = deps.healthPollMs ?? 3_000;
-    this.refresh = new RefreshRequests(deps);
+    this.refresh = new AnnotationRequests(deps, REFRESH_ANNOTATION);
     this.status = new StatusWriter({ ...deps, now: this.now });
+    this.approvals = new Approvals({ ...deps, status: this.status, now: this.now });
     this.gate = new HealthGate(
       {
         workloads: deps.actions.workloads,
@@ -126,6 +132,7 @@ export class Evaluator {
   forget(key: string): void {
     this.pending.forget(key);
     this.refresh.forget(key);
+    this.approvals.forget(key);
     this.imageMetrics.forget(key);
     this.pushed.forget(key);
   }
@@ -133,6 +140,11 @@ export class Evaluator {
   /** Drops every per-Image metric series (this replica stops evaluating). */
   forgetMetrics(): void {
     this.imageMetrics.forgetAll();
+  }
+
+  /** Whether the Image carries an approve or reject annotation not yet handled. */
+  answerPending(image: Image): boolean {
+    return this.approvals.answers(image).length > 0;
   }
 
   /** A webhook named `tags` for this Image: its next evaluation considers them even if unlisted. */
@@ -158,6 +170,15 @@ export class Evaluator {
       // A rollout being followed is judged before anything new is decided: nothing is applied over it.
       const rollout = image.status?.rollout;
       if (rollout && !this.deps.dryRun) return await this.gate.follow(image, rollout);
+      const answers = this.approvals.answers(image);
+      if (answers.length > 0) {
+        const log = this.deps.log.child({ image: key });
+        const answered = await this.approvals.answer(image, answers, (checked) =>
+          this.conclude(key, image, checked, false, log, true),
+        );
+        if (!answered.applied) this.count(key, 'Success');
+        return answered.result;
+      }
       if (manualOnly(image) && !manual && !image.status?.waiting) {
         // A new manual-only Image is not checked: say so once, then wait for the annotation.
         if (!image.status?.result)
@@ -220,6 +241,7 @@ export class Evaluator {
     checked: Checked,
     manual: boolean,
     log: Logger,
+    approved = false,
   ): Promise<ProcessResult> {
     const { outcome } = checked;
     const nextCheck = this.deps.nextCheck(key);
@@ -243,10 +265,19 @@ export class Evaluator {
         )
       : undefined;
 
-    if (outcome.kind === 'change') {
+    // A tag waiting for a window was approved already (approval comes first); its opening applies it.
+    const answered =
+      approved || image.status?.waiting?.tag === (outcome.kind === 'change' ? outcome.tag : undefined);
+    if (outcome.kind === 'change' && !answered && approvalRequired(image.spec)) {
+      report = await this.approvals.wait(image, checked, outcome, nextCheck);
+    } else if (outcome.kind === 'change') {
       const headline = changeHeadline(image, checked, outcome);
       if (closed) {
-        report = await this.wait(image, checked, outcome, headline, closed.opensAt, nextCheck, log);
+        // An approved tag that must still wait for a window no longer waits for approval.
+        report = {
+          ...(await this.wait(image, checked, outcome, headline, closed.opensAt, nextCheck, log)),
+          pending: null,
+        };
       } else {
         metrics.updates.inc();
         log.info(
@@ -265,7 +296,7 @@ export class Evaluator {
         };
         ran = pending;
         actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth);
-        report = changeReport(image, checked, outcome, headline, actions, nextCheck);
+        report = { ...changeReport(image, checked, outcome, headline, actions, nextCheck), pending: null };
       }
     } else {
       // Failed actions are retried only inside a window too.
@@ -284,6 +315,11 @@ export class Evaluator {
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else {
         report = quietReport(image, checked, outcome.reasons, nextCheck);
+      }
+      const waiting = image.status?.pending;
+      if (waiting) {
+        report = withdrawnReport(report, waiting, checked.current, outcome.reasons);
+        await this.deps.events.record(imageTarget(image), 'Normal', 'ApprovalWithdrawn', report.message);
       }
     }
     // A decision that ran, or that the rules no longer make, no longer waits.

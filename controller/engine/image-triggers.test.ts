@@ -37,6 +37,7 @@ function track(img: Image): string[] {
     scheduler: { set: () => [], delete: () => true },
     enqueue: (key, trigger) => void queued.push(`${key} ${trigger}`),
     refreshPending: () => false,
+    answerPending: () => false,
     forget: () => undefined,
     leading: () => true,
     log: pino({ level: 'silent' }),

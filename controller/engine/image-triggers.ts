@@ -1,17 +1,23 @@
 // From the Image informer's events to evaluations: keeps each Image's cron schedule, and queues an Image
 // at once when it was never checked, its spec changed, a scheduled run was missed, a wake-up may be
-// pending (update windows, minTagAge), or a refresh was asked for (docs/controller.md#when-an-image-is-evaluated). Acts only while this replica leads.
+// pending (update windows, minTagAge), a refresh was asked for or an approval answered
+// (docs/controller.md#when-an-image-is-evaluated). Acts only while this replica leads.
 import type { Logger } from '../../common/logger.js';
 import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
+import { APPROVE_ANNOTATION, REJECT_ANNOTATION } from '../../domain/approval/annotations.js';
 import type { CronScheduler } from '../triggers/index.js';
 import { imageKey, type Trigger } from './evaluate.js';
 import { upToDateOf } from './status.js';
+
+const ANSWER_ANNOTATIONS = [APPROVE_ANNOTATION, REJECT_ANNOTATION];
 
 export interface ImageTriggersDeps {
   scheduler: Pick<CronScheduler, 'set' | 'delete'>;
   /** Queues an evaluation (a no-op while not leading). */
   enqueue: (key: string, trigger: Trigger) => void;
   refreshPending: (image: Image) => boolean;
+  /** An approve or reject annotation not handled yet (docs/safe-updates.md#approvals). */
+  answerPending: (image: Image) => boolean;
   /** Drops what the queue and the evaluator remember about a deleted Image. */
   forget: (key: string) => void;
   leading: () => boolean;
@@ -33,6 +39,7 @@ export class ImageTriggers {
     const errors = scheduler.set(key, image.spec.triggers);
     if (errors.length) this.deps.log.warn({ image: key, errors }, 'invalid crontab triggers skipped');
     if (this.deps.refreshPending(image)) return enqueue(key, 'manual');
+    if (this.deps.answerPending(image)) return enqueue(key, 'approval');
     const status = image.status;
     const mine = upToDateOf(status);
     if (!status?.result || !mine) return enqueue(key, 'new');
@@ -64,6 +71,11 @@ export class ImageTriggers {
     const was = old?.metadata.annotations?.[REFRESH_ANNOTATION];
     const is = image.metadata.annotations?.[REFRESH_ANNOTATION];
     if (is !== was && this.deps.refreshPending(image)) enqueue(key, 'manual');
+    // An annotation does not bump the generation: an answer is noticed here, by its own change.
+    const answered = ANSWER_ANNOTATIONS.some(
+      (a) => old?.metadata.annotations?.[a] !== image.metadata.annotations?.[a],
+    );
+    if (answered && this.deps.answerPending(image)) enqueue(key, 'approval');
   };
 
   readonly onDelete = (image: Image): void => {

@@ -2,7 +2,7 @@
 // status, and whether that is worth a write.
 //
 // Ownership (docs/controller.md#status): the controller owns tag, digest, result, message, lastCheckTime,
-// nextCheckTime, history, rollout, rejected, waiting, firstSeen and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
+// nextCheckTime, history, rollout, pending, rejected, waiting, firstSeen and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
 // conditions[type=Ready]. The controller writes by server-side apply under its own field manager, and
 // the conditions list is a map keyed by type, so each writer's entries survive the other's writes. With
 // apply, a field the controller stops sending is removed: `appliedStatus` therefore always carries every
@@ -18,6 +18,7 @@ import {
   type Condition,
   type DesiredCondition,
   type ImageHistoryEntry,
+  type ImagePending,
   type ImagePods,
   type ImageFirstSeen,
   type ImageRejectedTag,
@@ -47,6 +48,8 @@ export interface CheckReport {
   nextCheckTime?: Date;
   /** The health gate's part (controller/health/); a field left out keeps what the status has. */
   rollout?: ImageRollout | null;
+  /** The tag waiting for approval (docs/safe-updates.md#approvals); null clears it, left out keeps it. */
+  pending?: ImagePending | null;
   rejected?: ImageRejectedTag[];
   healthy?: UpToDateState;
   /** Running-pod truth (status.pods): undefined keeps what the status has, null removes it. */
@@ -68,6 +71,7 @@ export interface OwnedStatus {
   history: ImageHistoryEntry[];
   upToDate: Condition;
   rollout: ImageRollout | undefined;
+  pending: ImagePending | undefined;
   rejected: ImageRejectedTag[] | undefined;
   healthy: Condition | undefined;
   pods: ImagePods | undefined;
@@ -121,6 +125,7 @@ export function nextOwnedStatus(
     history,
     upToDate: setCondition(upToDateOf(previous), { type: UP_TO_DATE, ...report.upToDate }, generation, now),
     rollout: report.rollout === null ? undefined : (report.rollout ?? previous?.rollout),
+    pending: report.pending === null ? undefined : (report.pending ?? previous?.pending),
     rejected: report.rejected ?? previous?.rejected,
     healthy: report.healthy
       ? setCondition(healthyOf(previous), { type: HEALTHY, ...report.healthy }, generation, now)
@@ -163,6 +168,7 @@ export function writeNeed(
     !sameCondition(upToDateOf(previous), next.upToDate) ||
     (next.healthy !== undefined && !sameCondition(healthyOf(previous), next.healthy)) ||
     JSON.stringify(p.rollout) !== JSON.stringify(next.rollout) ||
+    JSON.stringify(p.pending) !== JSON.stringify(next.pending) ||
     JSON.stringify(p.rejected ?? []) !== JSON.stringify(next.rejected ?? []) ||
     JSON.stringify(p.pods ?? null) !== JSON.stringify(next.pods ?? null) ||
     JSON.stringify(p.waiting) !== JSON.stringify(next.waiting) ||
@@ -191,6 +197,7 @@ export function appliedStatus(owned: OwnedStatus): ImageStatus {
     history: owned.history,
     conditions: owned.healthy ? [owned.upToDate, owned.healthy] : [owned.upToDate],
     ...(owned.rollout !== undefined ? { rollout: owned.rollout } : {}),
+    ...(owned.pending !== undefined ? { pending: owned.pending } : {}),
     ...(owned.rejected?.length ? { rejected: owned.rejected } : {}),
     ...(owned.pods !== undefined ? { pods: owned.pods } : {}),
     ...(owned.waiting !== undefined ? { waiting: owned.waiting } : {}),

@@ -20,7 +20,15 @@ export function refreshRequested(image: Annotated): boolean {
  * of being swallowed, so the controller sees the new request on the next event.
  */
 export function refreshRemovalPatch(seen: string): { op: 'test' | 'remove'; path: string; value?: string }[] {
-  const path = `/metadata/annotations/${REFRESH_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  return annotationRemovalPatch(REFRESH_ANNOTATION, seen);
+}
+
+/** The same for any request annotation (refresh, approve, reject). */
+export function annotationRemovalPatch(
+  annotation: string,
+  seen: string,
+): { op: 'test' | 'remove'; path: string; value?: string }[] {
+  const path = `/metadata/annotations/${annotation.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   return [
     { op: 'test', path, value: seen },
     { op: 'remove', path },

@@ -164,7 +164,18 @@ describe('kubectl against the generated CRDs', () => {
     const wide = await kubectl(env.kubeconfig, ['get', 'tpimg', '-n', namespace, '-o', 'wide']);
     expect(wide.stderr).toBe('');
     const header = wide.stdout.split('\n')[0]?.trim().split(/\s+/);
-    expect(header).toEqual(['NAME', 'READY', 'IMAGE', 'TAG', 'RESULT', 'LAST-CHECK', 'AGE', 'MESSAGE']);
+    expect(header).toEqual([
+      'NAME',
+      'READY',
+      'IMAGE',
+      'TAG',
+      'PENDING',
+      'RESULT',
+      'LAST-CHECK',
+      'AGE',
+      'MESSAGE',
+    ]);
+    // Nothing waits for approval: the Pending column is empty.
     expect(wide.stdout).toMatch(/^full-status\s+True\s+ghcr\.io\/acme\/web\s+v1\.5\.2\s+Success\s/m);
     const all = await kubectl(env.kubeconfig, ['get', 'tagpilot', '-n', namespace, '-o', 'name']);
     expect(all.stdout).toContain('image.tagpilot.dev/jellyfin');

@@ -1,35 +1,39 @@
-// Refresh requests (the `tagpilot.dev/refresh` annotation, docs/triggers.md): whether an Image carries
-// one not yet handled, and removing it once handled. In --dry-run the annotation cannot be removed, so
-// the handled value is remembered instead, which keeps a dry-run controller from evaluating it forever.
+// Requests made by annotating an Image (refresh, docs/triggers.md; approve and reject,
+// docs/safe-updates.md#approvals): whether an Image carries one not yet handled, and removing it once
+// handled. In --dry-run the annotation cannot be removed, so the handled value is remembered instead,
+// which keeps a dry-run controller from acting on it forever.
 import type { Logger } from '../../common/logger.js';
-import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
+import type { Image } from '../../crds/index.js';
 import { kubeMessage, statusCode } from '../kube/errors.js';
 import type { ImageApi } from '../kube/images.js';
-import { refreshRemovalPatch } from '../triggers/index.js';
+import { annotationRemovalPatch } from '../triggers/index.js';
 import type { ImageCache } from './status-writer.js';
 
 export const imageKey = (image: Pick<Image, 'metadata'>) =>
   `${image.metadata.namespace ?? ''}/${image.metadata.name ?? ''}`;
 
-export interface RefreshDeps {
+export interface AnnotationRequestDeps {
   images: Pick<ImageApi, 'jsonPatch'>;
   cache: ImageCache;
   log: Logger;
   dryRun: boolean;
 }
 
-export class RefreshRequests {
+export class AnnotationRequests {
   private readonly handled = new Map<string, string>();
 
-  constructor(private readonly deps: RefreshDeps) {}
+  constructor(
+    private readonly deps: AnnotationRequestDeps,
+    readonly annotation: string,
+  ) {}
 
   forget(key: string): void {
     this.handled.delete(key);
   }
 
-  /** The value of a refresh request not yet handled, else undefined. */
+  /** The value of a request not yet handled, else undefined. */
   pending(image: Image): string | undefined {
-    const value = image.metadata.annotations?.[REFRESH_ANNOTATION];
+    const value = image.metadata.annotations?.[this.annotation];
     if (value === undefined || value.trim() === '') return undefined;
     return this.handled.get(imageKey(image)) === value ? undefined : value;
   }
@@ -43,7 +47,7 @@ export class RefreshRequests {
       const stored = await this.deps.images.jsonPatch(
         image.metadata.namespace ?? 'default',
         image.metadata.name ?? '',
-        refreshRemovalPatch(value),
+        annotationRemovalPatch(this.annotation, value),
       );
       this.deps.cache.upsert(stored);
     } catch (err) {
@@ -51,7 +55,10 @@ export class RefreshRequests {
       // 404: deleted. Anything else leaves the annotation, remembered as handled so it does not loop.
       const code = statusCode(err);
       if (code !== 422 && code !== 409 && code !== 404) {
-        this.deps.log.warn({ image: key, err: kubeMessage(err) }, 'could not remove the refresh annotation');
+        this.deps.log.warn(
+          { image: key, err: kubeMessage(err) },
+          `could not remove the ${this.annotation} annotation`,
+        );
         return;
       }
     }

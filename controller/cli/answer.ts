@@ -1,0 +1,156 @@
+// `tagpilot approve NAME` and `tagpilot reject NAME`: answer the tag that waits for approval on an Image
+// (docs/safe-updates.md#approvals). The CLI writes the same annotation a person would write with kubectl
+// (tagpilot.dev/approve=TAG or tagpilot.dev/reject=TAG); the controller acts on it. Before writing, it
+// judges the answer with the controller's own rule (domain/approval/answer.ts), so an answer the
+// controller would ignore is refused here with the same words, and nothing is written.
+import { parseArgs } from 'node:util';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { errorMessage } from '../../common/errors.js';
+import { isConflict, isNotFound, kubeMessage, loadKubeConfig } from '../../common/kube.js';
+import { IMAGE, type Image } from '../../crds/index.js';
+import { ANNOTATION_OF, type Verb } from '../../domain/approval/annotations.js';
+import { judgeAnswer } from '../../domain/approval/answer.js';
+import { approvalRequired } from '../../domain/approval/pending.js';
+import { fail } from './fail.js';
+import { outputFlagOptions, outputFlagUsage, outputFormat, writeJson } from './output.js';
+
+/** The field manager the annotation is written under: the controller's Event names it as the setter. */
+export const CLI_FIELD_MANAGER = 'tagpilot-cli';
+
+const WHAT: Record<Verb, string> = {
+  approve: `Approves the tag that waits for approval on Image NAME (status.pending): sets the annotation
+tagpilot.dev/approve=TAG, as "kubectl annotate" would, and the controller applies exactly that tag and
+digest.`,
+  reject: `Rejects the tag that waits for approval on Image NAME (status.pending): sets the annotation
+tagpilot.dev/reject=TAG, as "kubectl annotate" would, and the controller records the tag in
+status.rejected and never applies it.`,
+};
+
+const usage = (verb: Verb) => `usage: tagpilot ${verb} NAME [options]
+
+${WHAT[verb]}
+Nothing is written when nothing waits or another tag waits. Exit codes: 0 written, 1 refused or the
+cluster could not be asked, 2 bad input.
+
+  -n, --namespace NS     namespace of the Image (default: the kubeconfig context's, else "default")
+  --tag TAG              the tag to ${verb} (default: the one that waits); refused when another tag waits
+  --kubeconfig PATH      cluster to use (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --context NAME         kubeconfig context
+${outputFlagUsage}
+  -h, --help             this help
+
+See docs/safe-updates.md#approvals.`;
+
+const options = {
+  namespace: { type: 'string', short: 'n' },
+  tag: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  ...outputFlagOptions,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `tagpilot approve|reject -o json`. */
+export interface AnswerJson {
+  namespace: string;
+  name: string;
+  verb: Verb;
+  tag: string;
+  /** The digest that waits with the tag (what an approval applies), when known. */
+  digest?: string;
+  /** The annotation written, e.g. tagpilot.dev/approve. */
+  annotation: string;
+}
+
+export async function run(verb: Verb, argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    return fail(verb, `${errorMessage(err)}; run "tagpilot ${verb} --help"`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage(verb) + '\n');
+    return 0;
+  }
+  const [name, ...extra] = positionals;
+  if (name === undefined) return fail(verb, `missing NAME: tagpilot ${verb} NAME [-n NAMESPACE]`, 2);
+  if (extra.length > 0) return fail(verb, `unexpected argument "${extra[0]}"`, 2);
+  let format;
+  let kc;
+  try {
+    format = outputFormat(values.output);
+    kc = loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context });
+  } catch (err) {
+    return fail(verb, errorMessage(err), 2);
+  }
+  const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const base = { group: IMAGE.group, version: IMAGE.version, plural: IMAGE.plural, namespace, name };
+
+  let image: Image;
+  try {
+    image = (await api.getNamespacedCustomObject(base)) as Image;
+  } catch (err) {
+    if (isNotFound(err)) return fail(verb, `Image ${namespace}/${name} does not exist`, 1);
+    return fail(verb, `cannot read Image ${namespace}/${name}: ${kubeMessage(err)}`, 1);
+  }
+  const pending = image.status?.pending;
+  const judged = judgeAnswer(verb, values.tag?.trim() ?? pending?.tag ?? '', pending);
+  if (!judged.ok) {
+    const why =
+      judged.reason === 'NothingPending' && !approvalRequired(image.spec)
+        ? ' (this Image does not require approval: spec.approval.required is not true)'
+        : '';
+    return fail(verb, `Image ${namespace}/${name}: ${judged.message}${why}`, 1);
+  }
+  const tag = judged.pending.tag;
+  const annotation = ANNOTATION_OF[verb];
+  try {
+    // The resourceVersion makes the write conditional: a status that moved on since it was read (a
+    // newer tag superseded this one) fails the write instead of answering for the wrong tag.
+    await api.patchNamespacedCustomObject(
+      {
+        ...base,
+        body: {
+          metadata: {
+            resourceVersion: image.metadata.resourceVersion,
+            annotations: { [annotation]: tag },
+          },
+        },
+        fieldManager: CLI_FIELD_MANAGER,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  } catch (err) {
+    if (isConflict(err)) {
+      return fail(
+        verb,
+        `Image ${namespace}/${name} changed while ${tag} was being answered (a newer tag may wait now); run "tagpilot ${verb} ${name} -n ${namespace}" again`,
+        1,
+      );
+    }
+    return fail(verb, `cannot annotate Image ${namespace}/${name}: ${kubeMessage(err)}`, 1);
+  }
+  if (format === 'json') {
+    const out: AnswerJson = {
+      namespace,
+      name,
+      verb,
+      tag,
+      ...(judged.pending.digest ? { digest: judged.pending.digest } : {}),
+      annotation,
+    };
+    writeJson(out);
+  } else {
+    const next =
+      verb === 'approve'
+        ? 'the controller applies it now'
+        : 'the controller records it in status.rejected and never applies it';
+    process.stdout.write(
+      `${verb === 'approve' ? 'approved' : 'rejected'} ${tag} on Image ${namespace}/${name} (${annotation}=${tag}); ${next}\n`,
+    );
+  }
+  return 0;
+}
