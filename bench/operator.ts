@@ -1,6 +1,6 @@
 // Bench: tagpilot-operator (admission webhook + reconcilers) holding N Images of a real apiserver. The
-// operator is the shipped program (operator/main.ts compiled by tsconfig.build.json, plain node) in a child
-// process, so its RSS and CPU are its own, not the harness's or a TypeScript loader's.
+// operator is the shipped program (operator/main.ts compiled by tsconfig.build.json, run by node with the
+// image entrypoint's flags) in a child process, so its RSS and CPU are its own, not the harness's or a TypeScript loader's.
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/operator.ts [--images 1000] [--rate 500]
 //       [--seconds 20] [--follow 20]          (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles it)
@@ -32,6 +32,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { IMAGE, type Image } from '../crds/index.js';
+import { programs } from '../hack/images/layout.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
@@ -86,6 +87,9 @@ function cpuOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** The node flags of the image's entrypoint (between node and the script): the bench runs it as shipped. */
+const SHIPPED_NODE_FLAGS = programs.operator.entrypoint.slice(1, -1);
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist-operator');
@@ -242,6 +246,7 @@ try {
       child = spawn(
         process.execPath,
         [
+          ...SHIPPED_NODE_FLAGS,
           ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
           join(distDir, 'operator/main.js'),
           `--kubeconfig=${kubeconfig}`,
