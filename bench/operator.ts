@@ -44,7 +44,7 @@ import {
   podReview,
   type PodShape,
   type Target,
-} from './admission-load.js';
+} from './lib/admission-load.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,7 +1,8 @@
-// The AdmissionReview load generator shared by bench/admission.ts (webhook server alone) and
+// The AdmissionReview load generator shared by bench/admission.ts (the webhook server alone) and
 // bench/operator.ts (the whole operator program with its Images from a real apiserver): a realistic Pod
 // CREATE review, one HTTPS POST to /mutate, and an open-loop schedule whose latency is measured from each
-// request's *scheduled* send time, so a stalled server cannot hide its queueing delay.
+// request's *scheduled* send time, so a stalled server cannot hide its queueing delay. A module, not a
+// bench: hack/bench.sh runs bench/*.ts only.
 import { Agent, request } from 'undici';
 
 /** What a review asks about: the Pod's namespace and its init container's and containers' images. */
