@@ -356,13 +356,18 @@ try {
         .map((x) => x.toFixed(1))
         .join(' ')}`,
   );
+  // The operator's CPU per admission request barely depends on other load on the machine; latency does.
+  const perRequest = (r: Row) =>
+    r.phase.startsWith('admission')
+      ? `; operator CPU ${((r.cpu / (RATE * SECONDS)) * 1e6).toFixed(0)} µs per request${r.phase.includes('moves') ? ' (reconciles included)' : ''}`
+      : '';
   console.log('');
   console.log('| phase | wall | operator CPU | peak RSS | heap used | |');
   console.log('| --- | ---: | ---: | ---: | ---: | --- |');
   for (const r of rows)
     console.log(
       `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.cpu.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ` +
-        `${r.heapMiB.toFixed(0)} MiB | ${r.note} |`,
+        `${r.heapMiB.toFixed(0)} MiB | ${r.note}${perRequest(r)} |`,
     );
 } finally {
   if (child && child.exitCode === null) {
