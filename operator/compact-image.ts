@@ -1,16 +1,19 @@
 // What the operator keeps of each Image it caches: every replica holds all of them for the webhook, so
 // at 10,000 Images the cached objects are most of its memory. Kept: what the webhook's pins, the Ready
 // reconciler and annotation mode read. Dropped: managedFields (a list of every field of every writer),
-// kubectl's last-applied copy of the object, and the controller's bookkeeping (history, rollout,
-// rejected tags, check times, its own conditions), none of which the operator reads.
+// kubectl's last-applied copy of the object, and the controller's bookkeeping (history, rejected tags,
+// running pods, check times, the Healthy condition), none of which the operator reads.
 import type { Image } from '../crds/index.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Status fields the operator reads: pins (tag, digest, holds) and the Ready condition (the rest). */
-const KEPT_STATUS = ['tag', 'digest', 'holds', 'result', 'message', 'observedGeneration'] as const;
-/** Conditions the operator writes and compares; the controller's (UpToDate, Healthy) are not read. */
-const KEPT_CONDITIONS = new Set(['Ready', 'Stalled']);
+/**
+ * Status fields the operator reads: pins (tag, digest, holds), Ready (result, message, observedGeneration)
+ * and Reconciling (rollout).
+ */
+const KEPT_STATUS = ['tag', 'digest', 'holds', 'result', 'message', 'observedGeneration', 'rollout'] as const;
+/** Conditions the operator writes and compares, and UpToDate, which Reconciling follows; not Healthy. */
+const KEPT_CONDITIONS = new Set(['Ready', 'Stalled', 'Reconciling', 'UpToDate']);
 
 /** A new object with only the fields the operator reads; the informer's copy becomes garbage. */
 export function compactImage(image: Image): Image {
