@@ -14,7 +14,8 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino, destination } from 'pino';
-import { Agent, request } from 'undici';
+import { insecureAgent, openLoop, percentile, podReview as review, send } from './lib/admission-load.js';
+import type { PodShape, Target as LoadTarget } from './lib/admission-load.js';
 import type { Image } from '../crds/index.js';
 import { issueCertificates } from '../operator/tls/certs.js';
 import { startWebhookServer } from '../operator/webhook-server.js';
@@ -34,66 +35,12 @@ const { values: args } = parseArgs({
 
 const TARGET_NS = 'team-7';
 
-/** A Pod as the apiserver sends it for a create: three containers, two of them followed by Images. */
-function podReview(uid: string): string {
-  const container = (name: string, image: string) => ({
-    name,
-    image,
-    ports: [{ containerPort: 8080, protocol: 'TCP' }],
-    env: [
-      { name: 'LOG_LEVEL', value: 'info' },
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    ],
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-    readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 },
-    volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
-    terminationMessagePath: '/dev/termination-log',
-    imagePullPolicy: 'IfNotPresent',
-  });
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      namespace: TARGET_NS,
-      operation: 'CREATE',
-      userInfo: {
-        username: 'system:serviceaccount:ci:deployer',
-        groups: ['system:serviceaccounts', 'system:authenticated'],
-      },
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          generateName: 'web-',
-          namespace: TARGET_NS,
-          labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop', 'tagpilot.dev/webhook': 'enabled' },
-          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' },
-        },
-        spec: {
-          initContainers: [container('migrate', 'registry.local:5000/team-7/app-1:v1.0.0')],
-          containers: [
-            container('web', 'registry.local:5000/team-7/app-0:v1.0.0'),
-            container('sidecar', 'docker.io/library/envoy:v1.30.1'),
-          ],
-          volumes: [{ name: 'config', configMap: { name: 'web-config' } }],
-          restartPolicy: 'Always',
-          terminationGracePeriodSeconds: 30,
-          dnsPolicy: 'ClusterFirst',
-          serviceAccountName: 'web',
-          schedulerName: 'default-scheduler',
-        },
-        status: {},
-      },
-      oldObject: null,
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
-    },
-  });
-}
+/** Every review asks about the same Pod: its init container and first container are followed. */
+const POD: PodShape = {
+  namespace: TARGET_NS,
+  images: ['registry.local:5000/team-7/app-1:v1.0.0', 'registry.local:5000/team-7/app-0:v1.0.0'],
+};
+const podReview = (uid: string) => review(uid, POD);
 
 // ---- servers (child processes) -----------------------------------------------------------------
 
@@ -211,55 +158,8 @@ function startChild(kind: ServerKind): Promise<Child> {
 
 // ---- load ----------------------------------------------------------------------------------------
 
-interface Target {
-  name: string;
-  port: number;
-  agent: Agent;
+interface Target extends LoadTarget {
   server: Child;
-}
-
-async function send(t: Target, body: string): Promise<void> {
-  const res = await request(`https://127.0.0.1:${t.port}/mutate`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json' },
-    dispatcher: t.agent,
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`${t.name}: HTTP ${res.statusCode}: ${text}`);
-  // The real webhook must have pinned two containers: otherwise this measures the wrong thing.
-  if (t.name === 'tagpilot /mutate' && !text.includes('"patch"'))
-    throw new Error(`${t.name}: no patch in ${text}`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** Open loop: one request every 1/rate s from a fixed schedule; latency from the scheduled time. */
-async function openLoop(t: Target, rate: number, seconds: number, latencies: number[]) {
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  let errors = 0;
-  let ok = 0;
-  const start = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(
-      send(t, podReview(`u-${i}`)).then(
-        () => {
-          ok++;
-          latencies.push(performance.now() - due);
-        },
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  return { achieved: ok / ((performance.now() - start) / 1000), errors };
 }
 
 /** Closed loop: `concurrency` requests always in flight for `seconds`; also the server's CPU per request. */
@@ -294,7 +194,6 @@ async function main(): Promise<void> {
   const concurrency = Number(args.concurrency);
   const rounds = Number(args.rounds);
   const servers = await Promise.all(KINDS.map(startChild));
-  const agent = () => new Agent({ connect: { rejectUnauthorized: false }, connections: 64 });
   const names: Record<ServerKind, string> = {
     real: 'tagpilot /mutate',
     floor: 'bare HTTPS floor',
@@ -303,7 +202,8 @@ async function main(): Promise<void> {
   const targets: Target[] = KINDS.map((k, i) => ({
     name: names[k],
     port: servers[i]!.port,
-    agent: agent(),
+    agent: insecureAgent(),
+    expectPatch: k === 'real',
     server: servers[i]!,
   }));
   try {
@@ -322,7 +222,9 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
       for (const i of order) {
-        const open = await openLoop(targets[i]!, rate, seconds / rounds, stats[i]!.latencies);
+        const open = await openLoop(targets[i]!, rate, seconds / rounds, stats[i]!.latencies, (n) =>
+          podReview(`u-${n}`),
+        );
         stats[i]!.achieved.push(open.achieved);
         stats[i]!.errors += open.errors;
       }

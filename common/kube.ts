@@ -1,11 +1,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from './errors.js';
+import { reuseConnections } from './kube-connections.js';
 
 /**
  * The Kubernetes client configuration of a program: an explicit kubeconfig path, else in-cluster
  * credentials when running in a Pod, else $KUBECONFIG / ~/.kube/config (what `kubectl` would use).
  * `impersonate` (user name, usually `system:serviceaccount:NS:NAME`) lets a developer run a program locally
- * with exactly the permissions of its ServiceAccount.
+ * with exactly the permissions of its ServiceAccount. Every API call shares one keep-alive connection pool.
  */
 export function loadKubeConfig(opts: { kubeconfig?: string; context?: string } = {}): KubeConfig {
   const kc = new KubeConfig();
@@ -17,7 +18,7 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string } =
       'no Kubernetes cluster configured: run in a Pod, set KUBECONFIG, or pass --kubeconfig PATH',
     );
   }
-  return kc;
+  return reuseConnections(kc);
 }
 
 /** HTTP status of an error thrown by @kubernetes/client-node (ApiException.code), if any. */

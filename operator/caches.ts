@@ -13,6 +13,7 @@ import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from
 import { Cache } from '../common/cache.js';
 import { Informer, type ListPage } from '../common/informer.js';
 import type { Logger } from '../common/logger.js';
+import { compactImage } from './compact-image.js';
 
 /** A Secret or ConfigMap reduced to its key names and whether each value is non-empty. */
 export interface KeysObject extends KubernetesObject {
@@ -51,7 +52,11 @@ export interface CacheContext {
   log: Logger;
 }
 
-function customCache<T extends KubernetesObject>(ctx: CacheContext, kind: KindInfo): Cache<T> {
+function customCache<T extends KubernetesObject>(
+  ctx: CacheContext,
+  kind: KindInfo,
+  transform: (obj: T) => T = withoutManagedFields,
+): Cache<T> {
   const custom = ctx.kubeConfig.makeApiClient(CustomObjectsApi);
   const { group, version, plural } = kind;
   return new Cache<T>(ctx.namespaces, (ns) => {
@@ -71,7 +76,7 @@ function customCache<T extends KubernetesObject>(ctx: CacheContext, kind: KindIn
       kubeConfig: ctx.kubeConfig,
       path,
       list,
-      transform: withoutManagedFields,
+      transform,
       log: ctx.log,
       name: `${plural}${ns ? ` in ${ns}` : ''}`,
     });
@@ -79,7 +84,7 @@ function customCache<T extends KubernetesObject>(ctx: CacheContext, kind: KindIn
 }
 
 export function imageCache(ctx: CacheContext): Cache<Image> {
-  return customCache<Image>(ctx, IMAGE);
+  return customCache<Image>(ctx, IMAGE, compactImage);
 }
 
 export function alertConfigCache(ctx: CacheContext): Cache<AlertConfig> {

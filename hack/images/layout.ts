@@ -31,7 +31,8 @@ export const programs = {
   operator: {
     title: 'tagpilot-operator',
     description: 'Tagpilot operator: Image/AlertConfig reconcilers and admission webhooks',
-    entrypoint: ['/nodejs/bin/node', 'dist/operator/main.js'],
+    // The young generation capped (see the Dockerfile's operator stage).
+    entrypoint: ['/nodejs/bin/node', '--max-semi-space-size=8', 'dist/operator/main.js'],
     ports: ['9443/tcp', '8080/tcp'],
   },
   controller: {

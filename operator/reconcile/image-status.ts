@@ -17,6 +17,7 @@ import {
   setCondition,
   type Condition,
   type DesiredCondition,
+  type FieldError,
   type Image,
 } from '../../crds/index.js';
 import { imageErrors } from '../../domain/image/validate.js';
@@ -38,9 +39,15 @@ export const ImageReasons = {
   AlertConfigNotFound: 'AlertConfigNotFound',
 } as const;
 
-/** What Ready should say about this Image, given the AlertConfigs of its namespace. */
-export function imageReadiness(image: Image, alertConfigs: ReadonlySet<string>): DesiredCondition {
-  const errors = imageErrors(image);
+/**
+ * What Ready should say about this Image, given the AlertConfigs of its namespace. `errors`: the spec's
+ * validation errors when the caller already has them (they change only with metadata.generation).
+ */
+export function imageReadiness(
+  image: Image,
+  alertConfigs: ReadonlySet<string>,
+  errors: readonly FieldError[] = imageErrors(image),
+): DesiredCondition {
   if (errors.length > 0) {
     return {
       type: READY,

@@ -9,6 +9,7 @@ import {
   type AlertConfig,
   type Condition,
   type DesiredCondition,
+  type FieldError,
   type Image,
   type KindInfo,
 } from '../../crds/index.js';
@@ -16,6 +17,7 @@ import { errorMessage } from '../../common/errors.js';
 import { isNotFound } from '../../common/kube.js';
 import type { Logger } from '../../common/logger.js';
 import { objectKey, splitObjectKey } from '../../common/object-key.js';
+import { imageErrors } from '../../domain/image/validate.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Cache } from '../../common/cache.js';
 import type { KeysObject } from '../caches.js';
@@ -48,6 +50,12 @@ export interface ReconcilerOptions {
 /** Why a key was queued; the queue keeps reasons per key, level-based reconcilers ignore them. */
 type QueueReason = 'changed' | 'resync' | 'retry';
 
+/** Equal but for resourceVersion: nothing the reconciler reads changed. */
+function sameExceptVersion(a: Image, b: Image): boolean {
+  const strip = (i: Image) => JSON.stringify({ ...i, metadata: { ...i.metadata, resourceVersion: '' } });
+  return strip(a) === strip(b);
+}
+
 function refOf(o: Image | AlertConfig): ObjectRef {
   return {
     namespace: o.metadata.namespace ?? '',
@@ -62,6 +70,10 @@ export class Reconcilers {
   private readonly alertConfigQueue: WorkQueue<QueueReason>;
   private resyncTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly validated = new Map<
+    string,
+    { uid: string | undefined; generation: number; errors: readonly FieldError[] }
+  >();
 
   constructor(private readonly opts: ReconcilerOptions) {
     const queue = (kind: 'Image' | 'AlertConfig', reconcile: (k: string) => Promise<void>) => {
@@ -85,13 +97,25 @@ export class Reconcilers {
     this.alertConfigQueue = queue('AlertConfig', (k) => this.reconcileAlertConfig(k));
   }
 
-  private readonly onImage = (img: Image) => this.imageQueue.add(objectKey(img), 'changed');
+  private readonly onImage = (img: Image, old?: Image) => {
+    // The cache keeps only what Ready depends on (compact-image.ts): an update that changed none of it
+    // (the controller's check times and history) has nothing to reconcile.
+    if (old && sameExceptVersion(img, old)) return;
+    this.imageQueue.add(objectKey(img), 'changed');
+  };
+
+  private readonly onImageDeleted = (img: Image) => {
+    this.validated.delete(objectKey(img));
+    this.imageQueue.add(objectKey(img), 'changed');
+  };
 
   /** Wires the cache events; call before the caches start so the initial list is seen. */
   watch(): void {
     const { images, alertConfigs, secrets, configMaps } = this.opts.caches;
+    images.on('add', this.onImage);
+    images.on('update', this.onImage);
+    images.on('delete', this.onImageDeleted);
     for (const ev of ['add', 'update', 'delete'] as const) {
-      images.on(ev, this.onImage);
       alertConfigs.on(ev, (ac) => {
         this.alertConfigQueue.add(objectKey(ac), 'changed');
         if (ev !== 'update') this.imagesReferencing(ac);
@@ -112,7 +136,9 @@ export class Reconcilers {
     this.stopped = true;
     clearInterval(this.resyncTimer);
     // The Image cache outlives a leadership term (the webhook uses it); the other caches stop with it.
-    for (const ev of ['add', 'update', 'delete'] as const) this.opts.caches.images.off(ev, this.onImage);
+    this.opts.caches.images.off('add', this.onImage);
+    this.opts.caches.images.off('update', this.onImage);
+    this.opts.caches.images.off('delete', this.onImageDeleted);
     await Promise.all([this.imageQueue.shutdown(), this.alertConfigQueue.shutdown()]);
   }
 
@@ -163,10 +189,25 @@ export class Reconcilers {
     const image = this.opts.caches.images.get(name, ns);
     if (!image) return;
     const alertConfigs = new Set(this.opts.caches.alertConfigs.list(ns).map((a) => a.metadata.name ?? ''));
-    const desired = imageReadiness(image, alertConfigs);
+    const desired = imageReadiness(image, alertConfigs, this.specErrors(k, image));
     const update = imageStatusUpdate(image, desired, this.now());
     if (!update) return;
     await this.write(IMAGE, image, update, desired, findCondition(image.status?.conditions, READY));
+  }
+
+  /**
+   * The spec's validation errors, computed once per uid and generation: the controller writes a status
+   * per check, and each write brings the Image back here; validating cron expressions, regexes and
+   * semver ranges again for every one of them was most of a reconcile.
+   */
+  private specErrors(k: string, image: Image): readonly FieldError[] {
+    const { uid, generation } = image.metadata;
+    const cached = this.validated.get(k);
+    if (cached && generation !== undefined && cached.uid === uid && cached.generation === generation)
+      return cached.errors;
+    const errors = imageErrors(image);
+    if (generation !== undefined) this.validated.set(k, { uid, generation, errors });
+    return errors;
   }
 
   private async reconcileAlertConfig(k: string): Promise<void> {

@@ -32,9 +32,19 @@
 {{- if .Values.controller.hooks.existingSecret }}
 - --hook-secrets-dir=/etc/tagpilot/hook-secrets
 {{- end }}
+- --max-hook-body={{ int64 .Values.controller.hooks.maxBodyBytes }}
+- --hook-replay-window={{ .Values.controller.hooks.replayWindow }}
+- --http-request-timeout={{ .Values.controller.http.requestTimeout }}
+- --http-max-connections={{ int64 .Values.controller.http.maxConnections }}
+- --status-heartbeat={{ .Values.controller.statusHeartbeat }}
+- --cron-jitter={{ .Values.controller.cronJitter }}
 - --leader-elect={{ .Values.leaderElection.enabled }}
 - --leader-election-namespace={{ .Release.Namespace }}
 - --lease-name={{ include "tagpilot.fullname" . }}-controller
+- --lease-duration={{ .Values.controller.lease.duration }}
+{{- with .Values.controller.lease.renewDeadline }}
+- --lease-renew-deadline={{ . }}
+{{- end }}
 {{- with include "tagpilot.watchNamespaces" . }}
 - --namespaces={{ . }}
 {{- end }}

@@ -1,0 +1,48 @@
+// One keep-alive connection pool per apiserver for every call a program makes. @kubernetes/client-node
+// 1.x builds a new https.Agent for each API call (KubeConfig.applySecurityAuthentication → createAgent),
+// so every status patch, Event and list opened its own TCP connection and paid a full TLS handshake:
+// at 1,000 Images that was most of a program's start-up CPU (docs/benchmarks.md, "Operator").
+import type { Agent as HttpAgent } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+type AgentOptions = Record<string, unknown>;
+interface WithCreateAgent {
+  createAgent(cluster: { server?: string; proxyUrl?: string } | null, options: AgentOptions): HttpAgent;
+}
+
+/** The options that make two agents different; credentials and CA arrive as fresh Buffers each call. */
+const IDENTITY = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
+function same(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
+}
+
+/**
+ * Makes `kc` hand the same keep-alive agent to every call while the cluster, CA and client credentials
+ * stay the same; when they change (a rotated client certificate) a new one is made, and the old one's
+ * idle connections are left for the server to close (calls still in flight on them finish). Proxied clusters keep client-node's own agents. Returns `kc`.
+ */
+export function reuseConnections(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as WithCreateAgent;
+  if (typeof target.createAgent !== 'function') {
+    throw new Error(
+      '@kubernetes/client-node has no KubeConfig.createAgent any more: update common/kube-connections.ts',
+    );
+  }
+  const create = target.createAgent.bind(kc);
+  let current: { server: string | undefined; options: AgentOptions; agent: HttpAgent } | undefined;
+  target.createAgent = (cluster, options) => {
+    if (cluster?.proxyUrl) return create(cluster, options);
+    if (
+      current &&
+      current.server === cluster?.server &&
+      IDENTITY.every((k) => same(current!.options[k], options[k]))
+    )
+      return current.agent;
+    const agent = create(cluster, { ...options, keepAlive: true });
+    current = { server: cluster?.server, options, agent };
+    return agent;
+  };
+  return kc;
+}
