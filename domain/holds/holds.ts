@@ -17,6 +17,11 @@ import { newReference } from '../image/repository.js';
 import type { ImageOwner } from './owner.js';
 
 export const RELEASE_ANNOTATION = 'tagpilot.dev/release';
+/**
+ * The field manager of every controller write. Holds tell its writes from anyone else's; the admission
+ * webhook leaves its workload updates as they are (the controller writes what it decided).
+ */
+export const CONTROLLER_FIELD_MANAGER = 'tagpilot-controller';
 export const RELEASE_ALL = 'all';
 export const HOLDS_LIMIT = 64;
 
