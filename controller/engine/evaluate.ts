@@ -10,7 +10,7 @@
 // alert just before that write, for the same reason (failure-alerts.ts).
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
-import type { Image, ImageRule } from '../../crds/index.js';
+import { clipMessage, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import type { ActionDeps } from '../actions/types.js';
 import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
@@ -25,6 +25,7 @@ import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
 import { alertOnFailureTransition } from './failure-alerts.js';
 import { ruleName, type RulesChange } from './decide.js';
+import { HoldKeeper, type HoldsReview } from './holds.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
 import type { PodTruthResult } from './pod-truth.js';
@@ -54,7 +55,7 @@ export type { ImageCache } from './status-writer.js';
 const NOT_FOUND_RETRY_MS = 2_000;
 
 /** Why an Image is evaluated; several may be coalesced into one evaluation. */
-export type Trigger = 'cron' | 'webhook' | 'manual' | 'new' | 'spec' | 'missed' | 'retry';
+export type Trigger = 'cron' | 'webhook' | 'manual' | 'new' | 'spec' | 'missed' | 'retry' | 'release';
 
 export interface EvaluatorDeps {
   images: Pick<ImageApi, 'applyStatus' | 'jsonPatch'>;
@@ -92,6 +93,7 @@ export class Evaluator {
   private readonly status: StatusWriter;
   private readonly imageMetrics = new ImageMetrics();
   private readonly gate: HealthGate;
+  private readonly holds: HoldKeeper;
   private readonly now: () => Date;
   private readonly healthPollMs: number;
 
@@ -100,6 +102,7 @@ export class Evaluator {
     this.healthPollMs = deps.healthPollMs ?? 3_000;
     this.refresh = new RefreshRequests(deps);
     this.status = new StatusWriter({ ...deps, now: this.now });
+    this.holds = new HoldKeeper({ ...deps, now: this.now });
     this.gate = new HealthGate(
       {
         workloads: deps.actions.workloads,
@@ -158,7 +161,7 @@ export class Evaluator {
       // A rollout being followed is judged before anything new is decided: nothing is applied over it.
       const rollout = image.status?.rollout;
       if (rollout && !this.deps.dryRun) return await this.gate.follow(image, rollout);
-      if (manualOnly(image) && !manual && !image.status?.waiting) {
+      if (manualOnly(image) && !manual && !image.status?.waiting && !reasons.has('release')) {
         // A new manual-only Image is not checked: say so once, then wait for the annotation.
         if (!image.status?.result)
           await this.status.write(image, scheduledReport(image, this.deps.nextCheck(key)));
@@ -242,6 +245,7 @@ export class Evaluator {
           log,
         )
       : undefined;
+    let holds: HoldsReview | undefined;
 
     if (outcome.kind === 'change') {
       const headline = changeHeadline(image, checked, outcome);
@@ -264,8 +268,11 @@ export class Evaluator {
           previousTag: checked.current,
         };
         ran = pending;
-        actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth);
+        // A new decision ends every hold (docs/safe-updates.md, "Holds"): the new tag reaches those too.
+        holds = await this.holds.releaseForChange(image, outcome.tag, checked.digest);
+        actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth, new Set());
         report = changeReport(image, checked, outcome, headline, actions, nextCheck);
+        if (holds) report = { ...report, holds: holds.holds };
       }
     } else {
       // Failed actions are retried only inside a window too.
@@ -273,7 +280,7 @@ export class Evaluator {
       const rule = pending && image.spec.rules.find((r) => ruleName(r) === pending.rule);
       if (pending && rule) {
         ran = pending;
-        actions = await this.runFrom(key, image, rule, pending, checked, truth);
+        actions = await this.runFrom(key, image, rule, pending, checked, truth, this.holds.held(image));
         const headline = `retried the actions for ${pending.tag} (rule "${pending.rule}")`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else if (failedActionsPending(image, checked)) {
@@ -284,6 +291,14 @@ export class Evaluator {
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else {
         report = quietReport(image, checked, outcome.reasons, nextCheck);
+      }
+      if (!this.deps.dryRun) holds = await this.holds.review(image, checked.repository);
+      if (holds) {
+        report = { ...report, holds: holds.holds };
+        if (holds.notes.length > 0 && report.result === 'Success') {
+          report = { ...report, message: clipMessage(holds.notes.join('; ')) };
+        }
+        if (holds.upToDate && report.result === 'Success') report = { ...report, upToDate: holds.upToDate };
       }
     }
     // A decision that ran, or that the rules no longer make, no longer waits.
@@ -365,6 +380,7 @@ export class Evaluator {
     pending: PendingActions,
     checked: Checked,
     truth: PodTruthResult | undefined,
+    held: ReadonlySet<string>,
   ): Promise<ActionsOutcome> {
     const actions = await runActions(
       rule.actions,
@@ -380,6 +396,7 @@ export class Evaluator {
         availableTags: checked.tags,
         // Compared with the digest this change moves to; a retry may act on another one.
         ...(truth && truth.status.digest === pending.digest ? { pods: truth } : {}),
+        held,
       },
       this.deps.actions,
       pending.from,
@@ -412,6 +429,7 @@ export class Evaluator {
         time: this.now(),
         availableTags: checked.tags,
         pods: truth,
+        held: this.holds.held(image),
       },
       this.deps.actions,
     );

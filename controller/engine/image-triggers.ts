@@ -6,6 +6,7 @@ import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
 import type { CronScheduler } from '../triggers/index.js';
 import { imageKey, type Trigger } from './evaluate.js';
 import { upToDateOf } from './status.js';
+import { RELEASE_ANNOTATION } from '../../domain/holds/holds.js';
 
 export interface ImageTriggersDeps {
   scheduler: Pick<CronScheduler, 'set' | 'delete'>;
@@ -64,6 +65,11 @@ export class ImageTriggers {
     const was = old?.metadata.annotations?.[REFRESH_ANNOTATION];
     const is = image.metadata.annotations?.[REFRESH_ANNOTATION];
     if (is !== was && this.deps.refreshPending(image)) enqueue(key, 'manual');
+    // A hold release (docs/safe-updates.md, "Holds") is acted on now, not at the next scheduled check.
+    const release = image.metadata.annotations?.[RELEASE_ANNOTATION];
+    if (release !== undefined && release !== old?.metadata.annotations?.[RELEASE_ANNOTATION]) {
+      enqueue(key, 'release');
+    }
   };
 
   readonly onDelete = (image: Image): void => {

@@ -2,7 +2,7 @@
 // status, and whether that is worth a write.
 //
 // Ownership (docs/controller.md#status): the controller owns tag, digest, result, message, lastCheckTime,
-// nextCheckTime, history, rollout, rejected, waiting, firstSeen and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
+// nextCheckTime, history, rollout, rejected, waiting, firstSeen, holds and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
 // conditions[type=Ready]. The controller writes by server-side apply under its own field manager, and
 // the conditions list is a map keyed by type, so each writer's entries survive the other's writes. With
 // apply, a field the controller stops sending is removed: `appliedStatus` therefore always carries every
@@ -20,6 +20,7 @@ import {
   type ImageHistoryEntry,
   type ImagePods,
   type ImageFirstSeen,
+  type ImageHold,
   type ImageRejectedTag,
   type ImageResult,
   type ImageRollout,
@@ -55,6 +56,8 @@ export interface CheckReport {
   waiting?: ImageWaiting | null;
   /** status.firstSeen for spec.minTagAge; left out keeps what the status has. */
   firstSeen?: ImageFirstSeen[];
+  /** Workloads held after a hand rollback (controller/engine/holds.ts); left out: as the status has. */
+  holds?: ImageHold[];
 }
 
 /** The controller's part of the status. Undefined fields are removed from the object when applied. */
@@ -73,6 +76,7 @@ export interface OwnedStatus {
   pods: ImagePods | undefined;
   waiting: ImageWaiting | undefined;
   firstSeen: ImageFirstSeen[] | undefined;
+  holds: ImageHold[] | undefined;
 }
 
 export function appendHistory(
@@ -122,6 +126,7 @@ export function nextOwnedStatus(
     upToDate: setCondition(upToDateOf(previous), { type: UP_TO_DATE, ...report.upToDate }, generation, now),
     rollout: report.rollout === null ? undefined : (report.rollout ?? previous?.rollout),
     rejected: report.rejected ?? previous?.rejected,
+    holds: report.holds ?? previous?.holds,
     healthy: report.healthy
       ? setCondition(healthyOf(previous), { type: HEALTHY, ...report.healthy }, generation, now)
       : healthyOf(previous),
@@ -167,6 +172,7 @@ export function writeNeed(
     JSON.stringify(p.pods ?? null) !== JSON.stringify(next.pods ?? null) ||
     JSON.stringify(p.waiting) !== JSON.stringify(next.waiting) ||
     JSON.stringify(p.firstSeen ?? []) !== JSON.stringify(next.firstSeen ?? []) ||
+    JSON.stringify(p.holds ?? []) !== JSON.stringify(next.holds ?? []) ||
     // A schedule appearing or disappearing is news; the next time moving along is not.
     (p.nextCheckTime === undefined) !== (next.nextCheckTime === undefined);
   if (significant) return 'changed';
@@ -195,5 +201,6 @@ export function appliedStatus(owned: OwnedStatus): ImageStatus {
     ...(owned.pods !== undefined ? { pods: owned.pods } : {}),
     ...(owned.waiting !== undefined ? { waiting: owned.waiting } : {}),
     ...(owned.firstSeen?.length ? { firstSeen: owned.firstSeen } : {}),
+    ...(owned.holds?.length ? { holds: owned.holds } : {}),
   };
 }
