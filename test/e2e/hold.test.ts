@@ -2,7 +2,8 @@
 // moves a Deployment to a new tag, a user runs `kubectl rollout undo`, and the undo stays: the webhook
 // admits it, the controller records a hold (status.holds, Events, one Held alert) and neither apply nor
 // the webhook moves the Deployment back through ticks, scale-ups, edits and replaced Pods. A release by
-// annotation gives it the current tag again; a newer tag releases a hold by itself.
+// annotation gives it the current tag again; a newer tag releases a hold by itself. The health gate's own
+// rollback in the same namespace is neither pinned back by the webhook nor taken for a hold.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type Controller } from '../../controller/main.js';
@@ -192,5 +193,31 @@ describe('a hand rollback in a webhook-enabled namespace', () => {
     expect(newer.holds ?? []).toEqual([]);
     expect(await cluster.deploymentImage(ns, 'web')).toBe(`${ref}:1.2.0`);
     expect(await count('Image', 'web', 'HoldReleased')).toBe(2);
+  });
+
+  it("the health gate's own rollback is neither pinned back by the webhook nor taken for a hold", async () => {
+    const repo = `hold-${randomBytes(3).toString('hex')}/api`;
+    const ref = `${anon.host}/${repo}`;
+    await pushImage(anon, repo, '1.0.0');
+    await cluster.createDeployment(ns, 'api', `${ref}:1.0.0`, 1);
+    await cluster.createImage(
+      ns,
+      'api',
+      imageSpec(anon, repo, { baseTag: '1.0.0', healthGate: { enabled: true, timeout: '2m' } }),
+    );
+    await cluster.waitForStatus(ns, 'api', 'first check', (s) => s.result === 'Success' && s.tag === '1.0.0');
+    // kwok makes Pods of tags ending in .666 crash-loop (test/testenv/kwok-stages.yaml).
+    await pushImage(anon, repo, '1.1.666');
+    const back = await cluster.waitForStatus(ns, 'api', 'rolled back', (s) => s.result === 'RolledBack');
+    expect(back.tag).toBe('1.0.0');
+    expect(await cluster.deploymentImage(ns, 'api')).toBe(`${ref}:1.0.0`);
+    const seen = controller!.stats().evaluations;
+    await waitFor('three more checks', () => controller!.stats().evaluations >= seen + 3, {
+      timeoutMs: 60_000,
+    });
+    const later = await cluster.getImage(ns, 'api');
+    expect(later.status?.holds ?? []).toEqual([]);
+    expect(await cluster.deploymentImage(ns, 'api')).toBe(`${ref}:1.0.0`);
+    expect(await count('Image', 'api', 'Held')).toBe(0);
   });
 });
