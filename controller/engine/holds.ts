@@ -93,7 +93,9 @@ export class HoldKeeper {
   async review(image: Image, repository: string): Promise<HoldsReview | undefined> {
     const annotation = image.metadata.annotations?.[RELEASE_ANNOTATION];
     const had = image.status?.holds ?? [];
-    const follows = appliesToWorkloads(image) && image.status?.tag !== undefined;
+    // Nothing can be held before Tagpilot recorded a change: no workload list for those Images.
+    const follows =
+      appliesToWorkloads(image) && image.status?.tag !== undefined && !!image.status.history?.length;
     if (!follows && had.length === 0) {
       if (annotation !== undefined) await this.clearAnnotation(image, annotation);
       return undefined;
