@@ -55,8 +55,13 @@ describe('detectHolds', () => {
       false,
     ],
     [
-      'written in the same second as the change',
+      'written in the same second as the change (recorded after its apply: a quick undo)',
       container('reg/web:v1', { manager: 'kubectl', time: '2026-11-28T10:00:00Z' }),
+      true,
+    ],
+    [
+      'written the second before the change',
+      container('reg/web:v1', { manager: 'kubectl', time: '2026-11-28T09:59:59Z' }),
       false,
     ],
     ['no owner known', container('reg/web:v1'), false],

@@ -3,8 +3,8 @@
 // until the hold is released. Pure: the controller reads the workloads and the Image, this decides.
 //
 // Detection: a container of the followed repository runs another reference than status.tag, and the
-// image field is owned (managedFields) by a manager other than the controller, written after the last
-// change Tagpilot recorded (status.history[0]). An Image that never changed anything has nothing to
+// image field is owned (managedFields) by a manager other than the controller, written at or after the
+// last change Tagpilot recorded (status.history[0], in whole seconds as managedFields are). An Image that never changed anything has nothing to
 // hold: a workload still on an older tag at adoption is not a rollback. The health gate's own rollback
 // is written by the controller's field manager, so it is never taken for one.
 //
@@ -89,7 +89,9 @@ export function detectHolds(input: DetectInput): HoldsUpdate {
     const owner = c.owner;
     if (!owner || owner.manager === input.controllerManager) continue;
     const written = seconds(owner.time);
-    if (Number.isNaN(changedAt) || Number.isNaN(written) || written <= changedAt) continue;
+    // Same second counts: the change is recorded after its apply, so a write in that second that is not
+    // the controller's came after it (a quick undo), never before it.
+    if (Number.isNaN(changedAt) || Number.isNaN(written) || written < changedAt) continue;
     const hold: ImageHold = {
       kind: c.kind,
       name: c.name,
