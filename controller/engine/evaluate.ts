@@ -10,7 +10,7 @@
 // alert just before that write, for the same reason (failure-alerts.ts).
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
-import { clipMessage, type Image, type ImageRule } from '../../crds/index.js';
+import type { Image, ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import type { ActionDeps } from '../actions/types.js';
 import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
@@ -25,7 +25,7 @@ import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
 import { alertOnFailureTransition } from './failure-alerts.js';
 import { ruleName, type RulesChange } from './decide.js';
-import { HoldKeeper, type HoldsReview } from './holds.js';
+import { HoldKeeper, withHolds, type HoldsReview } from './holds.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
 import type { PodTruthResult } from './pod-truth.js';
@@ -292,14 +292,7 @@ export class Evaluator {
       } else {
         report = quietReport(image, checked, outcome.reasons, nextCheck);
       }
-      if (!this.deps.dryRun) holds = await this.holds.review(image, checked.repository);
-      if (holds) {
-        report = { ...report, holds: holds.holds };
-        if (holds.notes.length > 0 && report.result === 'Success') {
-          report = { ...report, message: clipMessage(holds.notes.join('; ')) };
-        }
-        if (holds.upToDate && report.result === 'Success') report = { ...report, upToDate: holds.upToDate };
-      }
+      if (!this.deps.dryRun) report = withHolds(report, await this.holds.review(image, checked.repository));
     }
     // A decision that ran, or that the rules no longer make, no longer waits.
     if (report.waiting === undefined && image.status?.waiting) report = { ...report, waiting: null };

@@ -6,7 +6,7 @@
 // actions run, so the new tag reaches the held workloads too.
 import type { Logger } from '../../common/logger.js';
 import { errorMessage } from '../../common/errors.js';
-import type { Image, ImageHold, ImageRule } from '../../crds/index.js';
+import { clipMessage, type Image, type ImageHold, type ImageRule } from '../../crds/index.js';
 import {
   CONTROLLER_FIELD_MANAGER,
   RELEASE_ANNOTATION,
@@ -30,7 +30,7 @@ import type { ImageApi } from '../kube/images.js';
 import { WORKLOAD_API_VERSION, type Workload } from '../kube/workloads.js';
 import { ruleName } from './decide.js';
 import type { ImageCache } from './status-writer.js';
-import { upToDateOf, type UpToDateState } from './status.js';
+import { upToDateOf, type CheckReport, type UpToDateState } from './status.js';
 
 const HELD_REASON = 'Held';
 
@@ -317,4 +317,14 @@ function heldCondition(image: Image, holds: readonly ImageHold[]): UpToDateState
       `held after a hand rollback: ${holds.map(describe).join('; ')}; release with ` +
       `"kubectl annotate image ${image.metadata.name} -n ${image.metadata.namespace} ${RELEASE_ANNOTATION}=${names.length === 1 ? names[0] : 'all'}"`,
   };
+}
+
+/** A quiet check's report with the holds review: the holds, and what happened to them when it is news. */
+export function withHolds(report: CheckReport, review: HoldsReview | undefined): CheckReport {
+  if (!review) return report;
+  const out: CheckReport = { ...report, holds: review.holds };
+  if (report.result !== 'Success') return out;
+  if (review.notes.length > 0) out.message = clipMessage(review.notes.join('; '));
+  if (review.upToDate) out.upToDate = review.upToDate;
+  return out;
 }
