@@ -8,6 +8,7 @@ import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
 import { pods } from './image-pods.schema.js';
 import { target } from './image-targets.schema.js';
 import { windowsSpec, windowsStatus } from './image-windows.schema.js';
+import { holds } from './image-holds.schema.js';
 import { DIGEST, conditions, localObjectReference, observedGeneration } from './schema/shared.js';
 
 export const TRIGGER_TYPES = ['crontab', 'webhook', 'manual'] as const;
@@ -366,6 +367,7 @@ const status = named(
     ),
     pods,
     ...windowsStatus,
+    holds,
   }),
 );
 

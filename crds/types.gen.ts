@@ -344,6 +344,10 @@ export interface ImageStatus {
    * Candidate tags without a build time and when they were first seen (for spec.minTagAge), at most 32.
    */
   firstSeen?: ImageFirstSeen[];
+  /**
+   * Workload containers rolled back by hand, held until released (the first 64).
+   */
+  holds?: ImageHold[];
 }
 
 /**
@@ -642,6 +646,44 @@ export interface ImageFirstSeen {
    * When it was first seen as a candidate.
    */
   time: string;
+}
+
+/**
+ * A workload container rolled back by hand: Tagpilot leaves it alone until the hold is released.
+ */
+export interface ImageHold {
+  /**
+   * Workload kind.
+   */
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob';
+  /**
+   * Workload name.
+   */
+  name: string;
+  /**
+   * Container name.
+   */
+  container: string;
+  /**
+   * An init container.
+   */
+  init?: boolean;
+  /**
+   * The reference the container runs (the one held).
+   */
+  reference: string;
+  /**
+   * status.tag when the hold began: the tag that was rolled back.
+   */
+  from?: string;
+  /**
+   * Who wrote the reference: the field manager that owns the image field (managedFields), when known.
+   */
+  by?: string;
+  /**
+   * When the reference was written (its field manager entry), else when the hold was seen.
+   */
+  since: string;
 }
 
 /**

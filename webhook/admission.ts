@@ -23,6 +23,8 @@ export interface AdmissionRequest {
   operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
   object?: unknown;
   oldObject?: unknown;
+  /** The CreateOptions/UpdateOptions/PatchOptions of the request; fieldManager names the writer. */
+  options?: { fieldManager?: unknown };
   dryRun?: boolean;
 }
 

@@ -125,4 +125,22 @@ describe('admission handler', () => {
     expect(await bad.text()).toMatch(/admissionReviewVersions/);
     expect((await fetch(`${base}/other`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
+  it("leaves the controller's own workload updates as written (they run ahead of status)", async () => {
+    const deployment = (image: string) => ({
+      metadata: { name: 'web' },
+      spec: { template: { spec: { containers: [{ name: 'web', image }] } } },
+    });
+    const update = (fieldManager: string) =>
+      review('/mutate', {
+        kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+        resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+        namespace: 'team',
+        operation: 'UPDATE',
+        options: { fieldManager },
+        object: deployment('registry.local:5000/web:v1.5.0'),
+        oldObject: deployment('registry.local:5000/web:v1.4.2'),
+      });
+    expect((await update('tagpilot-controller')).response).toEqual({ uid: 'u-1', allowed: true });
+    expect((await update('kubectl-edit')).response?.patch).toBeDefined();
+  });
 });

@@ -19,6 +19,7 @@ import type { PinSource } from './image-index.js';
 import { countAdmission, observeAdmission, pinnedContainers } from './metrics.js';
 import { pinPatch } from './mutate.js';
 import { alertConfigErrors } from '../domain/alerts/validate.js';
+import { CONTROLLER_FIELD_MANAGER } from '../domain/holds/holds.js';
 import { imageErrors } from '../domain/image/validate.js';
 
 export const MUTATE_PATH = '/mutate';
@@ -78,8 +79,19 @@ function readBody(req: IncomingMessage, done: (err: Error | undefined, body: str
 function mutate(request: AdmissionRequest, opts: AdmissionHandlerOptions): AdmissionResponse {
   const { uid, kind, namespace, object } = request;
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow(uid);
+  // The controller's own workload writes (apply, restart, the health gate's rollback) carry what it
+  // decided, ahead of the status that is written after them: pinning them to status would undo them.
+  if (request.operation === 'UPDATE' && request.options?.fieldManager === CONTROLLER_FIELD_MANAGER) {
+    return allow(uid);
+  }
   const pins = opts.pins.pinsFor(namespace ?? '');
-  const result = pinPatch(kind.group, kind.kind, object, pins);
+  const result = pinPatch(
+    kind.group,
+    kind.kind,
+    object,
+    pins,
+    request.operation === 'UPDATE' ? request.oldObject : undefined,
+  );
   if (result.changes.length > 0) {
     pinnedContainers.inc(result.changes.length);
     opts.log.debug(

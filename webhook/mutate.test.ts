@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../crds/index.js';
-import { planPins, POD_SPEC_PATHS } from './mutate.js';
+import { pinPatch, planPins, POD_SPEC_PATHS } from './mutate.js';
 import { namespacePins } from './pins.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -231,6 +231,67 @@ describe('planPins', () => {
         nginx,
       ]).patch,
     ).toEqual([]);
+  });
+});
+
+describe('hand rollbacks and holds', () => {
+  const deployment = (image: string, marks: Record<string, string> = {}, name = 'web') => ({
+    metadata: { name },
+    spec: { template: { metadata: { annotations: { team: 'a', ...marks } }, spec: podSpec([image]) } },
+  });
+  const pins = namespacePins([nginx]);
+
+  it('admits an update that puts back an older template, rollout marks and all (kubectl rollout undo)', () => {
+    const before = deployment('nginx:1.27.1', { 'rollout.tagpilot.dev/nginx': '1.27.1' });
+    expect(pinPatch('apps', 'Deployment', deployment('nginx:1.26.0'), pins, before).patch).toEqual([]);
+    const older = deployment('nginx:1.26.0', { 'rollout.tagpilot.dev/nginx': '1.26.0' });
+    expect(pinPatch('apps', 'Deployment', older, pins, before).patch).toEqual([]);
+  });
+
+  it('still pins an update that leaves the marks alone (a stale manifest applied again)', () => {
+    const marks = { 'rollout.tagpilot.dev/nginx': '1.27.1' };
+    const result = pinPatch(
+      'apps',
+      'Deployment',
+      deployment('nginx:1.0', marks),
+      pins,
+      deployment('nginx:1.27.1', marks),
+    );
+    expect(result.patch).toEqual([
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'nginx:1.27.1' },
+    ]);
+  });
+
+  it('pins nothing in a workload an Image holds, and the rest as usual', () => {
+    const holding = image('nginx', 'nginx', {
+      tag: '1.27.1',
+      holds: [
+        {
+          kind: 'Deployment',
+          name: 'web',
+          container: 'c0',
+          reference: 'nginx:1.26.0',
+          since: '2026-11-28T10:00:00Z',
+        },
+      ],
+    });
+    const held = namespacePins([holding]);
+    expect([...(held.held.get('docker.io/library/nginx') ?? [])]).toEqual(['Deployment/web']);
+    expect(pinPatch('apps', 'Deployment', deployment('nginx:1.26.0'), held).patch).toEqual([]);
+    expect(pinPatch('apps', 'StatefulSet', deployment('nginx:1.26.0'), held).patch).toHaveLength(1);
+    expect(pinPatch('apps', 'Deployment', deployment('nginx:1.26.0', {}, 'api'), held).patch).toHaveLength(1);
+  });
+
+  it.each([
+    ['a ReplicaSet of a Deployment', 'apps', 'ReplicaSet', 'apps/v1', 'Deployment'],
+    ['a Job of a CronJob', 'batch', 'Job', 'batch/v1', 'CronJob'],
+  ])('leaves %s alone: its template came from the owner', (_, group, kind, apiVersion, owner) => {
+    const obj = {
+      metadata: { ownerReferences: [{ apiVersion, kind: owner, name: 'o', controller: true, uid: 'u' }] },
+      spec: { template: { spec: podSpec(['nginx:1.0']) } },
+    };
+    expect(pinPatch(group, kind, obj, pins).patch).toEqual([]);
+    expect(pinPatch(group, kind, { spec: obj.spec }, pins).patch).toHaveLength(1);
   });
 });
 

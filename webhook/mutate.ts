@@ -16,11 +16,19 @@ export const POD_SPEC_PATHS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Pods created by a workload whose template the webhook pins are left alone: the template is the
- * source of truth, and pinning its Pods to a newer tag than the template would roll out a version
- * behind the controller's back (a rescheduled Pod of an old ReplicaSet must not jump ahead).
+ * Objects a workload creates from its template are left alone: the template is the source of truth
+ * (it was pinned), and pinning its children to a newer tag than the template would roll out a version
+ * behind the controller's back (a rescheduled Pod of an old ReplicaSet must not jump ahead; a
+ * Deployment's ReplicaSet, scaled back up by `kubectl rollout undo`, must keep the template it has).
  */
-const TEMPLATED_OWNERS = new Set(['apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job']);
+const TEMPLATED_OWNERS: Readonly<Record<string, ReadonlySet<string>>> = {
+  'core/Pod': new Set(['apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job']),
+  'apps/ReplicaSet': new Set(['apps/Deployment']),
+  'batch/Job': new Set(['batch/CronJob']),
+};
+
+/** Pod-template annotations the controller writes with each rollout (`rollout.tagpilot.dev/<Image>`). */
+const ROLLOUT_MARK_PREFIX = 'rollout.tagpilot.dev/';
 
 export interface PinResult {
   patch: JsonPatchOp[];
@@ -52,30 +60,62 @@ function at(obj: unknown, pointer: string): unknown {
   return cur;
 }
 
-function ownedByTemplatedWorkload(pod: unknown): boolean {
-  const refs = at(pod, '/metadata/ownerReferences');
+function ownedByTemplatedWorkload(key: string, object: unknown): boolean {
+  const owners = TEMPLATED_OWNERS[key];
+  if (!owners) return false;
+  const refs = at(object, '/metadata/ownerReferences');
   if (!Array.isArray(refs)) return false;
   return refs.some((ref: { controller?: unknown; apiVersion?: unknown; kind?: unknown }) => {
     if (ref?.controller !== true || typeof ref.apiVersion !== 'string' || typeof ref.kind !== 'string') {
       return false;
     }
     const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0]! : '';
-    return TEMPLATED_OWNERS.has(kindKey(group, ref.kind));
+    return owners.has(kindKey(group, ref.kind));
   });
+}
+
+function rolloutMarks(object: unknown, templatePath: string): string {
+  const annotations = at(object, `${templatePath}/metadata/annotations`);
+  if (annotations === null || typeof annotations !== 'object') return '';
+  return Object.entries(annotations)
+    .filter(([k]) => k.startsWith(ROLLOUT_MARK_PREFIX))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('\n');
+}
+
+/**
+ * An update that changes the controller's rollout marks on the pod template puts back a whole older
+ * template (`kubectl rollout undo` restores a ReplicaSet's, marks included; nobody else writes them):
+ * a hand rollback, admitted as it is. The controller sees it next and records a hold (status.holds).
+ */
+function restoresTemplate(specPath: string, object: unknown, oldObject: unknown): boolean {
+  if (oldObject === undefined || specPath === '/spec') return false;
+  const template = specPath.slice(0, -'/spec'.length);
+  return rolloutMarks(object, template) !== rolloutMarks(oldObject, template);
 }
 
 /**
  * JSON patch that moves every container and init container whose repository has a pin to the pinned
- * reference. Unknown kinds, containers that already run the pin, unparsable references and
- * repositories without a pin produce no operation.
+ * reference. Unknown kinds, containers that already run the pin, unparsable references, repositories
+ * without a pin, workloads an Image holds and template restores (`oldObject` is the object an UPDATE
+ * replaces) produce no operation.
  */
-export function pinPatch(group: string, kind: string, object: unknown, pins: NamespacePins): PinResult {
+export function pinPatch(
+  group: string,
+  kind: string,
+  object: unknown,
+  pins: NamespacePins,
+  oldObject?: unknown,
+): PinResult {
   const result: PinResult = { patch: [], warnings: [], changes: [] };
   const key = kindKey(group, kind);
   const specPath = POD_SPEC_PATHS[key];
   if (specPath === undefined) return result;
-  if (key === 'core/Pod' && ownedByTemplatedWorkload(object)) return result;
   if (pins.byRepository.size === 0 && pins.conflicts.size === 0) return result;
+  if (ownedByTemplatedWorkload(key, object)) return result;
+  if (restoresTemplate(specPath, object, oldObject)) return result;
+  const held = pins.held.size > 0 ? `${kind}/${String(at(object, '/metadata/name') ?? '')}` : '';
   const spec = at(object, specPath);
   if (spec === null || typeof spec !== 'object') return result;
   const warned = new Set<string>();
@@ -92,7 +132,7 @@ export function pinPatch(group: string, kind: string, object: unknown, pins: Nam
         result.warnings.push(`tagpilot: ${conflict}`);
       }
       const pin = pins.byRepository.get(repository);
-      if (!pin) return;
+      if (!pin || pins.held.get(repository)?.has(held)) return;
       const to = newReference(c.image, pin.tag, pin.digest);
       if (to === c.image) return;
       const path = `${specPath}/${list}/${i}/image`;

@@ -5,7 +5,7 @@ import { errorMessage } from '../../common/errors.js';
 import { isStaleWrite, isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION, type Workload } from '../kube/workloads.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
-import { repositoryUsers } from './users.js';
+import { heldText, repositoryUsers } from './users.js';
 import { describeWorkload, planApply, rolloutMark, type ContainerChange } from './workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 
@@ -29,6 +29,9 @@ export async function applyAction(change: Change, deps: ActionDeps, state: RunSt
   }
   const users = await repositoryUsers('apply', change, deps, state);
   if (!Array.isArray(users)) return users;
+  if (users.length === 0 && state.held?.size) {
+    return { ok: true, retriable: false, summary: `apply: ${heldText(state).join('; ')}` };
+  }
   if (users.length === 0) {
     return {
       ok: true,
@@ -64,6 +67,7 @@ export async function applyAction(change: Change, deps: ActionDeps, state: RunSt
   const parts = [
     ...(patched.length ? [`${verb} ${patched.join(', ')}`] : []),
     ...(current.length ? [`${current.join(', ')} already up to date`] : []),
+    ...heldText(state),
     ...(failed.length ? [`FAILED ${failed.join('; ')}`] : []),
   ];
   return { ok: failed.length === 0, retriable, summary: `apply: ${parts.join('; ')}` };

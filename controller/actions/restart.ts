@@ -9,7 +9,7 @@
 // another would loop. A new registry digest is a new mark, so the next change restarts it again.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import { WORKLOAD_API_VERSION } from '../kube/workloads.js';
-import { repositoryUsers } from './users.js';
+import { heldText, repositoryUsers } from './users.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import { carriesMark, describeWorkload, restartPatch, rolloutMark } from './workloads.js';
 
@@ -73,6 +73,9 @@ export async function restartAction(
       failed.push(`${id}: ${kubeMessage(err)}`);
     }
   }
+  if (users.length === 0 && state.held?.size) {
+    return { ok: true, retriable: false, summary: `restart: ${heldText(state).join('; ')}` };
+  }
   if (users.length === 0) {
     return {
       ok: true,
@@ -97,6 +100,7 @@ export async function restartAction(
     ...(cronJobs.length
       ? [`${cronJobs.join(', ')} not restarted (a CronJob's next run uses its current template)`]
       : []),
+    ...heldText(state),
     ...(failed.length ? [`FAILED ${failed.join('; ')}`] : []),
   ];
   return { ok: failed.length === 0, retriable, summary: `restart: ${parts.join('; ')}` };

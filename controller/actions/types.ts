@@ -32,6 +32,10 @@ export interface Change {
   reason?: string;
   /** Which occurrence of the event when tags do not tell it apart (a failure episode). */
   episode?: string;
+  /** Workloads (`Kind/name`) held after a hand rollback (status.holds): apply and restart skip them. */
+  held?: ReadonlySet<string>;
+  /** Only these workloads (`Kind/name`), e.g. the ones a released hold gives back. */
+  only?: ReadonlySet<string>;
 }
 
 export interface AlertRequest {
@@ -61,6 +65,8 @@ export interface RunState {
   patched: Set<string>;
   /** What apply changed, container by container: the health gate follows and may revert exactly this. */
   applied: AppliedWorkload[];
+  /** `Kind/name` of workloads left alone because they are held (Change.held). */
+  held?: Set<string>;
 }
 
 export interface AppliedWorkload {

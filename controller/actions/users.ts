@@ -1,10 +1,10 @@
 // The workloads an action works on: those of the Image's namespace that use its repository in a container
 // spec.targets names (all of them without targets). Listed once per evaluation (apply and restart in one
-// run share the list).
+// run share the list). Workloads held after a hand rollback (status.holds) are left out.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import type { Workload } from '../kube/workloads.js';
-import { usesRepository } from './workloads.js';
+import { describeWorkload, usesRepository } from './workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 
 /** The users of `change.repository`, or the failed result `action` reports when they cannot be listed. */
@@ -25,5 +25,19 @@ export async function repositoryUsers(
     };
   }
   const targets = compileTargets(change.image.spec.targets);
-  return state.workloads.filter((w) => usesRepository(w, change.repository, targets));
+  const users = state.workloads.filter((w) => usesRepository(w, change.repository, targets));
+  if (!change.held?.size && !change.only) return users;
+  return users.filter((w) => {
+    const id = describeWorkload(w);
+    if (change.only && !change.only.has(id)) return false;
+    if (!change.held?.has(id)) return true;
+    (state.held ??= new Set()).add(id);
+    return false;
+  });
+}
+
+/** The summary part naming the workloads an action left alone because they are held. */
+export function heldText(state: RunState): string[] {
+  if (!state.held?.size) return [];
+  return [`${[...state.held].join(', ')} held after a hand rollback (status.holds), left alone`];
 }

@@ -145,6 +145,21 @@ export function usesRepository(
   );
 }
 
+/** The targeted containers and init containers of `workload` that use `repository`, as written. */
+export function repositoryContainers(
+  workload: Workload,
+  repository: string,
+  targets: Targets = EVERYTHING,
+): { name: string; init: boolean; image: string }[] {
+  const w = targeted(workload);
+  if (!targets.workload(w)) return [];
+  return containerLists(podSpecOf(workload)).flatMap(({ init, list }) =>
+    list
+      .filter((c) => c.image && repositoryOf(c.image) === repository && targets.container(w, c.name))
+      .map((c) => ({ name: c.name, init, image: c.image! })),
+  );
+}
+
 /**
  * The containers of `workload` that use `repository` and do not yet run `tag` (with `digest` when
  * pinned), and the JSON patch that moves them. Empty when there is nothing to do, which makes apply

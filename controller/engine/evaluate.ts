@@ -28,6 +28,7 @@ import { ruleName, type RulesChange } from './decide.js';
 import { Approvals } from './approval.js';
 import { withdrawnReport } from './approval-report.js';
 import { approvalRequired } from '../../domain/approval/pending.js';
+import { HoldKeeper, withHolds, type HoldsReview } from './holds.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
 import type { PodTruthResult } from './pod-truth.js';
@@ -57,7 +58,8 @@ export type { ImageCache } from './status-writer.js';
 const NOT_FOUND_RETRY_MS = 2_000;
 
 /** Why an Image is evaluated; several may be coalesced into one evaluation. */
-export type Trigger = 'cron' | 'webhook' | 'manual' | 'approval' | 'new' | 'spec' | 'missed' | 'retry';
+export type Trigger =
+  'cron' | 'webhook' | 'manual' | 'approval' | 'new' | 'spec' | 'missed' | 'retry' | 'release';
 
 export interface EvaluatorDeps {
   /** `get` reads who set an approval annotation when the cache drops managedFields. */
@@ -97,6 +99,7 @@ export class Evaluator {
   private readonly imageMetrics = new ImageMetrics();
   private readonly gate: HealthGate;
   private readonly approvals: Approvals;
+  private readonly holds: HoldKeeper;
   private readonly now: () => Date;
   private readonly healthPollMs: number;
 
@@ -106,6 +109,7 @@ export class Evaluator {
     this.refresh = new AnnotationRequests(deps, REFRESH_ANNOTATION);
     this.status = new StatusWriter({ ...deps, now: this.now });
     this.approvals = new Approvals({ ...deps, status: this.status, now: this.now });
+    this.holds = new HoldKeeper({ ...deps, now: this.now });
     this.gate = new HealthGate(
       {
         workloads: deps.actions.workloads,
@@ -179,7 +183,7 @@ export class Evaluator {
         if (!answered.applied) this.count(key, 'Success');
         return answered.result;
       }
-      if (manualOnly(image) && !manual && !image.status?.waiting) {
+      if (manualOnly(image) && !manual && !image.status?.waiting && !reasons.has('release')) {
         // A new manual-only Image is not checked: say so once, then wait for the annotation.
         if (!image.status?.result)
           await this.status.write(image, scheduledReport(image, this.deps.nextCheck(key)));
@@ -264,6 +268,7 @@ export class Evaluator {
           log,
         )
       : undefined;
+    let holds: HoldsReview | undefined;
 
     // A tag waiting for a window was approved already (approval comes first); its opening applies it.
     const answered =
@@ -295,8 +300,11 @@ export class Evaluator {
           previousTag: checked.current,
         };
         ran = pending;
-        actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth);
+        // A new decision ends every hold (docs/safe-updates.md, "Holds"): the new tag reaches those too.
+        holds = await this.holds.releaseForChange(image, outcome.tag, checked.digest);
+        actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth, new Set());
         report = { ...changeReport(image, checked, outcome, headline, actions, nextCheck), pending: null };
+        if (holds) report = { ...report, holds: holds.holds };
       }
     } else {
       // Failed actions are retried only inside a window too.
@@ -304,7 +312,7 @@ export class Evaluator {
       const rule = pending && image.spec.rules.find((r) => ruleName(r) === pending.rule);
       if (pending && rule) {
         ran = pending;
-        actions = await this.runFrom(key, image, rule, pending, checked, truth);
+        actions = await this.runFrom(key, image, rule, pending, checked, truth, this.holds.held(image));
         const headline = `retried the actions for ${pending.tag} (rule "${pending.rule}")`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else if (failedActionsPending(image, checked)) {
@@ -321,6 +329,7 @@ export class Evaluator {
         report = withdrawnReport(report, waiting, checked.current, outcome.reasons);
         await this.deps.events.record(imageTarget(image), 'Normal', 'ApprovalWithdrawn', report.message);
       }
+      if (!this.deps.dryRun) report = withHolds(report, await this.holds.review(image, checked.repository));
     }
     // A decision that ran, or that the rules no longer make, no longer waits.
     if (report.waiting === undefined && image.status?.waiting) report = { ...report, waiting: null };
@@ -401,6 +410,7 @@ export class Evaluator {
     pending: PendingActions,
     checked: Checked,
     truth: PodTruthResult | undefined,
+    held: ReadonlySet<string>,
   ): Promise<ActionsOutcome> {
     const actions = await runActions(
       rule.actions,
@@ -416,6 +426,7 @@ export class Evaluator {
         availableTags: checked.tags,
         // Compared with the digest this change moves to; a retry may act on another one.
         ...(truth && truth.status.digest === pending.digest ? { pods: truth } : {}),
+        held,
       },
       this.deps.actions,
       pending.from,
@@ -448,6 +459,7 @@ export class Evaluator {
         time: this.now(),
         availableTags: checked.tags,
         pods: truth,
+        held: this.holds.held(image),
       },
       this.deps.actions,
     );

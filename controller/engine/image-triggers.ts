@@ -8,6 +8,7 @@ import { APPROVE_ANNOTATION, REJECT_ANNOTATION } from '../../domain/approval/ann
 import type { CronScheduler } from '../triggers/index.js';
 import { imageKey, type Trigger } from './evaluate.js';
 import { upToDateOf } from './status.js';
+import { RELEASE_ANNOTATION } from '../../domain/holds/holds.js';
 
 const ANSWER_ANNOTATIONS = [APPROVE_ANNOTATION, REJECT_ANNOTATION];
 
@@ -76,6 +77,11 @@ export class ImageTriggers {
       (a) => old?.metadata.annotations?.[a] !== image.metadata.annotations?.[a],
     );
     if (answered && this.deps.answerPending(image)) enqueue(key, 'approval');
+    // A hold release (docs/safe-updates.md, "Holds") is acted on now, not at the next scheduled check.
+    const release = image.metadata.annotations?.[RELEASE_ANNOTATION];
+    if (release !== undefined && release !== old?.metadata.annotations?.[RELEASE_ANNOTATION]) {
+      enqueue(key, 'release');
+    }
   };
 
   readonly onDelete = (image: Image): void => {

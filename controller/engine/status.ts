@@ -2,7 +2,7 @@
 // status, and whether that is worth a write.
 //
 // Ownership (docs/controller.md#status): the controller owns tag, digest, result, message, lastCheckTime,
-// nextCheckTime, history, rollout, pending, rejected, waiting, firstSeen and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
+// nextCheckTime, history, rollout, pending, rejected, waiting, firstSeen, holds and conditions[type=UpToDate|Healthy]; the operator owns observedGeneration and
 // conditions[type=Ready]. The controller writes by server-side apply under its own field manager, and
 // the conditions list is a map keyed by type, so each writer's entries survive the other's writes. With
 // apply, a field the controller stops sending is removed: `appliedStatus` therefore always carries every
@@ -21,6 +21,7 @@ import {
   type ImagePending,
   type ImagePods,
   type ImageFirstSeen,
+  type ImageHold,
   type ImageRejectedTag,
   type ImageResult,
   type ImageRollout,
@@ -58,6 +59,8 @@ export interface CheckReport {
   waiting?: ImageWaiting | null;
   /** status.firstSeen for spec.minTagAge; left out keeps what the status has. */
   firstSeen?: ImageFirstSeen[];
+  /** Workloads held after a hand rollback (controller/engine/holds.ts); left out: as the status has. */
+  holds?: ImageHold[];
 }
 
 /** The controller's part of the status. Undefined fields are removed from the object when applied. */
@@ -77,6 +80,7 @@ export interface OwnedStatus {
   pods: ImagePods | undefined;
   waiting: ImageWaiting | undefined;
   firstSeen: ImageFirstSeen[] | undefined;
+  holds: ImageHold[] | undefined;
 }
 
 export function appendHistory(
@@ -127,6 +131,7 @@ export function nextOwnedStatus(
     rollout: report.rollout === null ? undefined : (report.rollout ?? previous?.rollout),
     pending: report.pending === null ? undefined : (report.pending ?? previous?.pending),
     rejected: report.rejected ?? previous?.rejected,
+    holds: report.holds ?? previous?.holds,
     healthy: report.healthy
       ? setCondition(healthyOf(previous), { type: HEALTHY, ...report.healthy }, generation, now)
       : healthyOf(previous),
@@ -173,6 +178,7 @@ export function writeNeed(
     JSON.stringify(p.pods ?? null) !== JSON.stringify(next.pods ?? null) ||
     JSON.stringify(p.waiting) !== JSON.stringify(next.waiting) ||
     JSON.stringify(p.firstSeen ?? []) !== JSON.stringify(next.firstSeen ?? []) ||
+    JSON.stringify(p.holds ?? []) !== JSON.stringify(next.holds ?? []) ||
     // A schedule appearing or disappearing is news; the next time moving along is not.
     (p.nextCheckTime === undefined) !== (next.nextCheckTime === undefined);
   if (significant) return 'changed';
@@ -202,5 +208,6 @@ export function appliedStatus(owned: OwnedStatus): ImageStatus {
     ...(owned.pods !== undefined ? { pods: owned.pods } : {}),
     ...(owned.waiting !== undefined ? { waiting: owned.waiting } : {}),
     ...(owned.firstSeen?.length ? { firstSeen: owned.firstSeen } : {}),
+    ...(owned.holds?.length ? { holds: owned.holds } : {}),
   };
 }

@@ -4,8 +4,10 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { IMAGE, type Image, type ImageStatus } from '../../crds/index.js';
 import type { ListPage } from '../../common/informer.js';
+import { CONTROLLER_FIELD_MANAGER } from '../../domain/holds/holds.js';
 
-export const FIELD_MANAGER = 'tagpilot-controller';
+/** The admission webhook recognises the controller's own workload writes by it (docs/safe-updates.md). */
+export const FIELD_MANAGER = CONTROLLER_FIELD_MANAGER;
 
 export class ImageApi {
   private readonly api: CustomObjectsApi;

@@ -8,6 +8,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from './images.js';
+import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -22,6 +23,8 @@ export interface Workload {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     generation?: number;
+    /** Who wrote which field (holds read the owner of each container image). */
+    managedFields?: ManagedFieldsEntry[];
   };
   spec?: unknown;
   /** As read (the health gate follows it); absent on objects built by hand. */
