@@ -1,9 +1,13 @@
-// Bench: tagpilot-controller with 1,000 Images over 100 repositories on one cron schedule, against the real
-// apiserver and the real registry of the test environment. The controller is the real program as the image
+// Bench: tagpilot-controller with 1,000 Images over 100 repositories on one cron schedule (or 10,000 over
+// 1,000 with BENCH_IMAGES=10000), against the real apiserver, kwok and the real registry of the test
+// environment. Every Image has its own Deployment (one container using the Image's repository), so the
+// update tick includes apply. The controller is the real program as the image
 // ships it (controller/main.ts compiled by tsconfig.build.json, run by plain node) in a child process, so
 // that its RSS is its own and not the harness's or a TypeScript loader's.
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/controller.ts     (or make bench)
+//   BENCH_IMAGES=10000 …                     the 10,000-Image row (1,000 repositories)
+//   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' …   extra node flags for the controller
 //
 // Phases (every Image has the crontab "* * * * *", so each minute is one tick for all of them):
 //   1. start-up: the controller starts with 1,000 Images it has never checked and checks them all;
@@ -12,14 +16,16 @@
 //   4. a cron tick with nothing new again.
 // Per phase: wall time until every Image was evaluated, registry requests (the controller's own counter on
 // its /metrics, by kind), apiserver writes and reads (the apiserver's apiserver_request_total, by verb and
-// resource) and the controller's peak RSS (/proc/PID/status, sampled every 100 ms). The tag cache lives
+// resource), the controller's peak RSS (/proc/PID/status, sampled every 100 ms), its CPU seconds
+// (utime+stime of /proc/PID/stat, from the phase's start to its end) and the machine's load average. The tag cache lives
 // 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch as ufetch } from 'undici';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { ImageSpec } from '../crds/index.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
@@ -28,10 +34,13 @@ import { adminKubeConfig } from '../test/testenv/kube.js';
 import { freePort } from '../test/testenv/ports.js';
 import { Cluster } from '../test/integration/controller/support.js';
 
-const REPOS = 100;
+const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
 const PER_REPO = 10;
+const REPOS = IMAGES / PER_REPO;
 const NAMESPACES = 10;
-const IMAGES = REPOS * PER_REPO;
+if (!Number.isInteger(REPOS) || REPOS < 1) throw new Error('BENCH_IMAGES must be a multiple of 10');
+/** Deployments roll real pods on kwok at 1,000; at 10,000 they have no replicas (apply is the same). */
+const REPLICAS = IMAGES > 1000 ? 0 : 1;
 const TAGS_TTL_MS = 50_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,6 +84,13 @@ function parseMetrics(text: string): {
       return out;
     },
   };
+}
+
+/** utime+stime of a process in seconds (clock ticks of 1/100 s on Linux). */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssOf(pid: number): number {
@@ -133,6 +149,7 @@ try {
           'cronjobs',
           'secrets',
           'leases',
+          'pods',
         ].includes(resource)
       )
         continue;
@@ -177,6 +194,28 @@ try {
     };
     return cluster.createImage(namespaces[(r * PER_REPO + k) % NAMESPACES]!, `img-${r}-${k}`, spec);
   });
+  // One Deployment per Image: Image img-R-K is the only one of its namespace on repository R, so apply
+  // patches exactly its Deployment.
+  log(`creating ${IMAGES} Deployments (${REPLICAS} replica each)`);
+  const apps = kc.makeApiClient(AppsV1Api);
+  await pool(specs, 16, ({ repo, r, k }) => {
+    const name = `img-${r}-${k}`;
+    const labels = { app: name };
+    return apps.createNamespacedDeployment({
+      namespace: namespaces[(r * PER_REPO + k) % NAMESPACES]!,
+      body: {
+        metadata: { name, labels },
+        spec: {
+          replicas: REPLICAS,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'app', image: `${registry.host}/${repo}:v1.0.0` }] },
+          },
+        },
+      },
+    });
+  });
 
   interface Row {
     phase: string;
@@ -186,6 +225,8 @@ try {
     writes: Map<string, number>;
     reads: Map<string, number>;
     rssMiB: number;
+    cpuSeconds: number;
+    load: string;
   }
   const rows: Row[] = [];
 
@@ -194,6 +235,7 @@ try {
     const before = child ? { reg: await registryRequests(), evaluated: await evaluations() } : undefined;
     const api0 = await apiserverRequests();
     peakRss = 0;
+    const cpu0 = child?.pid !== undefined ? cpuOf(child.pid) : 0;
     const t0 = await start();
     const reg0 = before?.reg ?? new Map<string, number>();
     const evaluated0 = before?.evaluated ?? 0;
@@ -205,6 +247,7 @@ try {
       await sleep(100);
     }
     const seconds = (Date.now() - t0) / 1000;
+    const cpuSeconds = cpuOf(child!.pid!) - cpu0;
     const [reg1, api1] = [await registryRequests(), await apiserverRequests()];
     const api = diff(api0, api1);
     rows.push({
@@ -215,8 +258,12 @@ try {
       writes: new Map([...api].filter(([k]) => WRITE.test(k))),
       reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k))),
       rssMiB: peakRss / 2 ** 20,
+      cpuSeconds,
+      load: loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' '),
     });
-    log(`${name}: ${seconds.toFixed(1)} s, ${evaluated} evaluations`);
+    log(`${name}: ${seconds.toFixed(1)} s, ${evaluated} evaluations, ${cpuSeconds.toFixed(1)} CPU s`);
   }
 
   /** Waits until 3 s before the next minute boundary at least `minGapMs` away; the phase starts there. */
@@ -233,12 +280,14 @@ try {
   // (6 s after it: the jitter of that minute's tick, up to 5 s, is over)
   await sleep((60_000 - (Date.now() % 60_000) + 6_000) % 60_000);
   let phase1Start = 0;
-  await phase('start-up: 1,000 Images never checked', async () => {
+  const n = IMAGES.toLocaleString('en');
+  await phase(`start-up: ${n} Images never checked`, async () => {
     phase1Start = Date.now();
     const out = createWriteStream(join(env.info.logDir, 'bench-controller.log'));
     child = spawn(
       process.execPath,
       [
+        ...(process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
         join(distDir, 'controller/main.js'),
         `--kubeconfig=${kubeconfig}`,
         '--bind-address=127.0.0.1',
@@ -258,6 +307,11 @@ try {
   log('pushing v1.1.0 to every repository');
   await pool(repos, 8, (repo) => pushTags(registry, repo, ['v1.1.0']));
   await phase('cron tick, v1.1.0 in every repository', await nextTick(5_000));
+  const updated = await apps.listDeploymentForAllNamespaces();
+  const moved = updated.items.filter((d) =>
+    d.spec?.template.spec?.containers[0]?.image?.endsWith(':v1.1.0'),
+  ).length;
+  log(`${moved} of ${updated.items.length} Deployments run v1.1.0`);
   // 4. nothing new again
   await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
   clearInterval(rssTimer);
@@ -271,14 +325,21 @@ try {
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   console.log('');
   console.log(
-    '| phase | all evaluated in | evaluations | registry requests | apiserver writes | controller reads | peak RSS |',
+    '| phase | all evaluated in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
   );
-  console.log('| --- | ---: | ---: | --- | --- | --- | ---: |');
+  console.log('| --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
   for (const r of rows) {
     console.log(
-      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.rssMiB.toFixed(0)} MiB |`,
+      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`,
     );
   }
+  const peak = Math.max(...rows.map((r) => r.rssMiB));
+  console.log('');
+  console.log(
+    `Per Image: peak RSS ${((peak * 1024) / IMAGES).toFixed(1)} KiB; CPU ${rows
+      .map((r) => `${((r.cpuSeconds * 1000) / IMAGES).toFixed(1)} ms`)
+      .join(' / ')} (phases in order); ${moved} of ${updated.items.length} Deployments moved to v1.1.0`,
+  );
 } finally {
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');
