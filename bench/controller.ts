@@ -1,9 +1,9 @@
 // Bench: tagpilot-controller with 1,000 Images over 100 repositories on one cron schedule (or 10,000 over
 // 1,000 with BENCH_IMAGES=10000), against the real apiserver, kwok and the real registry of the test
 // environment. Every Image has its own Deployment (one container using the Image's repository), so the
-// update tick includes apply. The controller is the real program as the image
-// ships it (controller/main.ts compiled by tsconfig.build.json, run by plain node) in a child process, so
-// that its RSS is its own and not the harness's or a TypeScript loader's.
+// update tick includes apply. The controller is the real program as the image ships it (controller/main.ts
+// compiled by tsconfig.build.json and bundled by hack/bundle.mjs, run by plain node) in a child process,
+// so that its RSS is its own and not the harness's or a TypeScript loader's.
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/controller.ts     (or make bench)
 //   BENCH_IMAGES=10000 …                     the 10,000-Image row (1,000 repositories)
@@ -25,7 +25,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch as ufetch } from 'undici';
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { ImageSpec } from '../crds/index.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
@@ -112,6 +112,11 @@ try {
   if (!existsSync(join(distDir, 'controller/main.js'))) throw new Error('the controller did not compile');
   log('tsc reported errors (above); running the emitted JavaScript anyway');
 }
+// The controller as the image ships it: bundled (hack/bundle.mjs).
+execFileSync(process.execPath, [join(repoRoot, 'hack/bundle.mjs'), distDir], {
+  cwd: repoRoot,
+  stdio: 'inherit',
+});
 
 const env = await startEnvironment({ log: (m) => console.error(`[testenv] ${m}`) });
 let child: ChildProcess | undefined;
@@ -165,6 +170,16 @@ try {
     return (await controllerMetrics()).byLabel('tagpilot_registry_requests_total', 'kind');
   }
   const evaluations = async () => (await controllerMetrics()).total('tagpilot_controller_evaluations_total');
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  /** Images whose rollout the health gate still follows (status.rollout set). */
+  async function followedRollouts(): Promise<number> {
+    const list = (await custom.listClusterCustomObject({
+      group: 'tagpilot.dev',
+      version: 'v1alpha1',
+      plural: 'images',
+    })) as { items: { status?: { rollout?: unknown } }[] };
+    return list.items.filter((i) => i.status?.rollout).length;
+  }
   let peakRss = 0;
   const rssTimer = setInterval(() => {
     if (child?.pid !== undefined && child.exitCode === null) peakRss = Math.max(peakRss, rssOf(child.pid));
@@ -175,6 +190,11 @@ try {
     return out;
   };
   const WRITE = /^(POST|PUT|PATCH|DELETE|APPLY) /;
+  // Writes of kube-controller-manager and kwok rolling the Deployments out (the apiserver's counter has
+  // no client label): workload and Pod status, Pods, bindings, their Leases and Events. The controller's
+  // own Events come from its tagpilot_controller_events_total instead.
+  const NOT_OURS = / (pods(\/\w+)?|leases|events|(deployments|statefulsets|daemonsets|cronjobs)\/status)$/;
+  const ownEvents = async () => (await controllerMetrics()).total('tagpilot_controller_events_total');
 
   // --- fixtures ----------------------------------------------------------------------------------
   log(`pushing v1.0.0 to ${REPOS} repositories`);
@@ -220,6 +240,7 @@ try {
   interface Row {
     phase: string;
     seconds: number;
+    settled: number;
     evaluations: number;
     registry: Map<string, number>;
     writes: Map<string, number>;
@@ -232,7 +253,9 @@ try {
 
   /** Runs a phase: from `start` until `IMAGES` more evaluations are done and nothing is in flight. */
   async function phase(name: string, start: () => Promise<number>): Promise<void> {
-    const before = child ? { reg: await registryRequests(), evaluated: await evaluations() } : undefined;
+    const before = child
+      ? { reg: await registryRequests(), evaluated: await evaluations(), events: await ownEvents() }
+      : undefined;
     const api0 = await apiserverRequests();
     peakRss = 0;
     const cpu0 = child?.pid !== undefined ? cpuOf(child.pid) : 0;
@@ -240,30 +263,40 @@ try {
     const reg0 = before?.reg ?? new Map<string, number>();
     const evaluated0 = before?.evaluated ?? 0;
     let evaluated = 0;
-    for (let i = 0; i < 3000; i++) {
+    let seconds = 0;
+    for (let i = 0; i < 6000; i++) {
       const m = await controllerMetrics().catch(() => undefined);
       evaluated = (m?.total('tagpilot_controller_evaluations_total') ?? 0) - evaluated0;
-      if (m && evaluated >= IMAGES && m.total('tagpilot_controller_queue_active') === 0) break;
+      if (m && evaluated >= IMAGES && !seconds) seconds = (Date.now() - t0) / 1000;
+      // Settled: nothing in flight and no rollout left for the health gate to follow.
+      if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && (await followedRollouts()) === 0)
+        break;
       await sleep(100);
     }
-    const seconds = (Date.now() - t0) / 1000;
+    const settled = (Date.now() - t0) / 1000;
     const cpuSeconds = cpuOf(child!.pid!) - cpu0;
     const [reg1, api1] = [await registryRequests(), await apiserverRequests()];
     const api = diff(api0, api1);
+    const events = (await ownEvents()) - (before?.events ?? 0);
+    const writes = new Map([...api].filter(([k]) => WRITE.test(k) && !NOT_OURS.test(k)));
+    if (events > 0) writes.set('POST events', events);
     rows.push({
       phase: name,
       seconds,
+      settled,
       evaluations: evaluated,
       registry: diff(reg0, reg1),
-      writes: new Map([...api].filter(([k]) => WRITE.test(k))),
-      reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k))),
+      writes,
+      reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k) && !/ leases$/.test(k))),
       rssMiB: peakRss / 2 ** 20,
       cpuSeconds,
       load: loadavg()
         .map((l) => l.toFixed(1))
         .join(' '),
     });
-    log(`${name}: ${seconds.toFixed(1)} s, ${evaluated} evaluations, ${cpuSeconds.toFixed(1)} CPU s`);
+    log(
+      `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s), ${evaluated} evaluations, ${cpuSeconds.toFixed(1)} CPU s`,
+    );
   }
 
   /** Waits until 3 s before the next minute boundary at least `minGapMs` away; the phase starts there. */
@@ -325,12 +358,12 @@ try {
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   console.log('');
   console.log(
-    '| phase | all evaluated in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
+    '| phase | all evaluated in | rollouts judged in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
   );
-  console.log('| --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
+  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
   for (const r of rows) {
     console.log(
-      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`,
+      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.settled.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`,
     );
   }
   const peak = Math.max(...rows.map((r) => r.rssMiB));

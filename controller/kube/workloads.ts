@@ -7,7 +7,9 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
+import { withoutManagedFields } from '../../common/compact.js';
 import { FIELD_MANAGER } from './images.js';
+import { SharedLists } from './shared-lists.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -44,9 +46,10 @@ export interface WorkloadClient {
 }
 
 type Any = { metadata?: Workload['metadata']; spec?: unknown; status?: unknown };
+// managedFields are dropped: lists are shared for a while, and nothing here reads them.
 const as = (kind: WorkloadKind, o: Any): Workload => ({
   kind,
-  metadata: o.metadata ?? {},
+  metadata: withoutManagedFields(o).metadata ?? {},
   spec: o.spec,
   ...(o.status !== undefined ? { status: o.status } : {}),
 });
@@ -54,9 +57,8 @@ const as = (kind: WorkloadKind, o: Any): Workload => ({
 export interface WorkloadClientOptions {
   /**
    * How long a namespace's workload list is shared by the evaluations that need it (default 2 s; 0: not
-   * at all). When a tag lands, every Image of the repository applies at once: without sharing, 100
-   * Images in a namespace cost 400 LISTs. A stale list is safe: a patch tests the values it read, and a
-   * failed test makes apply read the workload again.
+   * at all; see shared-lists.ts). When a tag lands, every Image of the repository applies at once:
+   * without sharing, 100 Images in a namespace cost 400 LISTs.
    */
   listTtlMs?: number;
   now?: () => number;
@@ -65,38 +67,23 @@ export interface WorkloadClientOptions {
 export class KubeWorkloadClient implements WorkloadClient {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
-  private readonly lists = new Map<string, { at: number; items: Promise<Workload[]> }>();
-  private readonly listTtlMs: number;
-  private readonly now: () => number;
+  private readonly lists: SharedLists<Workload>;
 
   constructor(kubeConfig: KubeConfig, opts: WorkloadClientOptions = {}) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.listTtlMs = opts.listTtlMs ?? 2_000;
-    this.now = opts.now ?? Date.now;
+    this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
   }
 
-  async list(namespace: string): Promise<Workload[]> {
-    const now = this.now();
-    const cached = this.lists.get(namespace);
-    if (cached && now - cached.at < this.listTtlMs) return (await cached.items).map((w) => w);
-    const items = this.listAll(namespace);
-    if (this.listTtlMs > 0) {
-      this.lists.set(namespace, { at: now, items });
-      items.catch(() => this.lists.delete(namespace));
-      for (const [ns, entry] of this.lists) if (now - entry.at >= this.listTtlMs) this.lists.delete(ns);
-    }
-    return (await items).map((w) => w);
+  list(namespace: string): Promise<Workload[]> {
+    return this.lists.get(namespace, () => this.listAll(namespace));
   }
 
   /** Keeps a shared list current with what we just wrote. */
   private remember(namespace: string, written: Workload): Workload {
-    const cached = this.lists.get(namespace);
-    if (cached) {
-      cached.items = cached.items.then((list) =>
-        list.map((w) => (w.kind === written.kind && w.metadata.name === written.metadata.name ? written : w)),
-      );
-    }
+    this.lists.update(namespace, (list) =>
+      list.map((w) => (w.kind === written.kind && w.metadata.name === written.metadata.name ? written : w)),
+    );
     return written;
   }
 
