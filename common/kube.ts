@@ -1,40 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Agent } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from './errors.js';
 import { reuseConnections } from './kube-connections.js';
-
-type CreateAgent = (cluster: unknown, options: Record<string, unknown>) => Agent;
-
-/**
- * Makes `kc` reuse its connections. @kubernetes/client-node 1.x builds a new https.Agent, so a new TCP
- * connection and TLS handshake with the CA parsed again, for every request (2.x caches its agents, see
- * docs/benchmarks.md "Controller"): at 1,000 Images that was most of the controller's CPU of an update
- * tick. Agents are kept per cluster and TLS material (a rotated client certificate gets a new one) with
- * keep-alive on; one no longer used is closed a minute later, when its requests have finished.
- */
-export function reuseConnections(kc: KubeConfig): KubeConfig {
-  const target = kc as unknown as { createAgent: CreateAgent };
-  const create = target.createAgent.bind(kc);
-  const agents = new Map<string, Agent>();
-  target.createAgent = (cluster, options) => {
-    const c = (cluster ?? {}) as { server?: string; proxyUrl?: string; skipTLSVerify?: boolean };
-    const hash = createHash('sha256').update(JSON.stringify([c.server, c.proxyUrl, c.skipTLSVerify]));
-    for (const k of Object.keys(options).sort()) hash.update(`\0${k}\0${String(options[k])}`);
-    const key = hash.digest('hex');
-    let agent = agents.get(key);
-    if (!agent) {
-      for (const [k, old] of agents) {
-        agents.delete(k);
-        setTimeout(() => old.destroy(), 60_000).unref();
-      }
-      agent = create(cluster, { ...options, keepAlive: true });
-      agents.set(key, agent);
-    }
-    return agent;
-  };
-  return kc;
-}
 
 /**
  * The Kubernetes client configuration of a program: an explicit kubeconfig path, else in-cluster
