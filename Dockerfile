@@ -26,7 +26,7 @@ COPY domain ./domain
 COPY webhook ./webhook
 COPY operator ./operator
 COPY controller ./controller
-COPY hack/build-info.mjs ./hack/
+COPY hack/build-info.mjs hack/bundle.mjs ./hack/
 # The commit --version reports (the build context has no .git): --build-arg GIT_COMMIT=$(git rev-parse HEAD).
 ARG GIT_COMMIT=""
 RUN TAGPILOT_GIT_COMMIT="${GIT_COMMIT}" npm run build

@@ -1,25 +1,33 @@
-// Bench: tagpilot-controller with 1,000 Images over 100 repositories on one cron schedule, against the real
-// apiserver and the real registry of the test environment. The controller is the real program as the image
-// ships it (controller/main.ts compiled by tsconfig.build.json, run by plain node) in a child process, so
-// that its RSS is its own and not the harness's or a TypeScript loader's.
+// Bench: tagpilot-controller with 1,000 Images over 100 repositories on one cron schedule (or 10,000 over
+// 1,000 with BENCH_IMAGES=10000), against the real apiserver, kwok and the real registry of the test
+// environment. Every Image has its own Deployment (one container using the Image's repository), so the
+// update tick includes apply. The controller is the real program as the image ships it (controller/main.ts
+// compiled by tsconfig.build.json and bundled by hack/bundle.mjs, run by plain node) in a child process,
+// so that its RSS is its own and not the harness's or a TypeScript loader's.
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/controller.ts     (or make bench)
+//   BENCH_IMAGES=10000 …                     the 10,000-Image row (1,000 repositories)
+//   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' …   extra node flags for the controller
 //
 // Phases (every Image has the crontab "* * * * *", so each minute is one tick for all of them):
 //   1. start-up: the controller starts with 1,000 Images it has never checked and checks them all;
 //   2. a cron tick with nothing new in the registry;
 //   3. a cron tick after a new tag was pushed to every repository (1,000 updates);
 //   4. a cron tick with nothing new again.
-// Per phase: wall time until every Image was evaluated, registry requests (the controller's own counter on
-// its /metrics, by kind), apiserver writes and reads (the apiserver's apiserver_request_total, by verb and
-// resource) and the controller's peak RSS (/proc/PID/status, sampled every 100 ms). The tag cache lives
-// 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
+// Per phase (the bench reads the controller's /metrics once a second): wall time until every Image was
+// evaluated and until the health gate judged every rollout (settled), registry requests (the controller's
+// own counter on its /metrics, by kind), apiserver writes and reads (the apiserver's
+// apiserver_request_total, by verb and resource; writes of kube-controller-manager and kwok left out),
+// the controller's peak RSS (/proc/PID/status, sampled every 100 ms), its CPU seconds (utime+stime of
+// /proc/PID/stat, from the phase's start until it settled) and the machine's load average. The tag
+// cache lives 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch as ufetch } from 'undici';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { ImageSpec } from '../crds/index.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
@@ -28,10 +36,17 @@ import { adminKubeConfig } from '../test/testenv/kube.js';
 import { freePort } from '../test/testenv/ports.js';
 import { Cluster } from '../test/integration/controller/support.js';
 
-const REPOS = 100;
+const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
 const PER_REPO = 10;
+const REPOS = IMAGES / PER_REPO;
 const NAMESPACES = 10;
-const IMAGES = REPOS * PER_REPO;
+if (!Number.isInteger(REPOS) || REPOS < 1) throw new Error('BENCH_IMAGES must be a multiple of 10');
+/**
+ * Replicas of each Deployment (BENCH_REPLICAS, default 0): apply, the rollout and the health gate's
+ * judgement are the same; with 1, kwok and kube-controller-manager also roll 1,000 Pods on the same
+ * 2 cores, which measures them more than the controller (docs/benchmarks.md).
+ */
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 0);
 const TAGS_TTL_MS = 50_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,6 +92,13 @@ function parseMetrics(text: string): {
   };
 }
 
+/** utime+stime of a process in seconds (clock ticks of 1/100 s on Linux). */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -96,6 +118,12 @@ try {
   if (!existsSync(join(distDir, 'controller/main.js'))) throw new Error('the controller did not compile');
   log('tsc reported errors (above); running the emitted JavaScript anyway');
 }
+// The controller as the image ships it: bundled (hack/bundle.mjs; older trees ship tsc's output).
+if (existsSync(join(repoRoot, 'hack/bundle.mjs')))
+  execFileSync(process.execPath, [join(repoRoot, 'hack/bundle.mjs'), distDir], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
 
 const env = await startEnvironment({ log: (m) => console.error(`[testenv] ${m}`) });
 let child: ChildProcess | undefined;
@@ -133,6 +161,7 @@ try {
           'cronjobs',
           'secrets',
           'leases',
+          'pods',
         ].includes(resource)
       )
         continue;
@@ -148,6 +177,18 @@ try {
     return (await controllerMetrics()).byLabel('tagpilot_registry_requests_total', 'kind');
   }
   const evaluations = async () => (await controllerMetrics()).total('tagpilot_controller_evaluations_total');
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  /** Images whose rollout the health gate still follows (status.rollout set). */
+  let benchLists = 0;
+  async function followedRollouts(): Promise<number> {
+    benchLists++;
+    const list = (await custom.listClusterCustomObject({
+      group: 'tagpilot.dev',
+      version: 'v1alpha1',
+      plural: 'images',
+    })) as { items: { status?: { rollout?: unknown } }[] };
+    return list.items.filter((i) => i.status?.rollout).length;
+  }
   let peakRss = 0;
   const rssTimer = setInterval(() => {
     if (child?.pid !== undefined && child.exitCode === null) peakRss = Math.max(peakRss, rssOf(child.pid));
@@ -158,6 +199,11 @@ try {
     return out;
   };
   const WRITE = /^(POST|PUT|PATCH|DELETE|APPLY) /;
+  // Writes of kube-controller-manager and kwok rolling the Deployments out (the apiserver's counter has
+  // no client label): workload and Pod status, Pods, bindings, their Leases and Events. The controller's
+  // own Events come from its tagpilot_controller_events_total instead.
+  const NOT_OURS = / (pods(\/\w+)?|leases|events|(deployments|statefulsets|daemonsets|cronjobs)\/status)$/;
+  const ownEvents = async () => (await controllerMetrics()).total('tagpilot_controller_events_total');
 
   // --- fixtures ----------------------------------------------------------------------------------
   log(`pushing v1.0.0 to ${REPOS} repositories`);
@@ -177,46 +223,96 @@ try {
     };
     return cluster.createImage(namespaces[(r * PER_REPO + k) % NAMESPACES]!, `img-${r}-${k}`, spec);
   });
+  // One Deployment per Image: Image img-R-K is the only one of its namespace on repository R, so apply
+  // patches exactly its Deployment.
+  log(`creating ${IMAGES} Deployments (${REPLICAS} replicas each)`);
+  const apps = kc.makeApiClient(AppsV1Api);
+  await pool(specs, 16, ({ repo, r, k }) => {
+    const name = `img-${r}-${k}`;
+    const labels = { app: name };
+    return apps.createNamespacedDeployment({
+      namespace: namespaces[(r * PER_REPO + k) % NAMESPACES]!,
+      body: {
+        metadata: { name, labels },
+        spec: {
+          replicas: REPLICAS,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'app', image: `${registry.host}/${repo}:v1.0.0` }] },
+          },
+        },
+      },
+    });
+  });
 
   interface Row {
     phase: string;
     seconds: number;
+    settled: number;
     evaluations: number;
     registry: Map<string, number>;
     writes: Map<string, number>;
     reads: Map<string, number>;
     rssMiB: number;
+    cpuSeconds: number;
+    load: string;
   }
   const rows: Row[] = [];
 
   /** Runs a phase: from `start` until `IMAGES` more evaluations are done and nothing is in flight. */
   async function phase(name: string, start: () => Promise<number>): Promise<void> {
-    const before = child ? { reg: await registryRequests(), evaluated: await evaluations() } : undefined;
+    const before = child
+      ? { reg: await registryRequests(), evaluated: await evaluations(), events: await ownEvents() }
+      : undefined;
     const api0 = await apiserverRequests();
+    const benchLists0 = benchLists;
     peakRss = 0;
+    const cpu0 = child?.pid !== undefined ? cpuOf(child.pid) : 0;
     const t0 = await start();
     const reg0 = before?.reg ?? new Map<string, number>();
     const evaluated0 = before?.evaluated ?? 0;
     let evaluated = 0;
-    for (let i = 0; i < 3000; i++) {
+    let seconds = 0;
+    // Once a second: every scrape renders the per-Image series (2 per Image), which costs the controller
+    // CPU that a Prometheus scraping every 15–60 s would not.
+    for (let i = 0; i < 900; i++) {
       const m = await controllerMetrics().catch(() => undefined);
       evaluated = (m?.total('tagpilot_controller_evaluations_total') ?? 0) - evaluated0;
-      if (m && evaluated >= IMAGES && m.total('tagpilot_controller_queue_active') === 0) break;
-      await sleep(100);
+      if (m && evaluated >= IMAGES && !seconds) seconds = (Date.now() - t0) / 1000;
+      // Settled: nothing in flight and no rollout left for the health gate to follow.
+      if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && (await followedRollouts()) === 0)
+        break;
+      await sleep(1000);
     }
-    const seconds = (Date.now() - t0) / 1000;
+    const settled = (Date.now() - t0) / 1000;
+    const cpuSeconds = cpuOf(child!.pid!) - cpu0;
     const [reg1, api1] = [await registryRequests(), await apiserverRequests()];
     const api = diff(api0, api1);
+    // The bench's own listings (followedRollouts) are not the controller's reads.
+    const ownLists = (api.get('LIST images') ?? 0) - (benchLists - benchLists0);
+    if (ownLists > 0) api.set('LIST images', ownLists);
+    else api.delete('LIST images');
+    const events = (await ownEvents()) - (before?.events ?? 0);
+    const writes = new Map([...api].filter(([k]) => WRITE.test(k) && !NOT_OURS.test(k)));
+    if (events > 0) writes.set('POST events', events);
     rows.push({
       phase: name,
       seconds,
+      settled,
       evaluations: evaluated,
       registry: diff(reg0, reg1),
-      writes: new Map([...api].filter(([k]) => WRITE.test(k))),
-      reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k))),
+      writes,
+      reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k) && !/ leases$/.test(k))),
       rssMiB: peakRss / 2 ** 20,
+      cpuSeconds,
+      load: loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' '),
     });
-    log(`${name}: ${seconds.toFixed(1)} s, ${evaluated} evaluations`);
+    log(
+      `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s), ${evaluated} evaluations, ${cpuSeconds.toFixed(1)} CPU s`,
+    );
   }
 
   /** Waits until 3 s before the next minute boundary at least `minGapMs` away; the phase starts there. */
@@ -233,12 +329,14 @@ try {
   // (6 s after it: the jitter of that minute's tick, up to 5 s, is over)
   await sleep((60_000 - (Date.now() % 60_000) + 6_000) % 60_000);
   let phase1Start = 0;
-  await phase('start-up: 1,000 Images never checked', async () => {
+  const n = IMAGES.toLocaleString('en');
+  await phase(`start-up: ${n} Images never checked`, async () => {
     phase1Start = Date.now();
     const out = createWriteStream(join(env.info.logDir, 'bench-controller.log'));
     child = spawn(
       process.execPath,
       [
+        ...(process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
         join(distDir, 'controller/main.js'),
         `--kubeconfig=${kubeconfig}`,
         '--bind-address=127.0.0.1',
@@ -258,6 +356,11 @@ try {
   log('pushing v1.1.0 to every repository');
   await pool(repos, 8, (repo) => pushTags(registry, repo, ['v1.1.0']));
   await phase('cron tick, v1.1.0 in every repository', await nextTick(5_000));
+  const updated = await apps.listDeploymentForAllNamespaces();
+  const moved = updated.items.filter((d) =>
+    d.spec?.template.spec?.containers[0]?.image?.endsWith(':v1.1.0'),
+  ).length;
+  log(`${moved} of ${updated.items.length} Deployments run v1.1.0`);
   // 4. nothing new again
   await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
   clearInterval(rssTimer);
@@ -271,14 +374,21 @@ try {
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   console.log('');
   console.log(
-    '| phase | all evaluated in | evaluations | registry requests | apiserver writes | controller reads | peak RSS |',
+    '| phase | all evaluated in | rollouts judged in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
   );
-  console.log('| --- | ---: | ---: | --- | --- | --- | ---: |');
+  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
   for (const r of rows) {
     console.log(
-      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.rssMiB.toFixed(0)} MiB |`,
+      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.settled.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`,
     );
   }
+  const peak = Math.max(...rows.map((r) => r.rssMiB));
+  console.log('');
+  console.log(
+    `Per Image: peak RSS ${((peak * 1024) / IMAGES).toFixed(1)} KiB; CPU ${rows
+      .map((r) => `${((r.cpuSeconds * 1000) / IMAGES).toFixed(1)} ms`)
+      .join(' / ')} (phases in order); ${moved} of ${updated.items.length} Deployments moved to v1.1.0`,
+  );
 } finally {
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');

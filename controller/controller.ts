@@ -7,6 +7,7 @@
 // matching Images with the refresh annotation, which the leader acts on.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Cache } from '../common/cache.js';
+import { withoutManagedFields } from '../common/compact.js';
 import { Informer } from '../common/informer.js';
 import { LeaderElector, leaderIdentity } from '../common/leader-election.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -107,6 +108,7 @@ function imageCache(kubeConfig: KubeConfig, images: ImageApi, namespaces: string
         kubeConfig,
         path: images.watchPath(ns),
         list: (page) => images.list(ns, page),
+        transform: withoutManagedFields,
         log,
         name: `images${ns ? ` in ${ns}` : ''}`,
         onRestart: (reason) => metrics.watchRestarts.inc({ reason }),

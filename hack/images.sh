@@ -7,7 +7,8 @@
 #   layer 2  the official Node.js binary pinned in .node-version (npm package node-linux-<arch>) as
 #            /nodejs/bin/node — hack/node.sh --pinned
 #   layer 3  /app/node_modules: `npm ci --omit=dev` from package-lock.json
-#   layer 4  /app/dist (`tsc -p tsconfig.build.json`) and the CLI launcher /app/bin/tagpilot
+#   layer 4  /app/dist (`tsc -p tsconfig.build.json`, the controller bundled by hack/bundle.mjs) and the
+#            CLI launcher /app/bin/tagpilot
 # Both images share the four layers; they differ in entrypoint and labels (hack/images/layout.ts).
 # Tarballs are sorted, owned by root (home/nonroot by 65532) and stamped with SOURCE_DATE_EPOCH (default:
 # the commit time of HEAD); gzip writes no name or time; the image config has no timestamp.
@@ -37,7 +38,7 @@ esac
 # Everything that goes into an image, test files excluded; the hash names a build for --if-changed.
 inputs_hash() {
   git ls-files -co --exclude-standard -- common crds webhook operator controller bin package.json \
-    package-lock.json tsconfig.json tsconfig.build.json .node-version hack/node.sh hack/images.sh hack/images hack/build-info.mjs |
+    package-lock.json tsconfig.json tsconfig.build.json .node-version hack/node.sh hack/images.sh hack/images hack/build-info.mjs hack/bundle.mjs |
     grep -v '\.test\.ts$' | sort | while read -r f; do [ ! -f "$f" ] || sha256sum "$f"; done |
     { cat; echo "suite $suite arch $arch"; } | sha256sum | cut -d' ' -f1
 }
@@ -87,6 +88,8 @@ rm "$work/deps/app/package-lock.json"
 
 log "dist: tsc -p tsconfig.build.json"
 npx tsc -p tsconfig.build.json --outDir "$work/app/app/dist"
+# The controller's entrypoint becomes one bundle (hack/bundle.mjs says why).
+node hack/bundle.mjs "$work/app/app/dist"
 # What --version prints (common/version.ts): the version and this revision.
 TAGPILOT_GIT_COMMIT=$revision node hack/build-info.mjs "$work/app/app/dist"
 mkdir -p "$work/app/app/bin"
@@ -111,7 +114,7 @@ for layer in base node deps app; do
     base) created="Debian $suite: $packages(hack/images/rootfs.sh: mmdebstrap --variant=extract)" ;;
     node) created="Node.js $node_version: npm package node-linux-${arch/amd64/x64}@$node_version" ;;
     deps) created="npm ci --omit=dev (package-lock.json)" ;;
-    app) created="tsc -p tsconfig.build.json; bin/tagpilot" ;;
+    app) created="tsc -p tsconfig.build.json; node hack/bundle.mjs; bin/tagpilot" ;;
   esac
   printf '%s\t%s\t%s\n' "$tarball.gz" "$diff_id" "$created" >>"$work/layers.tsv"
   log "layer $layer: $(du -m "$tarball.gz" | cut -f1) MB compressed"

@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { ALERT_CONFIG, IMAGE, type AlertConfig, type Image, type KindInfo } from '../crds/index.js';
 import { Cache } from '../common/cache.js';
+import { withoutManagedFields } from '../common/compact.js';
 import { Informer, type ListPage } from '../common/informer.js';
 import type { Logger } from '../common/logger.js';
 import { compactImage } from './compact-image.js';
@@ -18,11 +19,6 @@ import { compactImage } from './compact-image.js';
 /** A Secret or ConfigMap reduced to its key names and whether each value is non-empty. */
 export interface KeysObject extends KubernetesObject {
   keys: Record<string, boolean>;
-}
-
-function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
-  if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
-  return obj;
 }
 
 function keysOf(obj: V1Secret | V1ConfigMap, kind: 'Secret' | 'ConfigMap'): KeysObject {

@@ -1,7 +1,6 @@
 // E-mail over SMTP with nodemailer: one message with a text part (the rendered body) and an HTML part
 // (the same text, escaped, plus a table of facts and the registry link).
 import { isIP } from 'node:net';
-import nodemailer from 'nodemailer';
 import { safeExcerpt } from '../../domain/scrub.js';
 import { wireEventName } from '../../domain/alerts/events.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -144,6 +143,8 @@ export interface SendEmailOptions {
 
 export async function sendEmail(ch: ResolvedEmail, m: AlertMessage, opts: SendEmailOptions): Promise<void> {
   const content = emailContent(m);
+  // Loaded on the first e-mail: most controllers never send one, and nodemailer is 35 modules.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport(transportOptions(ch, opts.timeoutMs, opts.extraCA));
   let timer: NodeJS.Timeout | undefined;
   // nodemailer's timeouts are per phase; this bounds the whole attempt.

@@ -6,9 +6,12 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
+  type KubernetesObject,
 } from '@kubernetes/client-node';
+import { withoutManagedFields } from '../../common/compact.js';
 import { FIELD_MANAGER } from './images.js';
-import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
+import { imageOwnership, type ManagedFieldsEntry } from '../../domain/holds/owner.js';
+import { SharedLists } from './shared-lists.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -47,19 +50,24 @@ export interface WorkloadClient {
 }
 
 type Any = { metadata?: Workload['metadata']; spec?: unknown; status?: unknown };
-const as = (kind: WorkloadKind, o: Any): Workload => ({
-  kind,
-  metadata: o.metadata ?? {},
-  spec: o.spec,
-  ...(o.status !== undefined ? { status: o.status } : {}),
-});
+// Lists are shared for a while: managedFields are cut down to who owns each container's image (what
+// holds read, domain/holds/owner.ts), the rest is dropped.
+const as = (kind: WorkloadKind, o: Any): Workload => {
+  const ownership = imageOwnership(kind, o.metadata?.managedFields);
+  const metadata: Workload['metadata'] = withoutManagedFields(o as KubernetesObject).metadata ?? {};
+  return {
+    kind,
+    metadata: ownership ? { ...metadata, managedFields: ownership } : metadata,
+    spec: o.spec,
+    ...(o.status !== undefined ? { status: o.status } : {}),
+  };
+};
 
 export interface WorkloadClientOptions {
   /**
    * How long a namespace's workload list is shared by the evaluations that need it (default 2 s; 0: not
-   * at all). When a tag lands, every Image of the repository applies at once: without sharing, 100
-   * Images in a namespace cost 400 LISTs. A stale list is safe: a patch tests the values it read, and a
-   * failed test makes apply read the workload again.
+   * at all; see shared-lists.ts). When a tag lands, every Image of the repository applies at once:
+   * without sharing, 100 Images in a namespace cost 400 LISTs.
    */
   listTtlMs?: number;
   now?: () => number;
@@ -68,38 +76,23 @@ export interface WorkloadClientOptions {
 export class KubeWorkloadClient implements WorkloadClient {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
-  private readonly lists = new Map<string, { at: number; items: Promise<Workload[]> }>();
-  private readonly listTtlMs: number;
-  private readonly now: () => number;
+  private readonly lists: SharedLists<Workload>;
 
   constructor(kubeConfig: KubeConfig, opts: WorkloadClientOptions = {}) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.listTtlMs = opts.listTtlMs ?? 2_000;
-    this.now = opts.now ?? Date.now;
+    this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
   }
 
-  async list(namespace: string): Promise<Workload[]> {
-    const now = this.now();
-    const cached = this.lists.get(namespace);
-    if (cached && now - cached.at < this.listTtlMs) return (await cached.items).map((w) => w);
-    const items = this.listAll(namespace);
-    if (this.listTtlMs > 0) {
-      this.lists.set(namespace, { at: now, items });
-      items.catch(() => this.lists.delete(namespace));
-      for (const [ns, entry] of this.lists) if (now - entry.at >= this.listTtlMs) this.lists.delete(ns);
-    }
-    return (await items).map((w) => w);
+  list(namespace: string): Promise<Workload[]> {
+    return this.lists.get(namespace, () => this.listAll(namespace));
   }
 
   /** Keeps a shared list current with what we just wrote. */
   private remember(namespace: string, written: Workload): Workload {
-    const cached = this.lists.get(namespace);
-    if (cached) {
-      cached.items = cached.items.then((list) =>
-        list.map((w) => (w.kind === written.kind && w.metadata.name === written.metadata.name ? written : w)),
-      );
-    }
+    this.lists.update(namespace, (list) =>
+      list.map((w) => (w.kind === written.kind && w.metadata.name === written.metadata.name ? written : w)),
+    );
     return written;
   }
 

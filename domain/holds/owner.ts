@@ -74,3 +74,42 @@ export function imageOwner(
   }
   return undefined;
 }
+
+/**
+ * managedFields cut down to what imageOwner reads: per entry, only the `f:image` of each container
+ * (and init container), and only entries that own one. Workload lists are cached and shared; full
+ * managedFields name every field of every writer and are often larger than the rest of the object.
+ */
+export function imageOwnership(
+  kind: string,
+  managedFields: readonly ManagedFieldsEntry[] | undefined,
+): ManagedFieldsEntry[] | undefined {
+  const path = POD_SPEC_FIELDS[kind];
+  if (!path || !managedFields) return undefined;
+  const kept: ManagedFieldsEntry[] = [];
+  for (const entry of managedFields) {
+    if (entry.subresource || typeof entry.manager !== 'string') continue;
+    let node: unknown = entry.fieldsV1;
+    for (const key of path) node = child(node, key);
+    const lists: Record<string, Record<string, { 'f:image': object }>> = {};
+    for (const listKey of ['f:containers', 'f:initContainers']) {
+      const list = child(node, listKey);
+      if (list === null || typeof list !== 'object') continue;
+      for (const [key, value] of Object.entries(list)) {
+        if (key.startsWith('k:') && child(value, 'f:image') !== undefined) {
+          (lists[listKey] ??= {})[key] = { 'f:image': {} };
+        }
+      }
+    }
+    if (Object.keys(lists).length === 0) continue;
+    let fieldsV1: unknown = lists;
+    for (const key of [...path].reverse()) fieldsV1 = { [key]: fieldsV1 };
+    kept.push({
+      manager: entry.manager,
+      ...(entry.operation ? { operation: entry.operation } : {}),
+      ...(entry.time ? { time: entry.time } : {}),
+      fieldsV1,
+    });
+  }
+  return kept.length > 0 ? kept : undefined;
+}
