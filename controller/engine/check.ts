@@ -19,7 +19,7 @@ import {
   type RegistryClient,
 } from '../registry/index.js';
 import type { ImageFirstSeen } from '../../crds/index.js';
-import { rejectedTags } from '../../domain/health/rejected.js';
+import { rejectedDigests, rejectedTags } from '../../domain/health/rejected.js';
 import { parseDuration } from '../../domain/schedule/duration.js';
 import { tagAge } from '../../domain/schedule/tag-age.js';
 import { buildTimes, needsBuildTimes } from './build-times.js';
@@ -231,6 +231,7 @@ async function decideWithPlatforms(deps: CheckDeps, image: Image, c: Candidates)
       created: c.created,
       excluded,
       rejected: rejectedTags(image.status?.rejected),
+      rejectedDigests: rejectedDigests(image.status?.rejected),
     });
     if (outcome.kind !== 'change') break;
     const missing =

@@ -106,6 +106,30 @@ describe('decideRules', () => {
     });
   });
 
+  it('digest rule: a refused digest is not picked again (nor recorded), a newer push is', () => {
+    const base = {
+      rules: [rule('digest')],
+      current: 'latest',
+      currentPath: 'spec.baseTag',
+      tags,
+      currentDigest: 'sha256:old',
+      rejected: new Set(['latest']),
+      rejectedDigests: new Set(['latest@sha256:bad']),
+    };
+    const refused = decideRules({ ...base, digests: { latest: 'sha256:bad' } });
+    expect(refused).toEqual({
+      kind: 'none',
+      reasons: [
+        'digest sha256:bad of latest was rejected before (rolled back or refused, status.rejected); waiting for a newer push',
+      ],
+    });
+    expect(decideRules({ ...base, digests: { latest: 'sha256:newer' } })).toMatchObject({
+      kind: 'change',
+      tag: 'latest',
+      digest: 'sha256:newer',
+    });
+  });
+
   it('names the offending field when a rule is bad', () => {
     const call = () =>
       decideRules({

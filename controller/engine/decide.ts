@@ -20,6 +20,11 @@ export interface RulesInput {
   excluded?: ReadonlySet<string>;
   /** Tags the health gate rolled back or a person rejected (status.rejected): never picked again. */
   rejected?: ReadonlySet<string>;
+  /**
+   * `tag@digest` of digest-rule changes that were rolled back or refused: the digest rule keeps its tag,
+   * so only the digest tells a refused change from a newer push.
+   */
+  rejectedDigests?: ReadonlySet<string>;
 }
 
 export interface RulesChange {
@@ -75,6 +80,18 @@ export function decideRules(input: RulesInput): RulesOutcome {
       budget,
     });
     const name = ruleName(rule);
+    if (
+      decision.kind === 'change' &&
+      rule.type === 'digest' &&
+      input.rejectedDigests?.has(`${decision.tag}@${decision.digest ?? ''}`)
+    ) {
+      // Not recorded as the current digest either: the webhook would pin what was refused.
+      reasons.push(
+        `${input.rules.length > 1 ? `rule "${name}": ` : ''}digest ${decision.digest} of ${decision.tag} was ` +
+          `rejected before (rolled back or refused, status.rejected); waiting for a newer push`,
+      );
+      continue;
+    }
     if (decision.kind === 'change') {
       return {
         kind: 'change',

@@ -9,11 +9,21 @@ export function rejectedTags(rejected: readonly ImageRejectedTag[] | undefined):
   return new Set((rejected ?? []).map((r) => r.tag));
 }
 
-/** `entry` first, any older entry of the same tag dropped, at most `limit` entries. */
+/** `tag@digest` of the rejected entries that name a digest (what the digest rule must not pick again). */
+export function rejectedDigests(rejected: readonly ImageRejectedTag[] | undefined): Set<string> {
+  return new Set((rejected ?? []).filter((r) => r.digest).map((r) => `${r.tag}@${r.digest}`));
+}
+
+/** `entry` first, any older entry of the same tag and digest dropped, at most `limit` entries. */
 export function addRejected(
   rejected: readonly ImageRejectedTag[] | undefined,
   entry: ImageRejectedTag,
   limit = REJECTED_LIMIT,
 ): ImageRejectedTag[] {
-  return [entry, ...(rejected ?? []).filter((r) => r.tag !== entry.tag)].slice(0, limit);
+  return [
+    entry,
+    ...(rejected ?? []).filter(
+      (r) => r.tag !== entry.tag || (r.digest !== entry.digest && !!entry.digest && !!r.digest),
+    ),
+  ].slice(0, limit);
 }
