@@ -12,19 +12,13 @@ import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
 import { REFRESH_ANNOTATION, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
-import type { ActionDeps } from '../actions/types.js';
-import { HealthGate, startRollout, watchingCondition } from '../health/gate.js';
-import { imageTarget, type EventRecorder } from '../kube/events.js';
-import type { ImageApi } from '../kube/images.js';
-import type { NodeReader } from '../kube/nodes.js';
-import type { PodReader } from '../kube/pods.js';
-import type { PullSecretReader } from '../kube/secrets.js';
-import type { RegistryClient } from '../registry/index.js';
+import { HealthGate, watchingCondition } from '../health/gate.js';
+import { imageTarget } from '../kube/events.js';
 import { checkImage, type Checked } from './check.js';
 import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
 import { alertOnFailureTransition } from './failure-alerts.js';
-import { ruleName, type RulesChange } from './decide.js';
+import { ruleName } from './decide.js';
 import { Approvals } from './approval.js';
 import { withdrawnReport } from './approval-report.js';
 import { approvalRequired } from '../../domain/approval/pending.js';
@@ -46,50 +40,20 @@ import {
 } from './report.js';
 import { PendingActionsStore, failedActionsPending, type PendingActions } from './resume.js';
 import { observePods, podsField, recordPodEvents, restartRule } from './running-pods.js';
-import { StatusWriter, type ImageCache } from './status-writer.js';
+import { StatusWriter } from './status-writer.js';
 import { pruneSeen } from '../../domain/schedule/tag-age.js';
-import { closedWindow, wakeAfter, waitingFor, waitingReport, whenItRuns } from './waiting.js';
+import { closedWindow, recordWaiting, wakeAfter } from './waiting.js';
+import { changeFor, rolloutAfter, staleChange } from './change-actions.js';
 import type { CheckReport } from './status.js';
 
 export { imageKey } from './annotation-requests.js';
+import { manualOnly, type EvaluatorDeps, type Trigger } from './evaluator-deps.js';
 export type { ImageCache } from './status-writer.js';
 
 /** When a tag a hook named was not in the registry yet, how soon it is looked for again. */
 const NOT_FOUND_RETRY_MS = 2_000;
 
-/** Why an Image is evaluated; several may be coalesced into one evaluation. */
-export type Trigger =
-  'cron' | 'webhook' | 'manual' | 'approval' | 'new' | 'spec' | 'missed' | 'retry' | 'release';
-
-export interface EvaluatorDeps {
-  /** `get` reads who set an approval annotation when the cache drops managedFields. */
-  images: Pick<ImageApi, 'applyStatus' | 'jsonPatch'> & Partial<Pick<ImageApi, 'get'>>;
-  cache: ImageCache;
-  registry: RegistryClient;
-  secrets: PullSecretReader;
-  actions: ActionDeps;
-  /** The health gate reads the Pods of the workloads it follows; running-pod truth compares them. */
-  pods: PodReader;
-  /** Node platforms for running-pod truth; without it running Pods are not compared. */
-  nodes?: NodeReader;
-  /** How often a followed rollout is looked at (default 3 s). */
-  healthPollMs?: number;
-  events: EventRecorder;
-  log: Logger;
-  dryRun: boolean;
-  /** Write a status whose only news is the check times at most this often (0: every check). */
-  heartbeatMs: number;
-  /** Next cron run of a key, for status.nextCheckTime. */
-  nextCheck: (key: string) => Date | undefined;
-  now?: () => Date;
-  /** Called once per evaluation with its result (per-instance statistics). */
-  onResult?: (result: string, key: string) => void;
-}
-
-/** Only manual triggers: the Image waits for the refresh annotation and is never checked on its own. */
-export function manualOnly(image: Image): boolean {
-  return image.spec.triggers.length > 0 && image.spec.triggers.every((t) => t.type === 'manual');
-}
+export { manualOnly, type EvaluatorDeps, type Trigger } from './evaluator-deps.js';
 
 export class Evaluator {
   private readonly pending = new PendingActionsStore();
@@ -280,7 +244,17 @@ export class Evaluator {
       if (closed) {
         // An approved tag that must still wait for a window no longer waits for approval.
         report = {
-          ...(await this.wait(image, checked, outcome, headline, closed.opensAt, nextCheck, log)),
+          ...(await recordWaiting(
+            this.deps.events,
+            image,
+            checked,
+            outcome,
+            headline,
+            closed.opensAt,
+            nextCheck,
+            log,
+            this.now(),
+          )),
           pending: null,
         };
       } else {
@@ -338,7 +312,7 @@ export class Evaluator {
       report = { ...report, firstSeen: pruneSeen(checked.firstSeen, checked.tags, running) };
     }
 
-    const rollout = this.rolloutAfter(image, ran, actions);
+    const rollout = this.deps.dryRun ? undefined : rolloutAfter(image, ran, actions, this.now());
     if (rollout) report = { ...report, rollout, healthy: watchingCondition(rollout) };
     const pods = podsField(image, truth);
     if (pods !== undefined) report = { ...report, pods };
@@ -361,47 +335,6 @@ export class Evaluator {
     return wake !== undefined ? { requeueAfterMs: wake } : {};
   }
 
-  /** A decision outside every update window: recorded in status.waiting, its actions run later. */
-  private async wait(
-    image: Image,
-    checked: Checked,
-    outcome: RulesChange,
-    headline: string,
-    opensAt: Date | undefined,
-    nextCheck: Date | undefined,
-    log: Logger,
-  ): Promise<CheckReport> {
-    const waiting = waitingFor(image, checked, outcome, opensAt, this.now());
-    const previous = image.status?.waiting;
-    if (previous?.tag !== waiting.tag || previous.digest !== waiting.digest) {
-      log.info({ to: outcome.tag, rule: outcome.ruleName, opensAt }, 'new tag waits for an update window');
-      const replaces = previous ? `; it replaces ${previous.tag}, which waited since ${previous.since}` : '';
-      await this.deps.events.record(
-        imageTarget(image),
-        'Normal',
-        'WaitingForWindow',
-        `${headline}: ${outcome.reason}; ${whenItRuns(opensAt)}${replaces}`,
-      );
-    }
-    return waitingReport(image, checked, headline, waiting, opensAt, nextCheck);
-  }
-
-  /** The rollout the health gate follows after apply changed workloads (none in dry-run or when opted out). */
-  private rolloutAfter(image: Image, ran: PendingActions | undefined, actions: ActionsOutcome | undefined) {
-    if (!ran || !actions || this.deps.dryRun || actions.applied.length === 0) return undefined;
-    const s = image.status;
-    const previousDigest =
-      s?.tag === ran.previousTag ? s?.digest : s?.history?.find((h) => h.tag === ran.previousTag)?.digest;
-    const change = {
-      tag: ran.tag,
-      ...(ran.digest ? { digest: ran.digest } : {}),
-      rule: ran.rule,
-      ...(ran.previousTag ? { previousTag: ran.previousTag } : {}),
-      ...(previousDigest ? { previousDigest } : {}),
-    };
-    return startRollout(image, change, actions.applied, this.now());
-  }
-
   /** Runs the rule's actions from `pending.from` and remembers where a retry resumes. */
   private async runFrom(
     key: string,
@@ -414,20 +347,7 @@ export class Evaluator {
   ): Promise<ActionsOutcome> {
     const actions = await runActions(
       rule.actions,
-      {
-        image,
-        repository: checked.repository,
-        previousTag: pending.previousTag,
-        tag: pending.tag,
-        digest: pending.digest,
-        pinDigest: rule.type === 'digest',
-        rule: pending.rule,
-        time: this.now(),
-        availableTags: checked.tags,
-        // Compared with the digest this change moves to; a retry may act on another one.
-        ...(truth && truth.status.digest === pending.digest ? { pods: truth } : {}),
-        held,
-      },
+      changeFor(image, rule, pending, checked, this.now(), truth, held),
       this.deps.actions,
       pending.from,
     );
@@ -448,19 +368,7 @@ export class Evaluator {
   ): Promise<ActionsOutcome> {
     return runActions(
       rule.actions.filter((a) => a.type === 'restart'),
-      {
-        image,
-        repository: checked.repository,
-        previousTag: checked.current,
-        tag: checked.current,
-        digest: checked.digest,
-        pinDigest: rule.type === 'digest',
-        rule: ruleName(rule),
-        time: this.now(),
-        availableTags: checked.tags,
-        pods: truth,
-        held: this.holds.held(image),
-      },
+      staleChange(image, rule, checked, this.now(), truth, this.holds.held(image)),
       this.deps.actions,
     );
   }

@@ -8,6 +8,8 @@ import { clipMessage, conditionTime, type Image, type ImageWaiting } from '../..
 import { parseWindows, windowState } from '../../domain/schedule/window.js';
 import type { Checked } from './check.js';
 import type { RulesChange } from './decide.js';
+import type { Logger } from '../../common/logger.js';
+import { imageTarget, type EventRecorder } from '../kube/events.js';
 import type { CheckReport } from './status.js';
 
 /** Longest single wait handed to the queue (a timer past ~24.8 days overflows); a shorter one re-arms. */
@@ -82,4 +84,31 @@ export function wakeAfter(now: Date, times: readonly (Date | undefined)[]): numb
   if (due.length === 0) return undefined;
   // A few hundred ms late rather than early: an evaluation a hair before the opening only re-arms.
   return Math.min(MAX_WAKE_MS, Math.max(0, Math.min(...due)) + 250);
+}
+
+/** A decision outside every update window: recorded in status.waiting (one Event per new decision). */
+export async function recordWaiting(
+  events: EventRecorder,
+  image: Image,
+  checked: Checked,
+  outcome: RulesChange,
+  headline: string,
+  opensAt: Date | undefined,
+  nextCheck: Date | undefined,
+  log: Logger,
+  now: Date,
+): Promise<CheckReport> {
+  const waiting = waitingFor(image, checked, outcome, opensAt, now);
+  const previous = image.status?.waiting;
+  if (previous?.tag !== waiting.tag || previous.digest !== waiting.digest) {
+    log.info({ to: outcome.tag, rule: outcome.ruleName, opensAt }, 'new tag waits for an update window');
+    const replaces = previous ? `; it replaces ${previous.tag}, which waited since ${previous.since}` : '';
+    await events.record(
+      imageTarget(image),
+      'Normal',
+      'WaitingForWindow',
+      `${headline}: ${outcome.reason}; ${whenItRuns(opensAt)}${replaces}`,
+    );
+  }
+  return waitingReport(image, checked, headline, waiting, opensAt, nextCheck);
 }
