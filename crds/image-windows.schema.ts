@@ -14,7 +14,7 @@ const updateWindow = named(
     {
       schedule: str(
         `When the window opens: 5 cron fields (minute hour day-of-month month day-of-week), 6 with
-         seconds first, or a macro such as @daily, read in timeZone. E.g. "0 22 * * 1-5" opens on
+         seconds first, or a macro such as @daily, read in timezone. E.g. "0 22 * * 1-5" opens on
          weekdays at 22:00.`,
         { minLength: 1, maxLength: 128 },
       ),
@@ -23,7 +23,7 @@ const updateWindow = named(
         maxLength: 32,
         pattern: DURATION,
       }),
-      timeZone: str('IANA time zone the schedule is read in, e.g. Europe/Paris. Default: UTC.', {
+      timezone: str('IANA time zone the schedule is read in, e.g. Europe/Paris. Default: UTC.', {
         minLength: 1,
         maxLength: 64,
         pattern: '^[A-Za-z][-A-Za-z0-9_+]*(/[-A-Za-z0-9_+]+)*$',

@@ -246,7 +246,7 @@ export interface HealthGate {
  */
 export interface ImageUpdateWindow {
   /**
-   * When the window opens: 5 cron fields (minute hour day-of-month month day-of-week), 6 with seconds first, or a macro such as @daily, read in timeZone. E.g. "0 22 * * 1-5" opens on weekdays at 22:00.
+   * When the window opens: 5 cron fields (minute hour day-of-month month day-of-week), 6 with seconds first, or a macro such as @daily, read in timezone. E.g. "0 22 * * 1-5" opens on weekdays at 22:00.
    */
   schedule: string;
   /**
@@ -256,7 +256,7 @@ export interface ImageUpdateWindow {
   /**
    * IANA time zone the schedule is read in, e.g. Europe/Paris. Default: UTC.
    */
-  timeZone?: string;
+  timezone?: string;
 }
 
 /**

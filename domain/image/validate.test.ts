@@ -159,8 +159,8 @@ describe('imageErrors', () => {
     },
     {
       name: 'update window with an unknown time zone',
-      spec: { updateWindows: [{ schedule: '0 22 * * *', duration: '2h', timeZone: 'Mars/Base' }] },
-      field: 'spec.updateWindows[0].timeZone',
+      spec: { updateWindows: [{ schedule: '0 22 * * *', duration: '2h', timezone: 'Mars/Base' }] },
+      field: 'spec.updateWindows[0].timezone',
       message: /unknown time zone "Mars\/Base"/,
     },
     {
@@ -198,7 +198,7 @@ describe('imageErrors', () => {
 
   it('accepts update windows and minTagAge', () => {
     const updateWindows = [
-      { schedule: '0 22 * * 1-5', duration: '4h', timeZone: 'Europe/Paris' },
+      { schedule: '0 22 * * 1-5', duration: '4h', timezone: 'Europe/Paris' },
       { schedule: '@daily', duration: '30m' },
     ];
     expect(imageErrors(image({ updateWindows, minTagAge: '1d12h' }))).toEqual([]);

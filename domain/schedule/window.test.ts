@@ -60,32 +60,32 @@ describe('windowState', () => {
     // Time zones: 02:00 Europe/Paris is 01:00 UTC in winter.
     [
       'in a time zone',
-      [{ schedule: '0 2 * * *', duration: '1h', timeZone: 'Europe/Paris' }],
+      [{ schedule: '0 2 * * *', duration: '1h', timezone: 'Europe/Paris' }],
       '2026-11-28T01:30:00Z',
       { open: true, at: '2026-11-28T02:00:00.000Z' },
     ],
     [
       'before, in a time zone',
-      [{ schedule: '0 2 * * *', duration: '1h', timeZone: 'Europe/Paris' }],
+      [{ schedule: '0 2 * * *', duration: '1h', timezone: 'Europe/Paris' }],
       '2026-11-28T00:30:00Z',
       { open: false, at: '2026-11-28T01:00:00.000Z' },
     ],
     // DST forward (Europe/Berlin 2026-03-29 02:00 → 03:00): 02:30 does not exist; it opens at 03:30 CEST.
     [
       'DST forward: the missing start moves an hour',
-      [{ schedule: '30 2 * * *', duration: '1h', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '30 2 * * *', duration: '1h', timezone: 'Europe/Berlin' }],
       '2026-03-29T01:00:00Z',
       { open: false, at: '2026-03-29T01:30:00.000Z' },
     ],
     [
       'DST forward: open after the moved start',
-      [{ schedule: '30 2 * * *', duration: '1h', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '30 2 * * *', duration: '1h', timezone: 'Europe/Berlin' }],
       '2026-03-29T02:00:00Z',
       { open: true, at: '2026-03-29T02:30:00.000Z' },
     ],
     [
       'DST forward: the day after is back at 02:30 CEST',
-      [{ schedule: '30 2 * * *', duration: '1h', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '30 2 * * *', duration: '1h', timezone: 'Europe/Berlin' }],
       '2026-03-29T12:00:00Z',
       { open: false, at: '2026-03-30T00:30:00.000Z' },
     ],
@@ -93,45 +93,45 @@ describe('windowState', () => {
     // at 02:00 CET by the wall clock. 02:30 happens twice: cron-parser starts the window at both.
     [
       'DST back: elapsed duration',
-      [{ schedule: '0 1 * * *', duration: '2h', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '0 1 * * *', duration: '2h', timezone: 'Europe/Berlin' }],
       '2026-10-25T00:59:00Z',
       { open: true, at: '2026-10-25T01:00:00.000Z' },
     ],
     [
       'DST back: closed at 02:00 CET',
-      [{ schedule: '0 1 * * *', duration: '2h', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '0 1 * * *', duration: '2h', timezone: 'Europe/Berlin' }],
       '2026-10-25T01:00:00Z',
       { open: false, at: '2026-10-26T00:00:00.000Z' },
     ],
     // 02:30 happens twice that night: cron-parser starts the window at both.
     [
       'DST back: first 02:30 (CEST)',
-      [{ schedule: '30 2 * * *', duration: '30m', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '30 2 * * *', duration: '30m', timezone: 'Europe/Berlin' }],
       '2026-10-25T00:45:00Z',
       { open: true, at: '2026-10-25T01:00:00.000Z' },
     ],
     [
       'DST back: between the two',
-      [{ schedule: '30 2 * * *', duration: '30m', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '30 2 * * *', duration: '30m', timezone: 'Europe/Berlin' }],
       '2026-10-25T01:15:00Z',
       { open: false, at: '2026-10-25T01:30:00.000Z' },
     ],
     [
       'DST back: second 02:30 (CET)',
-      [{ schedule: '30 2 * * *', duration: '30m', timeZone: 'Europe/Berlin' }],
+      [{ schedule: '30 2 * * *', duration: '30m', timezone: 'Europe/Berlin' }],
       '2026-10-25T01:45:00Z',
       { open: true, at: '2026-10-25T02:00:00.000Z' },
     ],
     // US DST forward (2026-03-08): 22:00 New York moves from 03:00 UTC to 02:00 UTC.
     [
       'US: EST start',
-      [{ schedule: '0 22 * * *', duration: '1h', timeZone: 'America/New_York' }],
+      [{ schedule: '0 22 * * *', duration: '1h', timezone: 'America/New_York' }],
       '2026-03-07T03:30:00Z',
       { open: true, at: '2026-03-07T04:00:00.000Z' },
     ],
     [
       'US: EDT start',
-      [{ schedule: '0 22 * * *', duration: '1h', timeZone: 'America/New_York' }],
+      [{ schedule: '0 22 * * *', duration: '1h', timezone: 'America/New_York' }],
       '2026-03-09T02:30:00Z',
       { open: true, at: '2026-03-09T03:00:00.000Z' },
     ],
@@ -181,13 +181,13 @@ describe('windowState', () => {
 
 describe('validateUpdateWindows', () => {
   it.each<[WindowLike, RegExp | undefined, string | undefined]>([
-    [{ schedule: '0 22 * * 1-5', duration: '2h', timeZone: 'Europe/Paris' }, undefined, undefined],
+    [{ schedule: '0 22 * * 1-5', duration: '2h', timezone: 'Europe/Paris' }, undefined, undefined],
     [{ schedule: '@daily', duration: '30m' }, undefined, undefined],
     [{ schedule: '0 22 * *', duration: '2h' }, /has 4 field/, 'spec.updateWindows[1].schedule'],
     [
-      { schedule: '0 22 * * *', duration: '2h', timeZone: 'Europe/Pariss' },
+      { schedule: '0 22 * * *', duration: '2h', timezone: 'Europe/Pariss' },
       /unknown time zone "Europe\/Pariss"/,
-      'spec.updateWindows[1].timeZone',
+      'spec.updateWindows[1].timezone',
     ],
     [
       { schedule: '@every 1h', duration: '10m' },

@@ -20,7 +20,7 @@ export const MAX_WINDOW_MS = 31 * 86_400_000;
 export interface WindowLike {
   schedule: string;
   duration: string;
-  timeZone?: string;
+  timezone?: string;
 }
 
 export interface ParsedWindow {
@@ -36,10 +36,10 @@ export function parseWindow(window: WindowLike, index: number): ParsedWindow | F
   const path = `spec.updateWindows[${index}]`;
   let schedule;
   try {
-    schedule = parseSchedule(window.schedule, window.timeZone);
+    schedule = parseSchedule(window.schedule, window.timezone);
   } catch (err) {
     if (!(err instanceof ScheduleError)) throw err;
-    return { field: `${path}.${err.field === 'timezone' ? 'timeZone' : 'schedule'}`, message: err.message };
+    return { field: `${path}.${err.field === 'timezone' ? 'timezone' : 'schedule'}`, message: err.message };
   }
   if (schedule.kind !== 'cron') {
     return {
