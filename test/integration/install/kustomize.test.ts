@@ -65,9 +65,24 @@ describe('kustomize overlays', () => {
       'tagpilot-controller-watched',
       'tagpilot-operator-watched',
     ]);
+    // Cluster-scoped: the operator's webhook configurations, and the Nodes the controller reads for the
+    // platform of each running Pod (read-only).
+    const clusterScoped = [
+      'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+      'admissionregistration.k8s.io/validatingwebhookconfigurations',
+      '/nodes',
+    ];
+    const granted: string[] = [];
     for (const cr of objects.filter((o) => o.kind === 'ClusterRole')) {
-      const rules = (cr as unknown as { rules: { apiGroups?: string[]; resources?: string[] }[] }).rules;
-      for (const rule of rules) expect(rule.apiGroups).toEqual(['admissionregistration.k8s.io']);
+      const rules = (
+        cr as unknown as { rules: { apiGroups?: string[]; resources?: string[]; verbs?: string[] }[] }
+      ).rules;
+      for (const rule of rules) {
+        for (const g of rule.apiGroups ?? []) for (const r of rule.resources ?? []) granted.push(`${g}/${r}`);
+        if (rule.resources?.includes('nodes')) expect(rule.verbs?.sort()).toEqual(['get', 'list', 'watch']);
+      }
     }
+    expect(granted.length).toBeGreaterThan(0);
+    for (const g of granted) expect(clusterScoped).toContain(g);
   });
 });
