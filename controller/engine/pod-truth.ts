@@ -80,7 +80,7 @@ export async function podTruth(deps: PodTruthDeps, input: PodTruthInput): Promis
     Promise.all(
       users.map(async (w) => {
         const selector = (w.spec as { selector?: V1LabelSelector } | undefined)?.selector;
-        return selector ? deps.pods.list(namespace, selector) : [];
+        return selector ? deps.pods.list(namespace, selector, { fresh: true }) : [];
       }),
     ),
   ]);

@@ -1,4 +1,4 @@
-// The Pods of a workload, for the health gate: those of the workload's label selector, out of the
+// The Pods of a workload. For the health gate: those of the workload's label selector, out of the
 // namespace's Pod list that the rollouts followed in that namespace share (shared-lists.ts): 1,000
 // rollouts followed every 3 s would otherwise cost 300 LISTs a second.
 import { CoreV1Api, type KubeConfig, type V1LabelSelector, type V1Pod } from '@kubernetes/client-node';
@@ -6,7 +6,12 @@ import { withoutManagedFields } from '../../common/compact.js';
 import { SharedLists } from './shared-lists.js';
 
 export interface PodReader {
-  list(namespace: string, selector: V1LabelSelector): Promise<V1Pod[]>;
+  /**
+   * `fresh`: list now, by the selector, instead of sharing the namespace's list. Running-pod truth
+   * decides restarts from what the Pods run: a list seconds old could restart a workload that has just
+   * started the current image.
+   */
+  list(namespace: string, selector: V1LabelSelector, opts?: { fresh?: boolean }): Promise<V1Pod[]>;
 }
 
 /** A label selector in the query syntax; undefined when it selects nothing (no labels, no expressions). */
@@ -46,9 +51,13 @@ export class KubePodReader implements PodReader {
     this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
   }
 
-  async list(namespace: string, selector: V1LabelSelector): Promise<V1Pod[]> {
+  async list(namespace: string, selector: V1LabelSelector, opts: { fresh?: boolean } = {}): Promise<V1Pod[]> {
     // An empty selector would select every Pod of the namespace; a workload always has one.
-    if (selectorString(selector) === undefined) return [];
+    const labelSelector = selectorString(selector);
+    if (labelSelector === undefined) return [];
+    if (opts.fresh) {
+      return (await this.api.listNamespacedPod({ namespace, labelSelector })).items.map(withoutManagedFields);
+    }
     const pods = await this.lists.get(namespace, async () =>
       (await this.api.listNamespacedPod({ namespace })).items.map(withoutManagedFields),
     );
