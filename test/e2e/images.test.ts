@@ -97,7 +97,11 @@ describe('the release images, pushed, pulled and run with runc', () => {
       const manifest = layoutBlob<{ config: { digest: string } }>(pulled, layoutDigest(pulled, p));
       const { config } = layoutBlob<ImageConfig>(pulled, manifest.config.digest);
       expect(config.User).toBe('65532:65532');
-      expect(config.Entrypoint).toEqual(['/nodejs/bin/node', `dist/${p}/main.js`]);
+      // node, then only V8/Node flags (the operator caps the young generation), then the program.
+      const entry = config.Entrypoint ?? [];
+      expect(entry[0]).toBe('/nodejs/bin/node');
+      expect(entry.at(-1)).toBe(`dist/${p}/main.js`);
+      for (const flag of entry.slice(1, -1)) expect(flag).toMatch(/^--[a-z-]+=\d+$/);
       expect(config.Labels?.['org.opencontainers.image.title']).toBe(`tagpilot-${p}`);
       expect(config.Labels?.['org.opencontainers.image.version']).toBe('0.1.0');
       expect(config.Labels?.['org.opencontainers.image.revision']).toMatch(/^[a-f0-9]{40}/);
