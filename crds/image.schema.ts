@@ -7,11 +7,11 @@ import { approval, pending } from './image-approval.schema.js';
 import { healthGate, rejectedEntry, rollout } from './image-health.schema.js';
 import { pods } from './image-pods.schema.js';
 import { target } from './image-targets.schema.js';
+import { trigger } from './image-triggers.schema.js';
 import { windowsSpec, windowsStatus } from './image-windows.schema.js';
 import { holds } from './image-holds.schema.js';
 import { DIGEST, conditions, localObjectReference, observedGeneration } from './schema/shared.js';
 
-export const TRIGGER_TYPES = ['crontab', 'webhook', 'manual'] as const;
 export const RULE_TYPES = [
   'semver-major',
   'semver-minor',
@@ -48,6 +48,7 @@ export const RULES_USING_VALUE = ['regex', 'semver-range', 'alphabetical', 'nume
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 /** Workload kinds Tagpilot updates (spec.targets[].kind, and what apply and restart look at). */
 export { TARGET_KINDS } from './image-targets.schema.js';
+export { TRIGGER_TYPES } from './image-triggers.schema.js';
 /** spec.cloudAuth: which cloud identity of the controller Pod reads the registry (docs/registries.md). */
 export const CLOUD_AUTH_MODES = ['auto', 'none', 'aws', 'gcp', 'azure'] as const;
 
@@ -82,57 +83,6 @@ const image = withRules<string>(
     message: 'must not contain a tag: give the repository only and put the starting tag in spec.baseTag',
     check: (s) => !new RegExp(HAS_TAG).test(s),
   }),
-);
-
-const trigger = named(
-  'ImageTrigger',
-  'When the registry is asked about an Image.',
-  withRules<{ type?: string; value?: string; timezone?: string }>(
-    obj(
-      'A trigger.',
-      {
-        type: enumOf(
-          `crontab: on a schedule (value). webhook: when a registry or CI webhook received by the
-           controller names this repository. manual: only when annotated with
-           tagpilot.dev/refresh (the annotation works for every Image; this type declares an Image that
-           has no automatic trigger).`,
-          TRIGGER_TYPES,
-        ),
-        value: str(
-          `Schedule of a crontab trigger: 5 fields, or 6 with seconds first, a macro such as @hourly,
-           or @every <duration> (e.g. @every 10m). Only crontab triggers take a value.`,
-          { minLength: 1, maxLength: 128 },
-        ),
-        timezone: str(
-          `IANA time zone the crontab schedule is read in, e.g. Europe/Paris. Default: UTC. Only
-           crontab triggers take a time zone.`,
-          { minLength: 1, maxLength: 64, pattern: '^[A-Za-z][-A-Za-z0-9_+]*(/[-A-Za-z0-9_+]+)*$' },
-        ),
-      },
-      ['type'],
-    ),
-    cel({
-      rule: "self.type != 'crontab' || has(self.value)",
-      fieldPath: '.value',
-      reason: 'FieldValueRequired',
-      message: 'a crontab trigger needs a schedule in value, e.g. "0 */6 * * *" or "@every 10m"',
-      check: (t) => t.type !== 'crontab' || t.value !== undefined,
-    }),
-    cel({
-      rule: "self.type == 'crontab' || !has(self.value)",
-      fieldPath: '.value',
-      reason: 'FieldValueForbidden',
-      message: 'only crontab triggers take a value',
-      check: (t) => t.type === 'crontab' || t.value === undefined,
-    }),
-    cel({
-      rule: "self.type == 'crontab' || !has(self.timezone)",
-      fieldPath: '.timezone',
-      reason: 'FieldValueForbidden',
-      message: 'only crontab triggers take a timezone',
-      check: (t) => t.type === 'crontab' || t.timezone === undefined,
-    }),
-  ),
 );
 
 const action = named(
