@@ -22,7 +22,9 @@
 // /proc/PID/stat, from the phase's start until it settled) and the machine's load average. The tag
 // cache lives 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
+import { compilePrograms, pool } from './lib/programs.js';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,19 +56,6 @@ function log(m: string): void {
   console.error(`[bench] ${m}`);
 }
 
-async function pool<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
 /** Sums of the samples of each metric family in a Prometheus text exposition, by `name{label=…}` too. */
 function parseMetrics(text: string): {
   total(name: string): number;
@@ -92,32 +81,9 @@ function parseMetrics(text: string): {
   };
 }
 
-/** utime+stime of a process in seconds (clock ticks of 1/100 s on Linux). */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist');
-log(`compiling the programs into ${distDir}`);
-try {
-  execFileSync(
-    process.execPath,
-    [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', distDir],
-    { cwd: repoRoot, stdio: 'inherit' },
-  );
-} catch {
-  // tsc still emits when some file has a type error; what matters is that the controller was emitted.
-  if (!existsSync(join(distDir, 'controller/main.js'))) throw new Error('the controller did not compile');
-  log('tsc reported errors (above); running the emitted JavaScript anyway');
-}
+compilePrograms(repoRoot, distDir, 'controller', log);
 // The controller as the image ships it: bundled (hack/bundle.mjs; older trees ship tsc's output).
 if (existsSync(join(repoRoot, 'hack/bundle.mjs')))
   execFileSync(process.execPath, [join(repoRoot, 'hack/bundle.mjs'), distDir], {
@@ -191,7 +157,8 @@ try {
   }
   let peakRss = 0;
   const rssTimer = setInterval(() => {
-    if (child?.pid !== undefined && child.exitCode === null) peakRss = Math.max(peakRss, rssOf(child.pid));
+    if (child?.pid !== undefined && child.exitCode === null)
+      peakRss = Math.max(peakRss, rssBytes(child.pid) ?? 0);
   }, 100);
   const diff = (a: Map<string, number>, b: Map<string, number>) => {
     const out = new Map<string, number>();
@@ -268,7 +235,7 @@ try {
     const api0 = await apiserverRequests();
     const benchLists0 = benchLists;
     peakRss = 0;
-    const cpu0 = child?.pid !== undefined ? cpuOf(child.pid) : 0;
+    const cpu0 = child?.pid !== undefined ? cpuSeconds(child.pid) : 0;
     const t0 = await start();
     const reg0 = before?.reg ?? new Map<string, number>();
     const evaluated0 = before?.evaluated ?? 0;
@@ -286,7 +253,7 @@ try {
       await sleep(1000);
     }
     const settled = (Date.now() - t0) / 1000;
-    const cpuSeconds = cpuOf(child!.pid!) - cpu0;
+    const cpu = cpuSeconds(child!.pid!) - cpu0;
     const [reg1, api1] = [await registryRequests(), await apiserverRequests()];
     const api = diff(api0, api1);
     // The bench's own listings (followedRollouts) are not the controller's reads.
@@ -305,13 +272,13 @@ try {
       writes,
       reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k) && !/ leases$/.test(k))),
       rssMiB: peakRss / 2 ** 20,
-      cpuSeconds,
+      cpuSeconds: cpu,
       load: loadavg()
         .map((l) => l.toFixed(1))
         .join(' '),
     });
     log(
-      `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s), ${evaluated} evaluations, ${cpuSeconds.toFixed(1)} CPU s`,
+      `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s), ${evaluated} evaluations, ${cpu.toFixed(1)} CPU s`,
     );
   }
 

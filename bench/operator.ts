@@ -18,8 +18,10 @@
 //      controller writes on an update tick), so the webhook's pins are recomputed under load.
 // Per phase: wall time, the operator's CPU seconds (/proc/PID/stat), peak RSS (/proc/PID/status every
 // 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
+import { compilePrograms, pool } from './lib/programs.js';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,43 +69,12 @@ const REGISTRY = 'registry.bench.local:5000';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => console.error(`[bench] ${m}`);
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** User + system CPU seconds of a process (fields 14 and 15 of /proc/PID/stat, in 1/100 s ticks). */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** The node flags of the image's entrypoint (between node and the script): the bench runs it as shipped. */
 const SHIPPED_NODE_FLAGS = programs.operator.entrypoint.slice(1, -1);
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist-operator');
-log(`compiling the programs into ${distDir}`);
-try {
-  execFileSync(
-    process.execPath,
-    [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', distDir],
-    { cwd: repoRoot, stdio: 'inherit' },
-  );
-} catch {
-  if (!existsSync(join(distDir, 'operator/main.js'))) throw new Error('the operator did not compile');
-  log('tsc reported errors (above); running the emitted JavaScript anyway');
-}
+compilePrograms(repoRoot, distDir, 'operator', log);
 
 /** Image `i`: repository i/10, namespace i mod NAMESPACES; every Image of a repository pins one tag. */
 const fixture = (i: number) => {
@@ -208,7 +179,8 @@ try {
       .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   let peakRss = 0;
   const rssTimer = setInterval(() => {
-    if (child?.pid !== undefined && child.exitCode === null) peakRss = Math.max(peakRss, rssOf(child.pid));
+    if (child?.pid !== undefined && child.exitCode === null)
+      peakRss = Math.max(peakRss, rssBytes(child.pid) ?? 0);
   }, 100);
 
   interface Row {
@@ -223,14 +195,14 @@ try {
   async function phase(name: string, run: () => Promise<string>): Promise<void> {
     peakRss = 0;
     const start = Date.now();
-    const cpu0 = child?.pid ? cpuOf(child.pid) : 0;
+    const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
     const note = await run();
     const seconds = (Date.now() - start) / 1000;
     const heap = sample(await metrics(), 'tagpilot_nodejs_heap_size_used_bytes');
     rows.push({
       phase: name,
       seconds,
-      cpu: cpuOf(child!.pid!) - cpu0,
+      cpu: cpuSeconds(child!.pid!) - cpu0,
       rssMiB: peakRss / 2 ** 20,
       heapMiB: heap / 2 ** 20,
       note,

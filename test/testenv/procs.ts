@@ -157,6 +157,13 @@ export function rssBytes(pid: number): number | undefined {
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
+/** User + system CPU seconds of a process (fields 14 and 15 of /proc/PID/stat, in 1/100 s ticks). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSafe(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Samples a process's RSS every `everyMs` until stop(); `peak` is the largest sample so far. */
 export function watchRss(pid: number, everyMs = 200): { peak(): number; samples(): number; stop(): void } {
   let peak = 0;
