@@ -235,9 +235,12 @@ export class Evaluator {
     let holds: HoldsReview | undefined;
 
     // A tag waiting for a window was approved already (approval comes first); its opening applies it.
-    const answered =
-      approved || image.status?.waiting?.tag === (outcome.kind === 'change' ? outcome.tag : undefined);
-    if (outcome.kind === 'change' && !answered && approvalRequired(image.spec)) {
+    if (
+      outcome.kind === 'change' &&
+      !approved &&
+      image.status?.waiting?.tag !== outcome.tag &&
+      approvalRequired(image.spec)
+    ) {
       report = await this.approvals.wait(image, checked, outcome, nextCheck);
     } else if (outcome.kind === 'change') {
       const headline = changeHeadline(image, checked, outcome);
