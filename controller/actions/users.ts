@@ -16,7 +16,8 @@ export async function repositoryUsers(
 ): Promise<Workload[] | ActionResult> {
   const namespace = change.image.metadata.namespace ?? 'default';
   try {
-    state.workloads ??= await deps.workloads.list(namespace);
+    // Fresh: a workload created a moment before the decision must be patched too.
+    state.workloads ??= await deps.workloads.list(namespace, { fresh: true });
   } catch (err) {
     return {
       ok: false,

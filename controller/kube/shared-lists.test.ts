@@ -35,6 +35,47 @@ describe('SharedLists', () => {
   });
 });
 
+describe('SharedLists, fresh lists (apply)', () => {
+  const deferred = () => {
+    let resolve!: (v: string[]) => void;
+    const promise = new Promise<string[]>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+
+  it('never hands a fresh caller a list that started before it asked, even within the TTL', async () => {
+    let loads = 0;
+    const lists = new SharedLists<string>(60_000, () => 0);
+    const load = async () => [`list ${++loads}`];
+    expect(await lists.get('ns', load)).toEqual(['list 1']);
+    expect(await lists.get('ns', load, { fresh: true })).toEqual(['list 2']);
+    // The fresh list also serves the TTL readers after it.
+    expect(await lists.get('ns', load)).toEqual(['list 2']);
+  });
+
+  it('queues one list behind the one in flight, shared by every fresh caller that asks meanwhile', async () => {
+    const first = deferred();
+    const loads: string[] = [];
+    const lists = new SharedLists<string>(0);
+    const running = lists.get('ns', () => (loads.push('first'), first.promise));
+    const callers = [1, 2, 3].map(() =>
+      lists.get('ns', async () => (loads.push('queued'), ['after']), { fresh: true }),
+    );
+    expect(loads).toEqual(['first']);
+    first.resolve(['before']);
+    expect(await running).toEqual(['before']);
+    expect(await Promise.all(callers)).toEqual([['after'], ['after'], ['after']]);
+    expect(loads).toEqual(['first', 'queued']);
+  });
+
+  it('a failed list in flight does not fail the queued one', async () => {
+    const lists = new SharedLists<string>(0);
+    const running = lists.get('ns', () => Promise.reject(new Error('down')));
+    const fresh = lists.get('ns', async () => ['ok'], { fresh: true });
+    await expect(running).rejects.toThrow('down');
+    expect(await fresh).toEqual(['ok']);
+  });
+});
+
 describe('selectorMatches', () => {
   const labels = { app: 'web', tier: 'front' };
   it.each([

@@ -42,8 +42,11 @@ export const WORKLOAD_API_VERSION: Record<WorkloadKind, string> = {
 };
 
 export interface WorkloadClient {
-  /** Every workload of the supported kinds in the namespace. */
-  list(namespace: string): Promise<Workload[]>;
+  /**
+   * Every workload of the supported kinds in the namespace. `fresh`: read after this call (apply's
+   * choice of workloads); otherwise a list shared for a moment may do (shared-lists.ts).
+   */
+  list(namespace: string, opts?: { fresh?: boolean }): Promise<Workload[]>;
   get(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
   jsonPatch(kind: WorkloadKind, namespace: string, name: string, ops: object[]): Promise<Workload>;
   strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload>;
@@ -84,8 +87,8 @@ export class KubeWorkloadClient implements WorkloadClient {
     this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
   }
 
-  list(namespace: string): Promise<Workload[]> {
-    return this.lists.get(namespace, () => this.listAll(namespace));
+  list(namespace: string, opts: { fresh?: boolean } = {}): Promise<Workload[]> {
+    return this.lists.get(namespace, () => this.listAll(namespace), opts);
   }
 
   /** Keeps a shared list current with what we just wrote. */

@@ -187,6 +187,17 @@ describe('apply and restart against the apiserver', () => {
     expect(await cluster.eventReasons(ns, 'Deployment', 'deploy')).toContain('RolloutRestarted');
   });
 
+  it('apply patches a workload created after a namespace list the client still shares (never "no workload uses")', async () => {
+    const fresh = await createTestNamespace(env, 'ctl-actions-fresh');
+    // One client, as in the controller: the health gate or pod truth listed the namespace a moment ago.
+    const client = new KubeWorkloadClient(kc, { listTtlMs: 60_000 });
+    expect(await client.list(fresh)).toEqual([]);
+    await cluster.createDeployment(fresh, 'late', `${REPO}:v1`);
+    const out = await runActions([{ type: 'apply' }], change(imageIn(fresh), 'v2'), deps(client));
+    expect(out.summaries[0]).toMatch(/^apply: patched Deployment\/late \(container /);
+    expect(await cluster.deploymentImage(fresh, 'late')).toBe(`${REPO}:v2`);
+  });
+
   it('a concurrent edit between read and patch fails the test op; apply re-reads and patches the fresh object', async () => {
     const real = new KubeWorkloadClient(kc);
     const rejected: number[] = [];
