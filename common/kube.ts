@@ -18,6 +18,14 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string } =
       'no Kubernetes cluster configured: run in a Pod, set KUBECONFIG, or pass --kubeconfig PATH',
     );
   }
+  const cluster = kc.getCurrentCluster();
+  // client-node refuses every request to a plain-HTTP server unless the cluster entry skips TLS
+  // verification; say so at start-up instead of retrying that error forever.
+  if (cluster?.server.startsWith('http:') && !cluster.skipTLSVerify) {
+    throw new Error(
+      `cluster ${cluster.name} has a plain-HTTP server (${cluster.server}), which the Kubernetes client refuses unless the cluster sets insecure-skip-tls-verify: true: use the https:// address or set that field in the kubeconfig`,
+    );
+  }
   return reuseConnections(kc);
 }
 
