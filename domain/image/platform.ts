@@ -50,3 +50,10 @@ export function platformMatches(wanted: Platform, offered: Platform): boolean {
   const o = normalizePlatform(offered);
   return w.os === o.os && w.architecture === o.architecture && w.variant === o.variant;
 }
+
+/** Same os and architecture, whatever the variants (a Node's labels never name one). */
+export function sameOsArchitecture(a: Platform, b: Platform): boolean {
+  const x = normalizePlatform(a);
+  const y = normalizePlatform(b);
+  return x.os === y.os && x.architecture === y.architecture;
+}

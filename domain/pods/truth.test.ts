@@ -95,6 +95,28 @@ describe('judgePods', () => {
     expect(t.status.stalePods?.[0]).not.toHaveProperty('platform');
   });
 
+  it('on an arm node (its labels name no variant) the v6 and the v7 entry are both current; stale expects v7', () => {
+    const V6 = d('6');
+    const V7 = d('7');
+    const armIndex = {
+      digest: INDEX,
+      platforms: [
+        { platform: { os: 'linux', architecture: 'arm', variant: 'v6' }, digest: V6 },
+        { platform: { os: 'linux', architecture: 'arm', variant: 'v7' }, digest: V7 },
+        { platform: { os: 'linux', architecture: 'amd64' }, digest: AMD },
+      ],
+    };
+    const pi = new Map([['pi', { os: 'linux', architecture: 'arm' }]]);
+    const t = judgePods(
+      [pod('a', 'pi', `r/web@${V6}`), pod('b', 'pi', `r/web@${V7}`), pod('c', 'pi', `r/web@${AMD}`)],
+      pi,
+      armIndex,
+      mark,
+    );
+    expect(t.status).toMatchObject({ current: 2, stale: 1 });
+    expect(t.status.stalePods?.[0]).toMatchObject({ pod: 'c', expected: V7, platform: 'linux/arm' });
+  });
+
   it('marks stale Pods that a restart for this digest created', () => {
     const t = judgePods(
       [pod('a', 'arm', `r/web@${OLD_ARM}`, { [mark.key]: mark.value }), pod('b', 'arm', `r/web@${OLD_ARM}`)],

@@ -7,7 +7,7 @@
 // sometimes the platform manifest's. So a container is current when it runs the tag's digest, or the
 // index entry for its node's platform; anything else is stale.
 import type { ImagePods, ImageStalePod } from '../../crds/index.js';
-import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
+import { formatPlatform, platformMatches, sameOsArchitecture, type Platform } from '../image/platform.js';
 
 export const STALE_PODS_LISTED = 10;
 
@@ -68,9 +68,12 @@ type Verdict = { kind: 'current' } | { kind: 'unknown' } | { kind: 'stale'; expe
 function judge(running: string | undefined, platform: Platform | undefined, tag: TagDigests): Verdict {
   if (running === undefined) return { kind: 'unknown' };
   if (running === tag.digest) return { kind: 'current' };
-  const entry = platform && tag.platforms.find((p) => platformMatches(platform, p.platform));
-  if (entry)
-    return running === entry.digest ? { kind: 'current' } : { kind: 'stale', expected: entry.digest };
+  // A Node's labels name no variant (an arm node may be v6 or v7): every entry of its os and
+  // architecture is current; the expected one is the default variant's when the index has several.
+  const entries = platform ? tag.platforms.filter((p) => sameOsArchitecture(platform, p.platform)) : [];
+  if (entries.some((e) => e.digest === running)) return { kind: 'current' };
+  const entry = entries.find((e) => platformMatches(platform!, e.platform)) ?? entries[0];
+  if (entry) return { kind: 'stale', expected: entry.digest };
   // Node platform unknown, or not one the index offers: any entry of the current image counts.
   if (tag.platforms.some((p) => p.digest === running)) return { kind: 'current' };
   return { kind: 'stale', expected: tag.digest };
