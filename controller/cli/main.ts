@@ -12,6 +12,10 @@ const commands: Record<string, Command> = {
   alert: { summary: 'send a sample alert through an AlertConfig', load: () => import('./alert.js') },
   approve: { summary: 'approve the tag that waits on an Image', load: () => answering('approve') },
   reject: { summary: 'reject the tag that waits on an Image', load: () => answering('reject') },
+  release: {
+    summary: 'release workloads an Image holds after a rollback',
+    load: () => import('./release.js'),
+  },
 };
 
 /** approve and reject are one command with two verbs. */

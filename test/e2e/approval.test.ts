@@ -2,14 +2,13 @@
 // kube-controller-manager, a real HTTP peer for the alerts, kubectl for the annotation and the `tagpilot`
 // CLI binary as users run it. A new tag waits in status.pending and in an alert that names the commands;
 // a newer tag supersedes it; approved by annotation it is applied; rejected by the CLI it never is.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type Controller } from '../../controller/main.js';
 import { startHttpPeer, type HttpPeer } from '../integration/alerts/peers.js';
 import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
 import { createAlertConfig } from '../integration/operator/support.js';
+import { tagpilot } from '../testenv/cli.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
 import { kubectl } from '../testenv/tools.js';
@@ -18,7 +17,6 @@ import { waitFor } from '../testenv/wait.js';
 const env = inject('testenv');
 const anon = env.registries.anonymous;
 const cluster = new Cluster(env);
-const bin = resolve(import.meta.dirname, '../../bin/tagpilot');
 const uid = () => randomBytes(3).toString('hex');
 
 let hook: HttpPeer;
@@ -45,17 +43,7 @@ afterAll(async () => {
   await hook?.close();
 });
 
-/** `tagpilot ARGS` with the test cluster's kubeconfig, as a user runs it. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(
-      bin,
-      args,
-      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECONFIG: env.kubeconfig } },
-      (_err, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => tagpilot(args, env.kubeconfig);
 
 interface AlertDoc {
   alertEvent?: string;

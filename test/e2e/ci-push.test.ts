@@ -1,11 +1,10 @@
 // CI pushes (docs/triggers.md "CI pushes") and the newest-build rule (docs/rules.md), end to end: the real
 // registry, the real apiserver, the controller program and the `tagpilot` CLI binary.
-import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type Controller } from '../../controller/main.js';
 import type { ImageSpec } from '../../crds/index.js';
+import { tagpilot } from '../testenv/cli.js';
 import { pushImage } from '../testenv/images.js';
 import { createTestNamespace } from '../testenv/kube.js';
 import { Cluster, controllerKubeConfig, testLogger } from '../integration/controller/support.js';
@@ -13,7 +12,6 @@ import { Cluster, controllerKubeConfig, testLogger } from '../integration/contro
 const env = inject('testenv');
 const cluster = new Cluster(env);
 const SECRET = randomBytes(16).toString('hex');
-const bin = resolve(import.meta.dirname, '../../bin/tagpilot');
 
 let controller: Controller;
 let base: string;
@@ -40,13 +38,7 @@ function hook(body: object): Promise<Response> {
   });
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(bin, args, { encoding: 'utf8', timeout: 60_000 }, (_err, stdout, stderr) =>
-      done({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => tagpilot(args);
 
 interface HookAnswer {
   triggered: number;

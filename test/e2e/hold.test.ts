@@ -18,6 +18,7 @@ import {
   waitUntilAdmitting,
   type TestOperator,
 } from '../integration/operator/support.js';
+import { tagpilot } from '../testenv/cli.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
 import { kubectl } from '../testenv/tools.js';
@@ -173,8 +174,28 @@ describe('a hand rollback in a webhook-enabled namespace', () => {
     expect(alerts('1.1.0', '1.0.0')).toBe(1);
     expect(heldBy((await cluster.getImage(ns, 'web')).status!)).toBeDefined();
 
-    // Released by annotation: the Deployment gets the current tag again and the annotation goes.
-    await run('annotate', 'image', 'web', 'tagpilot.dev/release=deployment/web');
+    // Released with `tagpilot release` (it writes the annotation kubectl would, after checking what is
+    // held): the Deployment gets the current tag again and the annotation goes.
+    const typo = await tagpilot(['release', 'web', '-n', ns, '--workload', 'deployment/wbe'], env.kubeconfig);
+    expect(typo).toMatchObject({ code: 1, stdout: '' });
+    expect(typo.stderr).toBe(
+      `tagpilot release: Image ${ns}/web does not hold deployment/wbe; it holds Deployment/web\n`,
+    );
+    expect(
+      (await cluster.getImage(ns, 'web')).metadata.annotations?.['tagpilot.dev/release'],
+    ).toBeUndefined();
+    const release = await tagpilot(
+      ['release', 'web', '-n', ns, '-w', 'deployment/web', '-o', 'json'],
+      env.kubeconfig,
+    );
+    expect(release.stderr).toBe('');
+    expect(JSON.parse(release.stdout)).toEqual({
+      namespace: ns,
+      name: 'web',
+      workloads: ['Deployment/web'],
+      annotation: 'tagpilot.dev/release',
+      value: 'Deployment/web',
+    });
     const released = await cluster.waitForStatus(ns, 'web', 'the release', (s) => !s.holds?.length);
     expect(released.tag).toBe('1.1.0');
     await waitFor('the Deployment to run 1.1.0 again', async () => {
