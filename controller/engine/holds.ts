@@ -159,9 +159,10 @@ export class HoldKeeper {
   private async announceHeld(image: Image, hold: ImageHold, workloads: Workload[]): Promise<string> {
     const ns = image.metadata.namespace ?? 'default';
     const how = `kubectl annotate image ${image.metadata.name} -n ${ns} ${RELEASE_ANNOTATION}=${workloadOf(hold)}`;
+    const cli = `tagpilot release ${image.metadata.name} -n ${ns} --workload ${workloadOf(hold)}`;
     const message =
       `held ${workloadOf(hold)} after a hand rollback: ${describe(hold)}, not ${hold.from}; ` +
-      `Tagpilot leaves it alone until "${how}" or a newer tag`;
+      `Tagpilot leaves it alone until "${how}" (or "${cli}") or a newer tag`;
     await this.deps.actions.events.record(imageTarget(image), 'Warning', 'Held', message);
     const w = workloads.find((x) => x.kind === hold.kind && x.metadata.name === hold.name);
     if (w) {
@@ -315,7 +316,8 @@ function heldCondition(image: Image, holds: readonly ImageHold[]): UpToDateState
     reason: HELD_REASON,
     message:
       `held after a hand rollback: ${holds.map(describe).join('; ')}; release with ` +
-      `"kubectl annotate image ${image.metadata.name} -n ${image.metadata.namespace} ${RELEASE_ANNOTATION}=${names.length === 1 ? names[0] : 'all'}"`,
+      `"kubectl annotate image ${image.metadata.name} -n ${image.metadata.namespace} ${RELEASE_ANNOTATION}=${names.length === 1 ? names[0] : 'all'}"` +
+      ` or "tagpilot release ${image.metadata.name} -n ${image.metadata.namespace} ${names.length === 1 ? `--workload ${names[0]}` : '--all'}"`,
   };
 }
 
