@@ -69,6 +69,8 @@ export function isNotOlder(incoming: string | undefined, cached: string | undefi
 
 export class Informer<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
+  /** The same objects by namespace, so a namespace's list does not walk the whole cluster's. */
+  private readonly byNamespace = new Map<string, Map<string, T>>();
   private resourceVersion = '';
   private stopped = true;
   private abort: AbortController | undefined;
@@ -76,6 +78,8 @@ export class Informer<T extends KubeObject> {
   private watchdog: NodeJS.Timeout | undefined;
   private failures = 0;
   private synced = false;
+  /** The watch is established (or being re-established after a normal end); false after a failure. */
+  private watching = false;
   private syncWaiters: (() => void)[] = [];
   /** Incremented per start/stop so callbacks of an abandoned watch are ignored. */
   private epoch = 0;
@@ -122,6 +126,34 @@ export class Informer<T extends KubeObject> {
     return this.synced;
   }
 
+  /**
+   * Synced, and the watch is not failing: the cache is as current as the watch delivers. While a failed
+   * list or watch is retried (an apiserver outage, a missing `watch` permission) it is false, and a
+   * reader that must not act on an old picture reads the apiserver instead.
+   */
+  get isLive(): boolean {
+    return this.synced && this.watching && !this.stopped;
+  }
+
+  private put(key: string, obj: T): void {
+    this.objects.set(key, obj);
+    const ns = obj.metadata?.namespace ?? '';
+    let inNs = this.byNamespace.get(ns);
+    if (!inNs) this.byNamespace.set(ns, (inNs = new Map()));
+    inNs.set(key, obj);
+  }
+
+  private remove(key: string): boolean {
+    const obj = this.objects.get(key);
+    if (!obj) return false;
+    this.objects.delete(key);
+    const ns = obj.metadata?.namespace ?? '';
+    const inNs = this.byNamespace.get(ns);
+    inNs?.delete(key);
+    if (inNs?.size === 0) this.byNamespace.delete(ns);
+    return true;
+  }
+
   /** Starts listing and watching; resolves after the first complete list (retrying until it succeeds). */
   async start(): Promise<void> {
     if (!this.stopped) return this.waitForSync();
@@ -133,6 +165,7 @@ export class Informer<T extends KubeObject> {
 
   stop(): void {
     this.stopped = true;
+    this.watching = false;
     this.epoch++;
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
@@ -151,8 +184,8 @@ export class Informer<T extends KubeObject> {
 
   /** Every cached object, or those of one namespace. */
   list(namespace?: string): T[] {
-    const all = [...this.objects.values()];
-    return namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
+    if (namespace === undefined) return [...this.objects.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
   get size(): number {
@@ -168,8 +201,12 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const cached = this.objects.get(key);
     if (!cached) return; // deleted meanwhile: the watch is the authority on existence
-    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion))
-      this.objects.set(key, obj);
+    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion)) this.put(key, obj);
+  }
+
+  /** Resolves after the first complete list, or at once when stopped. */
+  whenSynced(): Promise<void> {
+    return this.waitForSync();
   }
 
   private waitForSync(): Promise<void> {
@@ -191,6 +228,7 @@ export class Informer<T extends KubeObject> {
   /** After a failed list or watch: relist at once on 410, else back off and try again. */
   private failed(epoch: number, err: unknown): void {
     if (epoch !== this.epoch) return;
+    this.watching = false;
     if (statusCode(err) === 410 || (err as { statusCode?: number } | null)?.statusCode === 410) {
       this.resourceVersion = '';
       this.opts.onRestart?.('expired');
@@ -236,7 +274,8 @@ export class Informer<T extends KubeObject> {
 
     const old = new Map(this.objects);
     this.objects.clear();
-    for (const [key, obj] of fresh) this.objects.set(key, obj);
+    this.byNamespace.clear();
+    for (const [key, obj] of fresh) this.put(key, obj);
     for (const [key, obj] of fresh) {
       const before = old.get(key);
       if (!before) this.emit('add', obj);
@@ -255,8 +294,10 @@ export class Informer<T extends KubeObject> {
   private async startWatch(epoch: number): Promise<void> {
     const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 300;
     let expired = false;
+    let ended = false;
     let errorEvent: unknown;
     const done = (err: unknown) => {
+      ended = true;
       if (epoch !== this.epoch) return;
       clearTimeout(this.watchdog);
       this.abort = undefined;
@@ -298,6 +339,8 @@ export class Informer<T extends KubeObject> {
       return;
     }
     this.abort = controller;
+    // client-node's watch has called `done` before it returns when the request failed.
+    if (!ended) this.watching = true;
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => controller.abort(), (timeoutSeconds + 30) * 1000);
   }
@@ -316,7 +359,7 @@ export class Informer<T extends KubeObject> {
         const old = this.objects.get(key);
         this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
         if (old && !isNotOlder(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
-        this.objects.set(key, obj);
+        this.put(key, obj);
         if (!old) this.emit('add', obj);
         else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
           this.emit('update', obj, old);
@@ -326,7 +369,7 @@ export class Informer<T extends KubeObject> {
         const obj = this.transform(raw);
         const key = objectKey(obj);
         this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
-        if (this.objects.delete(key)) this.emit('delete', obj);
+        if (this.remove(key)) this.emit('delete', obj);
         return;
       }
       case 'BOOKMARK':
