@@ -75,8 +75,9 @@ export class Cache<T extends KubeObject> {
     await Promise.all([...this.informers.values()].map((i) => i.start()));
   }
 
-  stop(): Promise<void> {
-    for (const i of this.informers.values()) i.stop();
+  /** `forget`: see Informer.stop. */
+  stop(opts: { forget?: boolean } = {}): Promise<void> {
+    for (const i of this.informers.values()) i.stop(opts);
     return Promise.resolve();
   }
 }

@@ -78,8 +78,6 @@ export class Informer<T extends KubeObject> {
   private watchdog: NodeJS.Timeout | undefined;
   private failures = 0;
   private synced = false;
-  /** The watch is established (or being re-established after a normal end); false after a failure. */
-  private watching = false;
   private syncWaiters: (() => void)[] = [];
   /** Incremented per start/stop so callbacks of an abandoned watch are ignored. */
   private epoch = 0;
@@ -127,12 +125,14 @@ export class Informer<T extends KubeObject> {
   }
 
   /**
-   * Synced, and the watch is not failing: the cache is as current as the watch delivers. While a failed
-   * list or watch is retried (an apiserver outage, a missing `watch` permission) it is false, and a
-   * reader that must not act on an old picture reads the apiserver instead.
+   * Synced, and the watch is not failing: the cache is as current as the watch delivers. After a failed
+   * list or watch (an apiserver outage, a Role without `watch`) it is false until a list succeeds or
+   * the watch delivers again (an event or a bookmark), and a reader that must not act on an old
+   * picture reads the apiserver meanwhile. (Not "the watch's response has started": a proxy in front
+   * of the apiserver may hold the headers of a quiet watch until its first event.)
    */
   get isLive(): boolean {
-    return this.synced && this.watching && !this.stopped;
+    return this.synced && !this.stopped && this.failures === 0;
   }
 
   private put(key: string, obj: T): void {
@@ -163,15 +163,25 @@ export class Informer<T extends KubeObject> {
     return this.waitForSync();
   }
 
-  stop(): void {
+  /**
+   * Stops watching. `forget`: also drop the objects and where the watch was, so a later start() lists
+   * afresh and is not synced before that (a cache stopped for long must not pass for a current one).
+   */
+  stop(opts: { forget?: boolean } = {}): void {
     this.stopped = true;
-    this.watching = false;
     this.epoch++;
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
     this.abort?.abort();
     this.abort = undefined;
     for (const w of this.syncWaiters.splice(0)) w();
+    if (opts.forget) {
+      this.objects.clear();
+      this.byNamespace.clear();
+      this.resourceVersion = '';
+      this.synced = false;
+      this.failures = 0;
+    }
   }
 
   get(namespace: string, name: string): T | undefined {
@@ -228,7 +238,6 @@ export class Informer<T extends KubeObject> {
   /** After a failed list or watch: relist at once on 410, else back off and try again. */
   private failed(epoch: number, err: unknown): void {
     if (epoch !== this.epoch) return;
-    this.watching = false;
     if (statusCode(err) === 410 || (err as { statusCode?: number } | null)?.statusCode === 410) {
       this.resourceVersion = '';
       this.opts.onRestart?.('expired');
@@ -294,10 +303,8 @@ export class Informer<T extends KubeObject> {
   private async startWatch(epoch: number): Promise<void> {
     const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 300;
     let expired = false;
-    let ended = false;
     let errorEvent: unknown;
     const done = (err: unknown) => {
-      ended = true;
       if (epoch !== this.epoch) return;
       clearTimeout(this.watchdog);
       this.abort = undefined;
@@ -339,8 +346,6 @@ export class Informer<T extends KubeObject> {
       return;
     }
     this.abort = controller;
-    // client-node's watch has called `done` before it returns when the request failed.
-    if (!ended) this.watching = true;
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => controller.abort(), (timeoutSeconds + 30) * 1000);
   }

@@ -44,12 +44,12 @@ export class WatchedLists<T extends KubeObject> {
     );
   }
 
-  /** Stops the watches; readers fall back until the next start() (which resumes from where they were). */
+  /** Stops the watches and drops what they held; readers fall back until the next start() lists again. */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     this.firstSync = undefined;
-    await Promise.all(this.opts.caches.map((c) => c.stop()));
+    await Promise.all(this.opts.caches.map((c) => c.stop({ forget: true })));
   }
 
   /** Whether `namespace` can be answered from the caches now (waiting for the first lists if need be). */
