@@ -78,11 +78,12 @@ const deployment = {
     readyReplicas: 1,
     availableReplicas: 1,
     conditions: [
+      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' },
       {
         type: 'Progressing',
-        status: 'True',
-        reason: 'NewReplicaSetAvailable',
-        message: 'ok',
+        status: 'False',
+        reason: 'ProgressDeadlineExceeded',
+        message: 'slow',
         lastUpdateTime: 'x',
       },
     ],
@@ -139,8 +140,9 @@ describe('compactWorkload', () => {
         updatedReplicas: 2,
         readyReplicas: 1,
         availableReplicas: 1,
+        // Only what can fail a rollout: the True conditions are dropped.
         conditions: [
-          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ok' },
+          { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'slow' },
         ],
       },
     });

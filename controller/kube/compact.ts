@@ -8,7 +8,7 @@
 //   - targets (domain/targets): the workload's name, kind and labels;
 //   - holds (domain/holds/owner.ts): who owns each container image in managedFields (imageOwnership);
 //   - the health gate (controller/health/observe.ts): generation, replicas, selector, the rollout
-//     counters and conditions of the status; of Pods: deletionTimestamp, Ready, each container's image,
+//     counters and the conditions that are not True; of Pods: deletionTimestamp, Ready, each container's image,
 //     waiting reason and message;
 //   - running-pod truth (controller/engine/pod-truth.ts, domain/pods/truth.ts): a Pod's phase, node,
 //     rollout marks and each container's imageID;
@@ -87,9 +87,11 @@ function workloadStatus(s: unknown): Loose | undefined {
   const o = obj(s);
   if (!o) return undefined;
   const out = pick(o, STATUS_FIELDS) ?? {};
+  // Only conditions that are not True can fail a rollout (ProgressDeadlineExceeded, domain/health/judge.ts);
+  // the True ones (Available, Progressing) are most of a healthy workload's status.
   const conditions = o.conditions as { type: string; status: string; reason?: string; message?: string }[];
-  if (Array.isArray(conditions))
-    out.conditions = conditions.map((c) => pick(c, ['type', 'status', 'reason', 'message']));
+  const notTrue = Array.isArray(conditions) ? conditions.filter((c) => c.status !== 'True') : [];
+  if (notTrue.length) out.conditions = notTrue.map((c) => pick(c, ['type', 'status', 'reason', 'message']));
   return out;
 }
 

@@ -8,7 +8,7 @@ import { Informer } from '../../common/informer.js';
 import type { Logger } from '../../common/logger.js';
 import { compactPod } from './compact.js';
 import { SharedLists } from './shared-lists.js';
-import { WatchedLists } from './watched-lists.js';
+import { typedPage, WatchedLists } from './watched-lists.js';
 
 export interface PodReader {
   /**
@@ -52,6 +52,8 @@ export interface PodReaderOptions {
     namespaces: readonly string[];
     log: Logger;
     onRestart?: (reason: 'expired' | 'error' | 'closed') => void;
+    /** Items per page of the first list (default 500; tests use small pages). */
+    pageSize?: number;
   };
   /** How long a namespace's Pod list is shared when it is read from the apiserver (default 2 s). */
   listTtlMs?: number;
@@ -76,14 +78,17 @@ export class KubePodReader implements PodReader {
         new Informer<V1Pod>({
           kubeConfig,
           path: `/api/v1${ns ? `/namespaces/${encodeURIComponent(ns)}` : ''}/pods`,
-          list: (page) => {
+          list: async (page) => {
             const p = { limit: page.limit, ...(page.continueToken ? { _continue: page.continueToken } : {}) };
-            return ns
-              ? this.api.listNamespacedPod({ ...p, namespace: ns })
-              : this.api.listPodForAllNamespaces(p);
+            return typedPage<V1Pod>(
+              await (ns
+                ? this.api.listNamespacedPod({ ...p, namespace: ns })
+                : this.api.listPodForAllNamespaces(p)),
+            );
           },
           transform: compactPod,
           log: watch.log,
+          ...(watch.pageSize ? { pageSize: watch.pageSize } : {}),
           name: `pods${ns ? ` in ${ns}` : ''}`,
           ...(watch.onRestart ? { onRestart: watch.onRestart } : {}),
         }),

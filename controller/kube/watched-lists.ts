@@ -11,7 +11,26 @@
 // workload write tests the values it read (a failed test reads the workload again), and the gate looks
 // again at its next poll.
 import type { Cache } from '../../common/cache.js';
-import type { KubeObject } from '../../common/informer.js';
+import type { KubeObject, ListPage } from '../../common/informer.js';
+
+/**
+ * A page of a typed client-node list as the informer reads it: the generated models call the list's
+ * continue token `_continue` (`continue` is a reserved word), the informer (and the wire) `continue`.
+ * Without this the informer took the first page for the whole list.
+ */
+export function typedPage<T>(list: {
+  items: unknown[];
+  metadata?: { resourceVersion?: string; _continue?: string };
+}): ListPage<T> {
+  const { resourceVersion, _continue } = list.metadata ?? {};
+  return {
+    items: list.items as T[],
+    metadata: {
+      ...(resourceVersion ? { resourceVersion } : {}),
+      ...(_continue ? { continue: _continue } : {}),
+    },
+  };
+}
 
 export interface WatchedListsOptions<T extends KubeObject> {
   /** One cache per kind; a namespace's list is theirs together. */

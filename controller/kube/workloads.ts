@@ -14,7 +14,7 @@ import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
 import { compactWorkload } from './compact.js';
 import { FIELD_MANAGER } from './images.js';
 import { SharedLists } from './shared-lists.js';
-import { WatchedLists } from './watched-lists.js';
+import { typedPage, WatchedLists } from './watched-lists.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -69,7 +69,13 @@ export interface WorkloadClientOptions {
    * namespaces from them once start() was called. Without it every read lists the namespace, shared
    * for `listTtlMs` (the CLI and tests that need no watch).
    */
-  watch?: { namespaces: readonly string[]; log: Logger; onRestart?: (reason: RestartReason) => void };
+  watch?: {
+    namespaces: readonly string[];
+    log: Logger;
+    onRestart?: (reason: RestartReason) => void;
+    /** Items per page of the first list (default 500; tests use small pages). */
+    pageSize?: number;
+  };
   /**
    * How long a namespace's list is shared when it is read from the apiserver (default 2 s; 0: not at
    * all; see shared-lists.ts): without watch caches, or while they cannot answer.
@@ -111,15 +117,10 @@ export class KubeWorkloadClient implements WorkloadClient {
             new Informer<Workload>({
               kubeConfig,
               path: `/apis/${WORKLOAD_API_VERSION[kind]}${ns ? `/namespaces/${encodeURIComponent(ns)}` : ''}/${PLURAL[kind]}`,
-              list: async (page) => {
-                const list = await this.listKind(kind, ns, page);
-                return {
-                  items: list.items as Workload[],
-                  ...(list.metadata ? { metadata: list.metadata } : {}),
-                };
-              },
+              list: async (page) => typedPage<Workload>(await this.listKind(kind, ns, page)),
               transform: (o) => as(kind, o),
               log: watch.log,
+              ...(watch.pageSize ? { pageSize: watch.pageSize } : {}),
               name: `${PLURAL[kind]}${ns ? ` in ${ns}` : ''}`,
               ...(watch.onRestart ? { onRestart: watch.onRestart } : {}),
             }),
@@ -177,7 +178,7 @@ export class KubeWorkloadClient implements WorkloadClient {
     kind: WorkloadKind,
     namespace: string | undefined,
     page: { limit?: number; continueToken?: string } = {},
-  ): Promise<{ items: Any[]; metadata?: { resourceVersion?: string; continue?: string } }> {
+  ): Promise<{ items: Any[]; metadata?: { resourceVersion?: string; _continue?: string } }> {
     const p = {
       ...(page.limit ? { limit: page.limit } : {}),
       ...(page.continueToken ? { _continue: page.continueToken } : {}),

@@ -54,11 +54,13 @@ beforeAll(async () => {
   proxy = await startApiProxy(kc);
   ns = await createTestNamespace(env, 'ctl-watch');
   await cluster.createDeployment(ns, 'web', `${REPO}:v1`, 0);
+  for (const name of ['a-first', 'z-last']) await cluster.createDeployment(ns, name, `${REPO}:v1`, 0);
   const log = testLogger(env, 'watch-caches');
   const viaProxy = proxy.kubeConfig(kc);
   // Scoped to the test's namespace, as `--namespaces` scopes the controller's watches.
-  workloads = new KubeWorkloadClient(viaProxy, { watch: { namespaces: [ns], log } });
-  pods = new KubePodReader(viaProxy, { watch: { namespaces: [ns], log } });
+  // Pages of one item: the first lists follow the continue tokens (the typed lists spell them `_continue`).
+  workloads = new KubeWorkloadClient(viaProxy, { watch: { namespaces: [ns], log, pageSize: 1 } });
+  pods = new KubePodReader(viaProxy, { watch: { namespaces: [ns], log, pageSize: 1 } });
   workloads.start();
   pods.start();
 });
@@ -72,8 +74,14 @@ afterAll(async () => {
 describe('workload and Pod watch caches', () => {
   it('answer from the watch after the first lists, and see what others change, create and delete', async () => {
     expect(await imageOf('web')).toBe(`${REPO}:v1`);
+    expect((await workloads.list(ns)).map((w) => w.metadata.name).sort()).toEqual([
+      'a-first',
+      'web',
+      'z-last',
+    ]);
     const listed = { deployments: lists('deployments'), pods: lists('pods') };
-    expect(listed.deployments).toBeGreaterThan(0);
+    // Three Deployments in pages of one: the first list followed its continue tokens to the end.
+    expect(listed.deployments).toBeGreaterThanOrEqual(3);
 
     await setImage('web', `${REPO}:hotfix`);
     await waitFor('the cache to see the hand edit', async () => (await imageOf('web')) === `${REPO}:hotfix`);
