@@ -55,13 +55,29 @@ export class Cache<T extends KubeObject> {
     return [...this.informers.values()].every((i) => i.hasSynced);
   }
 
+  /** Whether the informer that holds `namespace` is synced and its watch is not failing (Informer.isLive). */
+  isLive(namespace: string): boolean {
+    return this.informerFor(namespace)?.isLive ?? false;
+  }
+
+  /** Whether `namespace` is watched at all (one of `--namespaces`, or every namespace). */
+  watches(namespace: string): boolean {
+    return this.informerFor(namespace) !== undefined;
+  }
+
+  /** Resolves after every informer's first complete list, without starting any (see start). */
+  whenSynced(): Promise<void> {
+    return Promise.all([...this.informers.values()].map((i) => i.whenSynced())).then(() => undefined);
+  }
+
   /** Resolves after every informer's first complete list. */
   async start(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.start()));
   }
 
-  stop(): Promise<void> {
-    for (const i of this.informers.values()) i.stop();
+  /** `forget`: see Informer.stop. */
+  stop(opts: { forget?: boolean } = {}): Promise<void> {
+    for (const i of this.informers.values()) i.stop(opts);
     return Promise.resolve();
   }
 }

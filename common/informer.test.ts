@@ -171,3 +171,54 @@ describe('Informer', () => {
     expect(fake.calls.map((c) => c.params.resourceVersion)).toEqual(['3', '12', '12']);
   });
 });
+
+describe('Informer: namespace index and liveness', () => {
+  it('lists a namespace from its index through adds, deletes and a relist', async () => {
+    const { informer, fake } = setup([
+      [{ items: [obj('a', 'x', '1'), obj('b', 'y', '1')], metadata: { resourceVersion: '2' } }],
+      [{ items: [obj('b', 'y', '5'), obj('c', 'z', '5')], metadata: { resourceVersion: '6' } }],
+    ]);
+    await informer.start();
+    await flush();
+    const watch = fake.calls[0]!;
+    watch.send('ADDED', obj('a', 'w', '3'));
+    expect(informer.list('a').map(objectKey).sort()).toEqual(['a/w', 'a/x']);
+    watch.send('DELETED', obj('a', 'x', '4'));
+    watch.send('DELETED', obj('a', 'w', '4'));
+    expect(informer.list('a')).toEqual([]);
+    expect(informer.list('b').map(objectKey)).toEqual(['b/y']);
+    watch.send('ERROR', { code: 410, message: 'too old resource version' });
+    watch.end();
+    while (fake.calls.length < 2) await flush();
+    expect(informer.list('a')).toEqual([]);
+    expect(informer.list('b').map((o) => o.metadata.resourceVersion)).toEqual(['5']);
+    expect(informer.list('c').map(objectKey)).toEqual(['c/z']);
+    expect(informer.list().map(objectKey).sort()).toEqual(['b/y', 'c/z']);
+  });
+
+  it('is live while synced and watching; not after a failure until the watch delivers again, nor after stop', async () => {
+    const { informer, fake } = setup([[{ items: [], metadata: { resourceVersion: '1' } }]], {
+      retryBaseMs: 50,
+    });
+    expect(informer.isLive).toBe(false);
+    await informer.start();
+    await flush();
+    expect(informer.isLive).toBe(true);
+    fake.calls[0]!.end(); // a normal end (server timeout): watched again at once, still live
+    expect(informer.isLive).toBe(true);
+    while (fake.calls.length < 2) await flush();
+    fake.calls[1]!.end(new Error('connection refused'));
+    expect(informer.isLive).toBe(false);
+    expect(informer.hasSynced).toBe(true);
+    while (fake.calls.length < 3) await flush();
+    expect(informer.isLive).toBe(false); // watching again, but not yet known to deliver
+    fake.calls[2]!.send('BOOKMARK', { metadata: { resourceVersion: '2' } });
+    expect(informer.isLive).toBe(true);
+    informer.stop();
+    expect(informer.isLive).toBe(false);
+    expect(informer.hasSynced).toBe(true); // kept for a plain stop
+
+    informer.stop({ forget: true });
+    expect([informer.hasSynced, informer.size]).toEqual([false, 0]);
+  });
+});

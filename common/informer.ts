@@ -69,6 +69,8 @@ export function isNotOlder(incoming: string | undefined, cached: string | undefi
 
 export class Informer<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
+  /** The same objects by namespace, so a namespace's list does not walk the whole cluster's. */
+  private readonly byNamespace = new Map<string, Map<string, T>>();
   private resourceVersion = '';
   private stopped = true;
   private abort: AbortController | undefined;
@@ -122,6 +124,36 @@ export class Informer<T extends KubeObject> {
     return this.synced;
   }
 
+  /**
+   * Synced, and the watch is not failing: the cache is as current as the watch delivers. After a failed
+   * list or watch (an apiserver outage, a Role without `watch`) it is false until a list succeeds or
+   * the watch delivers again (an event or a bookmark), and a reader that must not act on an old
+   * picture reads the apiserver meanwhile. (Not "the watch's response has started": a proxy in front
+   * of the apiserver may hold the headers of a quiet watch until its first event.)
+   */
+  get isLive(): boolean {
+    return this.synced && !this.stopped && this.failures === 0;
+  }
+
+  private put(key: string, obj: T): void {
+    this.objects.set(key, obj);
+    const ns = obj.metadata?.namespace ?? '';
+    let inNs = this.byNamespace.get(ns);
+    if (!inNs) this.byNamespace.set(ns, (inNs = new Map()));
+    inNs.set(key, obj);
+  }
+
+  private remove(key: string): boolean {
+    const obj = this.objects.get(key);
+    if (!obj) return false;
+    this.objects.delete(key);
+    const ns = obj.metadata?.namespace ?? '';
+    const inNs = this.byNamespace.get(ns);
+    inNs?.delete(key);
+    if (inNs?.size === 0) this.byNamespace.delete(ns);
+    return true;
+  }
+
   /** Starts listing and watching; resolves after the first complete list (retrying until it succeeds). */
   async start(): Promise<void> {
     if (!this.stopped) return this.waitForSync();
@@ -131,7 +163,11 @@ export class Informer<T extends KubeObject> {
     return this.waitForSync();
   }
 
-  stop(): void {
+  /**
+   * Stops watching. `forget`: also drop the objects and where the watch was, so a later start() lists
+   * afresh and is not synced before that (a cache stopped for long must not pass for a current one).
+   */
+  stop(opts: { forget?: boolean } = {}): void {
     this.stopped = true;
     this.epoch++;
     clearTimeout(this.retryTimer);
@@ -139,6 +175,13 @@ export class Informer<T extends KubeObject> {
     this.abort?.abort();
     this.abort = undefined;
     for (const w of this.syncWaiters.splice(0)) w();
+    if (opts.forget) {
+      this.objects.clear();
+      this.byNamespace.clear();
+      this.resourceVersion = '';
+      this.synced = false;
+      this.failures = 0;
+    }
   }
 
   get(namespace: string, name: string): T | undefined {
@@ -151,8 +194,8 @@ export class Informer<T extends KubeObject> {
 
   /** Every cached object, or those of one namespace. */
   list(namespace?: string): T[] {
-    const all = [...this.objects.values()];
-    return namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
+    if (namespace === undefined) return [...this.objects.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
   get size(): number {
@@ -168,8 +211,12 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const cached = this.objects.get(key);
     if (!cached) return; // deleted meanwhile: the watch is the authority on existence
-    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion))
-      this.objects.set(key, obj);
+    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion)) this.put(key, obj);
+  }
+
+  /** Resolves after the first complete list, or at once when stopped. */
+  whenSynced(): Promise<void> {
+    return this.waitForSync();
   }
 
   private waitForSync(): Promise<void> {
@@ -236,7 +283,8 @@ export class Informer<T extends KubeObject> {
 
     const old = new Map(this.objects);
     this.objects.clear();
-    for (const [key, obj] of fresh) this.objects.set(key, obj);
+    this.byNamespace.clear();
+    for (const [key, obj] of fresh) this.put(key, obj);
     for (const [key, obj] of fresh) {
       const before = old.get(key);
       if (!before) this.emit('add', obj);
@@ -316,7 +364,7 @@ export class Informer<T extends KubeObject> {
         const old = this.objects.get(key);
         this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
         if (old && !isNotOlder(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
-        this.objects.set(key, obj);
+        this.put(key, obj);
         if (!old) this.emit('add', obj);
         else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
           this.emit('update', obj, old);
@@ -326,7 +374,7 @@ export class Informer<T extends KubeObject> {
         const obj = this.transform(raw);
         const key = objectKey(obj);
         this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
-        if (this.objects.delete(key)) this.emit('delete', obj);
+        if (this.remove(key)) this.emit('delete', obj);
         return;
       }
       case 'BOOKMARK':

@@ -111,7 +111,7 @@ function imageCache(kubeConfig: KubeConfig, images: ImageApi, namespaces: string
         transform: withoutManagedFields,
         log,
         name: `images${ns ? ` in ${ns}` : ''}`,
-        onRestart: (reason) => metrics.watchRestarts.inc({ reason }),
+        onRestart: (reason) => metrics.watchRestarts.inc({ resource: 'images', reason }),
       }),
   );
 }
@@ -134,6 +134,14 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       );
   const images = new ImageApi(kc);
   const cache = imageCache(kc, images, namespaces, log);
+  // Workloads and Pods are watched by the leader only (it alone evaluates), scoped like the Images.
+  const watchOf = (resource: string) => ({
+    namespaces,
+    log,
+    onRestart: (reason: string) => metrics.watchRestarts.inc({ resource, reason }),
+  });
+  const workloads = new KubeWorkloadClient(kc, { watch: watchOf('workloads') });
+  const pods = new KubePodReader(kc, { watch: watchOf('pods') });
   let leading = false;
   let stopping = false;
   const stats: ControllerStats = { evaluations: 0, byResult: {}, byImage: {} };
@@ -150,7 +158,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     registry,
     secrets: new PullSecretReader({ kubeConfig: kc }),
     actions: {
-      workloads: new KubeWorkloadClient(kc),
+      workloads,
       events,
       log,
       dryRun,
@@ -158,7 +166,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         ? { alert: opts.alert ?? createAlertSender({ kubeConfig: kc, events, log }) }
         : {}),
     },
-    pods: new KubePodReader(kc),
+    pods,
     nodes: new KubeNodeReader(kc),
     events,
     log,
@@ -240,6 +248,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     if (leading || stopping) return;
     leading = true;
     metrics.leader.set(1);
+    // Their first lists run alongside the first evaluations, which wait for them only when they read
+    // workloads or Pods (watched-lists.ts).
+    workloads.start();
+    pods.start();
     queue.start();
     for (const image of cache.list()) triggers.track(image);
     log.info({ images: cache.size, dryRun }, 'acting as leader');
@@ -250,6 +262,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     metrics.leader.set(0);
     scheduler.stop();
     await queue.stop();
+    await Promise.all([workloads.stop(), pods.stop()]);
     evaluator.forgetMetrics();
   };
   const election = opts.leaderElection;

@@ -150,6 +150,9 @@ class FakeWorkloads implements WorkloadClient {
   async get() {
     return structuredClone(this.deployment);
   }
+  async find(kind: Workload['kind'], _ns: string, name: string) {
+    return (await this.list()).find((w) => w.kind === kind && w.metadata.name === name);
+  }
   async jsonPatch(_k: Workload['kind'], _ns: string, _name: string, ops: object[]) {
     if (this.failPatch) throw this.failPatch;
     this.patched.push(ops);

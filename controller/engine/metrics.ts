@@ -113,8 +113,8 @@ export const watchRestarts = once(
   () =>
     new Counter({
       name: 'tagpilot_controller_watch_restarts_total',
-      help: 'Image watch restarts by reason: closed (server timeout, normal), expired (410, relisted), error (backoff).',
-      labelNames: ['reason'] as const,
+      help: 'Watch restarts by resource (images, the workload kinds, pods) and reason: closed (server timeout, normal), expired (410, relisted), error (backoff).',
+      labelNames: ['resource', 'reason'] as const,
       registers: [metricsRegistry],
     }),
 );

@@ -11,7 +11,7 @@ import type { Workload, WorkloadClient } from '../kube/workloads.js';
 import { newTemplatePods, workloadRollout } from './observe.js';
 
 export interface WatchDeps {
-  workloads: Pick<WorkloadClient, 'get' | 'list'>;
+  workloads: Pick<WorkloadClient, 'get' | 'find'>;
   pods: PodReader;
 }
 
@@ -32,12 +32,11 @@ async function judgeOne(
   const id = `${followed.kind}/${followed.name}`;
   let w: Workload;
   try {
-    // From the namespace's shared list (every rollout followed there reads it); a workload missing from
-    // it is read on its own, which tells a deleted one (404) from one created after the list.
+    // From the watch cache (or the namespace's shared list); a workload missing from it is read on its
+    // own, which tells a deleted one (404) from one the cache has not seen yet.
     w =
-      (await deps.workloads.list(namespace)).find(
-        (x) => x.kind === followed.kind && x.metadata.name === followed.name,
-      ) ?? (await deps.workloads.get(followed.kind, namespace, followed.name));
+      (await deps.workloads.find(followed.kind, namespace, followed.name)) ??
+      (await deps.workloads.get(followed.kind, namespace, followed.name));
   } catch (err) {
     if (isNotFound(err))
       return { state: 'Healthy', reason: 'Gone', message: `${id} was deleted; not followed` };

@@ -1,15 +1,20 @@
-// The Pods of a workload. For the health gate: those of the workload's label selector, out of the
-// namespace's Pod list that the rollouts followed in that namespace share (shared-lists.ts): 1,000
-// rollouts followed every 3 s would otherwise cost 300 LISTs a second.
+// The Pods of a workload: those of the workload's label selector, out of the namespace's Pods in the
+// controller's Pod watch cache (watched-lists.ts). Without the cache (the CLI, some tests), or while
+// its watch fails, out of a namespace list shared for 2 s (shared-lists.ts): 1,000 rollouts followed
+// every 3 s would otherwise cost 300 LISTs a second.
 import { CoreV1Api, type KubeConfig, type V1LabelSelector, type V1Pod } from '@kubernetes/client-node';
-import { withoutManagedFields } from '../../common/compact.js';
+import { Cache } from '../../common/cache.js';
+import { Informer } from '../../common/informer.js';
+import type { Logger } from '../../common/logger.js';
+import { compactPod } from './compact.js';
 import { SharedLists } from './shared-lists.js';
+import { typedPage, WatchedLists } from './watched-lists.js';
 
 export interface PodReader {
   /**
-   * `fresh`: list now, by the selector, instead of sharing the namespace's list. Running-pod truth
-   * decides restarts from what the Pods run: a list seconds old could restart a workload that has just
-   * started the current image.
+   * `fresh`: when the watch cache cannot answer, list now by the selector instead of sharing the
+   * namespace's list. Running-pod truth decides restarts from what the Pods run: a list seconds old
+   * could restart a workload that has just started the current image (the watch cache is current).
    */
   list(namespace: string, selector: V1LabelSelector, opts?: { fresh?: boolean }): Promise<V1Pod[]>;
 }
@@ -41,26 +46,82 @@ export function selectorMatches(s: V1LabelSelector, labels: Record<string, strin
   return true;
 }
 
+export interface PodReaderOptions {
+  /** Watch the Pods (a list+watch cache scoped like the Image watch) once start() was called. */
+  watch?: {
+    namespaces: readonly string[];
+    log: Logger;
+    onRestart?: (reason: 'expired' | 'error' | 'closed') => void;
+    /** Items per page of the first list (default 500; tests use small pages). */
+    pageSize?: number;
+  };
+  /** How long a namespace's Pod list is shared when it is read from the apiserver (default 2 s). */
+  listTtlMs?: number;
+  now?: () => number;
+  /** For tests: how long readers wait for the first list (watched-lists.ts). */
+  syncWaitMs?: number;
+}
+
 export class KubePodReader implements PodReader {
   private readonly api: CoreV1Api;
   private readonly lists: SharedLists<V1Pod>;
+  private readonly watched: WatchedLists<V1Pod> | undefined;
 
-  /** `listTtlMs`: how long a namespace's Pod list is shared (default 2 s, under the gate's 3 s poll). */
-  constructor(kubeConfig: KubeConfig, opts: { listTtlMs?: number; now?: () => number } = {}) {
+  constructor(kubeConfig: KubeConfig, opts: PodReaderOptions = {}) {
     this.api = kubeConfig.makeApiClient(CoreV1Api);
     this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
+    const watch = opts.watch;
+    if (!watch) return;
+    const cache = new Cache<V1Pod>(
+      watch.namespaces,
+      (ns) =>
+        new Informer<V1Pod>({
+          kubeConfig,
+          path: `/api/v1${ns ? `/namespaces/${encodeURIComponent(ns)}` : ''}/pods`,
+          list: async (page) => {
+            const p = { limit: page.limit, ...(page.continueToken ? { _continue: page.continueToken } : {}) };
+            return typedPage<V1Pod>(
+              await (ns
+                ? this.api.listNamespacedPod({ ...p, namespace: ns })
+                : this.api.listPodForAllNamespaces(p)),
+            );
+          },
+          transform: compactPod,
+          log: watch.log,
+          ...(watch.pageSize ? { pageSize: watch.pageSize } : {}),
+          name: `pods${ns ? ` in ${ns}` : ''}`,
+          ...(watch.onRestart ? { onRestart: watch.onRestart } : {}),
+        }),
+    );
+    this.watched = new WatchedLists({
+      caches: [cache],
+      fallback: (namespace) => this.lists.get(namespace, () => this.listNamespace(namespace)),
+      ...(opts.syncWaitMs !== undefined ? { syncWaitMs: opts.syncWaitMs } : {}),
+    });
+  }
+
+  /** Starts the watch cache (without `watch` in the options: nothing); returns at once. */
+  start(): void {
+    this.watched?.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watched?.stop() ?? Promise.resolve();
+  }
+
+  private async listNamespace(namespace: string): Promise<V1Pod[]> {
+    return (await this.api.listNamespacedPod({ namespace })).items.map(compactPod);
   }
 
   async list(namespace: string, selector: V1LabelSelector, opts: { fresh?: boolean } = {}): Promise<V1Pod[]> {
     // An empty selector would select every Pod of the namespace; a workload always has one.
     const labelSelector = selectorString(selector);
     if (labelSelector === undefined) return [];
-    if (opts.fresh) {
-      return (await this.api.listNamespacedPod({ namespace, labelSelector })).items.map(withoutManagedFields);
-    }
-    const pods = await this.lists.get(namespace, async () =>
-      (await this.api.listNamespacedPod({ namespace })).items.map(withoutManagedFields),
-    );
+    let pods: V1Pod[];
+    if (this.watched && (await this.watched.live(namespace))) pods = await this.watched.list(namespace);
+    else if (opts.fresh) {
+      return (await this.api.listNamespacedPod({ namespace, labelSelector })).items.map(compactPod);
+    } else pods = await this.lists.get(namespace, () => this.listNamespace(namespace));
     return pods.filter((p) => selectorMatches(selector, p.metadata?.labels));
   }
 }

@@ -6,12 +6,15 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
-  type KubernetesObject,
 } from '@kubernetes/client-node';
-import { withoutManagedFields } from '../../common/compact.js';
+import { Cache } from '../../common/cache.js';
+import { Informer } from '../../common/informer.js';
+import type { Logger } from '../../common/logger.js';
+import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
+import { compactWorkload } from './compact.js';
 import { FIELD_MANAGER } from './images.js';
-import { imageOwnership, type ManagedFieldsEntry } from '../../domain/holds/owner.js';
 import { SharedLists } from './shared-lists.js';
+import { typedPage, WatchedLists } from './watched-lists.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -43,56 +46,117 @@ export const WORKLOAD_API_VERSION: Record<WorkloadKind, string> = {
 
 export interface WorkloadClient {
   /**
-   * Every workload of the supported kinds in the namespace. `fresh`: read after this call (apply's
-   * choice of workloads); otherwise a list shared for a moment may do (shared-lists.ts).
+   * Every workload of the supported kinds in the namespace: from the watch caches while they are live
+   * (they are behind by the watch's delivery time, milliseconds). Else from the apiserver, where
+   * `fresh` asks for a list read after this call (apply's choice of workloads) and otherwise a list
+   * shared for a moment may do (shared-lists.ts).
    */
   list(namespace: string, opts?: { fresh?: boolean }): Promise<Workload[]>;
+  /** One workload as last seen, like list(); undefined when it is not there. */
+  find(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined>;
   get(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
   jsonPatch(kind: WorkloadKind, namespace: string, name: string, ops: object[]): Promise<Workload>;
   strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload>;
 }
 
 type Any = { metadata?: Workload['metadata']; spec?: unknown; status?: unknown };
-// Lists are shared for a while: managedFields are cut down to who owns each container's image (what
-// holds read, domain/holds/owner.ts), the rest is dropped.
-const as = (kind: WorkloadKind, o: Any): Workload => {
-  const ownership = imageOwnership(kind, o.metadata?.managedFields);
-  const metadata: Workload['metadata'] = withoutManagedFields(o as KubernetesObject).metadata ?? {};
-  return {
-    kind,
-    metadata: ownership ? { ...metadata, managedFields: ownership } : metadata,
-    spec: o.spec,
-    ...(o.status !== undefined ? { status: o.status } : {}),
-  };
-};
+const as = (kind: WorkloadKind, o: Any): Workload =>
+  compactWorkload(kind, o as Parameters<typeof compactWorkload>[1]);
 
 export interface WorkloadClientOptions {
   /**
-   * How long a namespace's workload list is shared by the evaluations that need it (default 2 s; 0: not
-   * at all; see shared-lists.ts). When a tag lands, every Image of the repository applies at once:
-   * without sharing, 100 Images in a namespace cost 400 LISTs.
+   * Watch the workloads (list+watch caches, one per kind, scoped like the Image watch) and read
+   * namespaces from them once start() was called. Without it every read lists the namespace, shared
+   * for `listTtlMs` (the CLI and tests that need no watch).
+   */
+  watch?: {
+    namespaces: readonly string[];
+    log: Logger;
+    onRestart?: (reason: RestartReason) => void;
+    /** Items per page of the first list (default 500; tests use small pages). */
+    pageSize?: number;
+  };
+  /**
+   * How long a namespace's list is shared when it is read from the apiserver (default 2 s; 0: not at
+   * all; see shared-lists.ts): without watch caches, or while they cannot answer.
    */
   listTtlMs?: number;
   now?: () => number;
+  /** For tests: how long readers wait for the first lists (watched-lists.ts). */
+  syncWaitMs?: number;
 }
+
+type RestartReason = 'expired' | 'error' | 'closed';
+
+const PLURAL: Record<WorkloadKind, string> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  CronJob: 'cronjobs',
+};
 
 export class KubeWorkloadClient implements WorkloadClient {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
   private readonly lists: SharedLists<Workload>;
+  private readonly watched: WatchedLists<Workload> | undefined;
+  private readonly caches: Map<WorkloadKind, Cache<Workload>> | undefined;
 
   constructor(kubeConfig: KubeConfig, opts: WorkloadClientOptions = {}) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
     this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
+    const watch = opts.watch;
+    if (!watch) return;
+    this.caches = new Map(
+      WORKLOAD_KINDS.map((kind) => [
+        kind,
+        new Cache<Workload>(
+          watch.namespaces,
+          (ns) =>
+            new Informer<Workload>({
+              kubeConfig,
+              path: `/apis/${WORKLOAD_API_VERSION[kind]}${ns ? `/namespaces/${encodeURIComponent(ns)}` : ''}/${PLURAL[kind]}`,
+              list: async (page) => typedPage<Workload>(await this.listKind(kind, ns, page)),
+              transform: (o) => as(kind, o),
+              log: watch.log,
+              ...(watch.pageSize ? { pageSize: watch.pageSize } : {}),
+              name: `${PLURAL[kind]}${ns ? ` in ${ns}` : ''}`,
+              ...(watch.onRestart ? { onRestart: watch.onRestart } : {}),
+            }),
+        ),
+      ]),
+    );
+    this.watched = new WatchedLists({
+      caches: [...this.caches.values()],
+      fallback: (namespace) => this.lists.get(namespace, () => this.listAll(namespace)),
+      ...(opts.syncWaitMs !== undefined ? { syncWaitMs: opts.syncWaitMs } : {}),
+    });
+  }
+
+  /** Starts the watch caches (without `watch` in the options: nothing); returns at once. */
+  start(): void {
+    this.watched?.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watched?.stop() ?? Promise.resolve();
   }
 
   list(namespace: string, opts: { fresh?: boolean } = {}): Promise<Workload[]> {
-    return this.lists.get(namespace, () => this.listAll(namespace), opts);
+    const listed = () => this.lists.get(namespace, () => this.listAll(namespace), opts);
+    return this.watched ? this.watched.list(namespace, listed) : listed();
   }
 
-  /** Keeps a shared list current with what we just wrote. */
+  async find(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined> {
+    if (this.caches && (await this.watched!.live(namespace)))
+      return this.caches.get(kind)!.get(name, namespace);
+    return (await this.list(namespace)).find((w) => w.kind === kind && w.metadata.name === name);
+  }
+
+  /** Keeps the cache (or the shared list) current with what we just wrote. */
   private remember(namespace: string, written: Workload): Workload {
+    this.watched?.upsert(WORKLOAD_KINDS.indexOf(written.kind), written);
     this.lists.update(namespace, (list) =>
       list.map((w) => (w.kind === written.kind && w.metadata.name === written.metadata.name ? written : w)),
     );
@@ -109,16 +173,38 @@ export class KubeWorkloadClient implements WorkloadClient {
     return lists.flat();
   }
 
-  private listKind(kind: WorkloadKind, namespace: string): Promise<{ items: Any[] }> {
+  /** One page of a kind's list in `namespace` (undefined: every namespace). */
+  private listKind(
+    kind: WorkloadKind,
+    namespace: string | undefined,
+    page: { limit?: number; continueToken?: string } = {},
+  ): Promise<{ items: Any[]; metadata?: { resourceVersion?: string; _continue?: string } }> {
+    const p = {
+      ...(page.limit ? { limit: page.limit } : {}),
+      ...(page.continueToken ? { _continue: page.continueToken } : {}),
+    };
+    if (namespace === undefined) {
+      switch (kind) {
+        case 'Deployment':
+          return this.apps.listDeploymentForAllNamespaces(p);
+        case 'StatefulSet':
+          return this.apps.listStatefulSetForAllNamespaces(p);
+        case 'DaemonSet':
+          return this.apps.listDaemonSetForAllNamespaces(p);
+        case 'CronJob':
+          return this.batch.listCronJobForAllNamespaces(p);
+      }
+    }
+    const n = { ...p, namespace };
     switch (kind) {
       case 'Deployment':
-        return this.apps.listNamespacedDeployment({ namespace });
+        return this.apps.listNamespacedDeployment(n);
       case 'StatefulSet':
-        return this.apps.listNamespacedStatefulSet({ namespace });
+        return this.apps.listNamespacedStatefulSet(n);
       case 'DaemonSet':
-        return this.apps.listNamespacedDaemonSet({ namespace });
+        return this.apps.listNamespacedDaemonSet(n);
       case 'CronJob':
-        return this.batch.listNamespacedCronJob({ namespace });
+        return this.batch.listNamespacedCronJob(n);
     }
   }
 

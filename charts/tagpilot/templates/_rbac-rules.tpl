@@ -284,6 +284,7 @@ run `make manifests`. Used by rbac.yaml. */}}
   verbs:
     - get
     - list
+    - watch
     - patch
 - apiGroups:
     - batch
@@ -292,6 +293,7 @@ run `make manifests`. Used by rbac.yaml. */}}
   verbs:
     - get
     - list
+    - watch
     - patch
 - apiGroups:
     - ""
@@ -371,6 +373,7 @@ run `make manifests`. Used by rbac.yaml. */}}
   verbs:
     - get
     - list
+    - watch
     - patch
 - apiGroups:
     - batch
@@ -379,6 +382,7 @@ run `make manifests`. Used by rbac.yaml. */}}
   verbs:
     - get
     - list
+    - watch
     - patch
 - apiGroups:
     - ""

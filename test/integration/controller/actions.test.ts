@@ -206,6 +206,7 @@ describe('apply and restart against the apiserver', () => {
     const racing: WorkloadClient = {
       list: (n) => real.list(n),
       get: (k, n, name) => real.get(k, n, name),
+      find: (k, n, name) => real.find(k, n, name),
       strategicPatch: (k, n, name, body) => real.strategicPatch(k, n, name, body),
       jsonPatch: async (k, n, name, ops) => {
         if (k === 'Deployment' && name === 'deploy' && !edited) {
@@ -259,6 +260,7 @@ describe('apply and restart against the apiserver', () => {
     const failing: WorkloadClient = {
       list: (n) => real.list(n),
       get: (k, n, name) => real.get(k, n, name),
+      find: (k, n, name) => real.find(k, n, name),
       strategicPatch: (k, n, name, body) => real.strategicPatch(k, n, name, body),
       jsonPatch: (k, n, name, ops) =>
         k === 'StatefulSet'
