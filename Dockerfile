@@ -75,6 +75,7 @@ LABEL org.opencontainers.image.title="tagpilot-operator" \
 EXPOSE 9443 8080
 # A young generation of at most 3 × 8 MiB: V8 otherwise grows it to 128 MiB under the churn of listing
 # and admitting, which was a third of the operator's RSS at 10,000 Images (docs/benchmarks.md, "Operator").
+# dist/*/main.js are the esbuild bundles of `npm run build` (hack/bundle.mjs), not tsc's modules.
 ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "dist/operator/main.js"]
 
 FROM runtime AS controller

@@ -1,6 +1,7 @@
 // Bench: tagpilot-operator (admission webhook + reconcilers) holding N Images of a real apiserver. The
-// operator is the shipped program (operator/main.ts compiled by tsconfig.build.json, run by node with the
-// image entrypoint's flags) in a child process, so its RSS and CPU are its own, not the harness's or a TypeScript loader's.
+// operator is the shipped program (operator/main.ts compiled by tsconfig.build.json and bundled by
+// hack/bundle.mjs, run by node with the image entrypoint's flags) in a child process, so its RSS and CPU
+// are its own, not the harness's or a TypeScript loader's.
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/operator.ts [--images 1000] [--rate 500]
 //       [--seconds 20] [--follow 20]          (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles it)
@@ -18,7 +19,7 @@
 //      controller writes on an update tick), so the webhook's pins are recomputed under load.
 // Per phase: wall time, the operator's CPU seconds (/proc/PID/stat), peak RSS (/proc/PID/status every
 // 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { compilePrograms, pool } from './lib/programs.js';
 import { createWriteStream, writeFileSync } from 'node:fs';
@@ -75,6 +76,11 @@ const SHIPPED_NODE_FLAGS = programs.operator.entrypoint.slice(1, -1);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist-operator');
 compilePrograms(repoRoot, distDir, 'operator', log);
+// The operator as the image ships it: bundled (hack/bundle.mjs says why).
+execFileSync(process.execPath, [join(repoRoot, 'hack/bundle.mjs'), distDir, 'operator'], {
+  cwd: repoRoot,
+  stdio: 'inherit',
+});
 
 /** Image `i`: repository i/10, namespace i mod NAMESPACES; every Image of a repository pins one tag. */
 const fixture = (i: number) => {
