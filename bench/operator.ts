@@ -4,7 +4,8 @@
 // are its own, not the harness's or a TypeScript loader's.
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/operator.ts [--images 1000,10000]
-//       [--rate 500] [--seconds 20] [--follow 20]   (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles it)
+//       [--rate 500] [--seconds 20] [--follow 20]   (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles it;
+//       BENCH_NODE_FLAGS="--max-semi-space-size=8" replaces the image entrypoint's node flags, to compare them)
 //
 // --images is a list of scales, run one after another, each in a fresh test environment (default: both
 // scales of issue 18's goals, 1,000 and 10,000; the 10,000 run takes 10–15 minutes on a busy machine).
@@ -25,7 +26,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { compilePrograms, pool } from './lib/programs.js';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +77,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => console.error(`[bench] ${m}`);
 
 /** The node flags of the image's entrypoint (between node and the script): the bench runs it as shipped. */
-const SHIPPED_NODE_FLAGS = programs.operator.entrypoint.slice(1, -1);
+const SHIPPED_NODE_FLAGS =
+  process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? programs.operator.entrypoint.slice(1, -1);
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist-operator');
@@ -108,6 +110,38 @@ let stopEnv: (() => Promise<void>) | undefined;
 process.on('exit', () => child?.kill('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void (stopEnv?.() ?? Promise.resolve()).finally(() => process.exit(130)));
+
+/**
+ * Where the RSS is, at the end of the quiet phase: the node binary's and shared libraries' pages
+ * (Shared_Clean of /proc/PID/smaps_rollup: the same for any Node program, shared by every process
+ * running it) versus private memory, and the V8 heap's committed spaces from the operator's /metrics.
+ */
+function memoryBreakdown(pid: number, metricsText: string): string {
+  const smaps = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(smaps)?.[1] ?? NaN);
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const space = (name: string) =>
+    metricsText
+      .split('\n')
+      .find((l) => l.startsWith(`tagpilot_nodejs_heap_space_size_total_bytes{space="${name}"}`))
+      ?.split(' ')
+      .pop();
+  const total = (name: string) =>
+    Number(
+      metricsText
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.split(' ')
+        .pop() ?? NaN,
+    );
+  return (
+    `memory at the end of the quiet phase: RSS ${mib(kib('Rss') * 1024)} = shared clean (node binary, libraries) ` +
+    `${mib(kib('Shared_Clean') * 1024)} + private ${mib((kib('Private_Dirty') + kib('Private_Clean')) * 1024)}; ` +
+    `V8 heap committed ${mib(total('tagpilot_nodejs_heap_size_total_bytes'))} (new ${mib(Number(space('new')))}, ` +
+    `old ${mib(Number(space('old')))}, code ${mib(Number(space('code')))}, trusted ${mib(Number(space('trusted')))}), ` +
+    `used ${mib(total('tagpilot_nodejs_heap_size_used_bytes'))}; external ${mib(total('tagpilot_nodejs_external_memory_bytes'))}`
+  );
+}
 
 /** One scale in its own test environment; returns its report lines. */
 async function runScale(IMAGES: number): Promise<string[]> {
@@ -311,6 +345,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
       await sleep(10_000);
       return 'nothing to do';
     });
+    report.push(memoryBreakdown(child!.pid!, await metrics()));
 
     // 3. and 4. admission
     const byNamespace = new Map<string, string[]>();
@@ -356,7 +391,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
     const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
     report.push(
       `tagpilot-operator, ${IMAGES.toLocaleString('en')} Images (${REPOS} repositories, ${NAMESPACES} namespaces) + ` +
-        `${FOLLOW} managed; node ${process.version}; load average ${load(loadAtStart)} at the start, ` +
+        `${FOLLOW} managed; node ${process.version} ${SHIPPED_NODE_FLAGS.join(' ')}; load average ${load(loadAtStart)} at the start, ` +
         `${load(loadavg())} at the end`,
     );
     // The operator's CPU per admission request barely depends on other load on the machine; latency does.
