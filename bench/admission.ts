@@ -17,7 +17,7 @@ import { pino, destination } from 'pino';
 import { insecureAgent, openLoop, percentile, podReview as review, send } from './lib/admission-load.js';
 import type { PodShape, Target as LoadTarget } from './lib/admission-load.js';
 import type { Image } from '../crds/index.js';
-import { issueCertificates } from '../operator/tls/certs.js';
+import { issueCertificates } from '../operator/tls/issue.js';
 import { startWebhookServer } from '../operator/webhook-server.js';
 import { createAdmissionHandler, ImageIndex, reviewResponse, warmUpValidators } from '../webhook/index.js';
 

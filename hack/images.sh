@@ -7,8 +7,8 @@
 #   layer 2  the official Node.js binary pinned in .node-version (npm package node-linux-<arch>) as
 #            /nodejs/bin/node — hack/node.sh --pinned
 #   layer 3  /app/node_modules: `npm ci --omit=dev` from package-lock.json
-#   layer 4  /app/dist (`tsc -p tsconfig.build.json`, the controller bundled by hack/bundle.mjs) and the
-#            CLI launcher /app/bin/tagpilot
+#   layer 4  /app/dist (`tsc -p tsconfig.build.json`, each program's entrypoint bundled by
+#            hack/bundle.mjs) and the CLI launcher /app/bin/tagpilot
 # Both images share the four layers; they differ in entrypoint and labels (hack/images/layout.ts).
 # Tarballs are sorted, owned by root (home/nonroot by 65532) and stamped with SOURCE_DATE_EPOCH (default:
 # the commit time of HEAD); gzip writes no name or time; the image config has no timestamp.
@@ -88,7 +88,7 @@ rm "$work/deps/app/package-lock.json"
 
 log "dist: tsc -p tsconfig.build.json"
 npx tsc -p tsconfig.build.json --outDir "$work/app/app/dist"
-# The controller's entrypoint becomes one bundle (hack/bundle.mjs says why).
+# Each program's entrypoint becomes one bundle (hack/bundle.mjs says why).
 node hack/bundle.mjs "$work/app/app/dist"
 # What --version prints (common/version.ts): the version and this revision.
 TAGPILOT_GIT_COMMIT=$revision node hack/build-info.mjs "$work/app/app/dist"

@@ -1,7 +1,8 @@
 import { createServer, connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { bundleAfterRotation, certificateInfo, issueCertificates, splitPemBundle } from './certs.js';
+import { bundleAfterRotation, certificateInfo, splitPemBundle } from './certs.js';
+import { issueCertificates } from './issue.js';
 import { certificateState } from './state.js';
 
 const HOUR = 3_600_000;

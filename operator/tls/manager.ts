@@ -7,7 +7,7 @@ import { errorMessage } from '../../common/errors.js';
 import { isNotFound } from '../../common/kube.js';
 import type { Logger } from '../../common/logger.js';
 import { metricsRegistry } from '../../common/metrics.js';
-import { bundleAfterRotation, issueCertificates } from './certs.js';
+import { bundleAfterRotation } from './certs.js';
 import { CA_KEY, CERT_KEY, certificateState, KEY_KEY, type CertificateData } from './state.js';
 
 const rotations = new Counter({
@@ -142,6 +142,8 @@ export class CertificateManager {
       return Math.min(state.renewAt.getTime() - now.getTime(), resync);
     }
 
+    // Loaded on demand: node-forge is only needed for issuing (operator/tls/issue.ts says why).
+    const { issueCertificates } = await import('./issue.js');
     const issued = issueCertificates({ hosts: this.opts.hosts, validityMs: this.opts.validityMs, now });
     let bundle = issued.caCert;
     try {
