@@ -313,11 +313,6 @@ try {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ') || '0';
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  console.log('');
-  console.log(
-    '| phase | all evaluated in | rollouts judged in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
-  );
-  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
     cwd: repoRoot,
     encoding: 'utf8',
@@ -330,6 +325,10 @@ try {
     `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version}; /metrics read every ${POLL_MS / 1000} s`,
   );
   console.log('');
+  console.log(
+    '| phase | all evaluated in | rollouts judged in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
+  );
+  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
   for (const r of rows) {
     const evaluatedIn = r.seconds ? `${r.seconds.toFixed(1)} s` : `> ${r.settled.toFixed(0)} s`;
     const judgedIn = r.timedOut ? `> ${r.settled.toFixed(0)} s (not settled)` : `${r.settled.toFixed(1)} s`;
