@@ -68,6 +68,15 @@ function log(m: string): void {
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist');
+// What is measured: the commit compiled now (the worktree may move on while the run lasts).
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+  cwd: repoRoot,
+  encoding: 'utf8',
+}).trim();
+const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+  cwd: repoRoot,
+  encoding: 'utf8',
+}).trim();
 compilePrograms(repoRoot, distDir, 'controller', log);
 // The controller as the image ships it: bundled (hack/bundle.mjs; older trees ship tsc's output).
 if (existsSync(join(repoRoot, 'hack/bundle.mjs')))
@@ -313,14 +322,6 @@ try {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ') || '0';
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  }).trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  }).trim();
   console.log(
     `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version}; /metrics read every ${POLL_MS / 1000} s`,
   );
