@@ -27,6 +27,7 @@ import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { createFixtures, pushAll } from './lib/controller-fixtures.js';
 import { apiserverRequests as apiserverCounts, parseMetrics } from './lib/metrics.js';
 import { compilePrograms } from './lib/programs.js';
+import { formatRow, printTable, type Row } from './lib/controller-report.js';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,8 +92,12 @@ let child: ChildProcess | undefined;
 process.on('exit', () => child?.kill('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void env.stop().finally(() => process.exit(130)));
-// Bounded: whatever the run waits for, it ends with an error by the deadline.
+const rows: Row[] = [];
+const n = IMAGES.toLocaleString('en');
+const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version}; /metrics read every ${POLL_MS / 1000} s`;
+// Bounded: whatever the run waits for, it ends with an error by the deadline (and what it measured).
 setTimeout(() => {
+  printTable(`${runLine}; CUT SHORT by the deadline`, rows, IMAGES);
   console.error(
     `[bench] ERROR: the run did not finish within ${DEADLINE_MIN} minutes (BENCH_DEADLINE_MIN); the log so far says which step it was in`,
   );
@@ -181,22 +186,6 @@ try {
     log,
   });
 
-  interface Row {
-    phase: string;
-    seconds: number;
-    settled: number;
-    /** Not settled within PHASE_LIMIT_S: `settled` (and `seconds` when 0) is a lower bound. */
-    timedOut: boolean;
-    evaluations: number;
-    registry: Map<string, number>;
-    writes: Map<string, number>;
-    reads: Map<string, number>;
-    rssMiB: number;
-    cpuSeconds: number;
-    load: string;
-  }
-  const rows: Row[] = [];
-
   /** Runs a phase: from `start` until `IMAGES` more evaluations are done and nothing is in flight. */
   async function phase(name: string, start: () => Promise<number>): Promise<void> {
     const before = child
@@ -255,6 +244,7 @@ try {
         .map((l) => l.toFixed(1))
         .join(' '),
     });
+    log(`row: ${formatRow(rows.at(-1)!)}`);
     log(
       `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s${timedOut ? ', NOT SETTLED: phase limit reached' : ''}), ${evaluated} evaluations, ${cpu.toFixed(1)} CPU s`,
     );
@@ -274,7 +264,6 @@ try {
   // (6 s after it: the jitter of that minute's tick, up to 5 s, is over)
   await sleep((60_000 - (Date.now() % 60_000) + 6_000) % 60_000);
   let phase1Start = 0;
-  const n = IMAGES.toLocaleString('en');
   await phase(`start-up: ${n} Images never checked`, async () => {
     phase1Start = Date.now();
     const out = createWriteStream(join(env.info.logDir, 'bench-controller.log'));
@@ -311,39 +300,13 @@ try {
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
   log(`${moved} of ${deployments} Deployments run v1.1.0`);
-  // 4. nothing new again
-  await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
+  // 4. nothing new again (unless the update tick never settled: then the controller is still busy with it)
+  if (rows.at(-1)!.timedOut) log('the update tick did not settle: the last quiet tick is not run');
+  else await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
   clearInterval(rssTimer);
 
   // --- report --------------------------------------------------------------------------------------
-  const fmt = (m: Map<string, number>) =>
-    [...m]
-      .sort()
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') || '0';
-  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  console.log(
-    `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version}; /metrics read every ${POLL_MS / 1000} s`,
-  );
-  console.log('');
-  console.log(
-    '| phase | all evaluated in | rollouts judged in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
-  );
-  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
-  for (const r of rows) {
-    const evaluatedIn = r.seconds ? `${r.seconds.toFixed(1)} s` : `> ${r.settled.toFixed(0)} s`;
-    const judgedIn = r.timedOut ? `> ${r.settled.toFixed(0)} s (not settled)` : `${r.settled.toFixed(1)} s`;
-    console.log(
-      `| ${r.phase} | ${evaluatedIn} | ${judgedIn} | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`,
-    );
-  }
-  const peak = Math.max(...rows.map((r) => r.rssMiB));
-  console.log('');
-  console.log(
-    `Per Image: peak RSS ${((peak * 1024) / IMAGES).toFixed(1)} KiB; CPU ${rows
-      .map((r) => `${((r.cpuSeconds * 1000) / IMAGES).toFixed(1)} ms`)
-      .join(' / ')} (phases in order); ${moved} of ${deployments} Deployments moved to v1.1.0`,
-  );
+  printTable(runLine, rows, IMAGES, `; ${moved} of ${deployments} Deployments moved to v1.1.0`);
 } finally {
   if (child && child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((r) => child!.once('exit', r));
