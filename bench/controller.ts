@@ -8,6 +8,7 @@
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/controller.ts     (or make bench)
 //   BENCH_IMAGES=10000 …                     the 10,000-Image row (1,000 repositories)
 //   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' …   extra node flags for the controller
+//   BENCH_PHASE_LIMIT_S, BENCH_DEADLINE_MIN   bounds of a phase and of the whole run (see below)
 //
 // Phases (every Image has the crontab "* * * * *", so each minute is one tick for all of them):
 //   1. start-up: the controller starts with 1,000 Images it has never checked and checks them all;
@@ -23,20 +24,20 @@
 // cache lives 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
-import { compilePrograms, pool } from './lib/programs.js';
+import { createFixtures, pushAll } from './lib/controller-fixtures.js';
+import { apiserverRequests as apiserverCounts, parseMetrics } from './lib/metrics.js';
+import { compilePrograms } from './lib/programs.js';
+import { formatRow, printTable, type Row } from './lib/controller-report.js';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, fetch as ufetch } from 'undici';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import type { ImageSpec } from '../crds/index.js';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { reuseConnections } from '../common/kube-connections.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
-import { pushTags } from '../test/testenv/images.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
 import { freePort } from '../test/testenv/ports.js';
-import { Cluster } from '../test/integration/controller/support.js';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
 const PER_REPO = 10;
@@ -50,39 +51,33 @@ if (!Number.isInteger(REPOS) || REPOS < 1) throw new Error('BENCH_IMAGES must be
  */
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 0);
 const TAGS_TTL_MS = 50_000;
+/**
+ * How often a phase reads the controller's /metrics (and, once every Image was evaluated, looks for
+ * rollouts still followed). Each read renders 2 series per Image in the controller: at 10,000 Images a
+ * read a second would be the bench measuring its own polling, so the larger rows poll every 5 s.
+ */
+const POLL_MS = IMAGES > 1000 ? 5_000 : 1_000;
+/** A phase that has not settled by then is reported as such ("> N s, not settled") and the run goes on. */
+const PHASE_LIMIT_S = Number(process.env.BENCH_PHASE_LIMIT_S ?? (IMAGES > 1000 ? 3_600 : 900));
+/** The whole run (fixtures included) ends with an error after this many minutes, whatever it waits for. */
+const DEADLINE_MIN = Number(process.env.BENCH_DEADLINE_MIN ?? (IMAGES > 1000 ? 180 : 60));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function log(m: string): void {
   console.error(`[bench] ${m}`);
 }
 
-/** Sums of the samples of each metric family in a Prometheus text exposition, by `name{label=…}` too. */
-function parseMetrics(text: string): {
-  total(name: string): number;
-  byLabel(name: string, label: string): Map<string, number>;
-} {
-  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? ([^ ]+)/.exec(line);
-    if (!m) continue;
-    const labels = Object.fromEntries(
-      [...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]),
-    );
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return {
-    total: (name) => samples.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0),
-    byLabel: (name, label) => {
-      const out = new Map<string, number>();
-      for (const x of samples.filter((y) => y.name === name))
-        out.set(x.labels[label] ?? '', (out.get(x.labels[label] ?? '') ?? 0) + x.value);
-      return out;
-    },
-  };
-}
-
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, '.tagpilot', 'bench-dist');
+// What is measured: the commit compiled now (the worktree may move on while the run lasts).
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+  cwd: repoRoot,
+  encoding: 'utf8',
+}).trim();
+const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+  cwd: repoRoot,
+  encoding: 'utf8',
+}).trim();
 compilePrograms(repoRoot, distDir, 'controller', log);
 // The controller as the image ships it: bundled (hack/bundle.mjs; older trees ship tsc's output).
 if (existsSync(join(repoRoot, 'hack/bundle.mjs')))
@@ -97,63 +92,73 @@ let child: ChildProcess | undefined;
 process.on('exit', () => child?.kill('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void env.stop().finally(() => process.exit(130)));
+const rows: Row[] = [];
+const n = IMAGES.toLocaleString('en');
+const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version}; /metrics read every ${POLL_MS / 1000} s`;
+// Bounded: whatever the run waits for, it ends with an error by the deadline (and what it measured).
+setTimeout(() => {
+  printTable(`${runLine}; CUT SHORT by the deadline`, rows, IMAGES);
+  console.error(
+    `[bench] ERROR: the run did not finish within ${DEADLINE_MIN} minutes (BENCH_DEADLINE_MIN); the log so far says which step it was in`,
+  );
+  child?.kill('SIGKILL');
+  void env.stop().finally(() => process.exit(1));
+}, DEADLINE_MIN * 60_000).unref();
 try {
-  const kc = adminKubeConfig(env.info);
-  const cluster = new Cluster(env.info);
+  // One keep-alive connection pool: client-node 1.x otherwise opens a TLS connection per request, which
+  // made creating the 10,000-Image fixtures take longer than the run itself.
+  const kc = reuseConnections(adminKubeConfig(env.info));
   const registry = env.info.registries.anonymous;
   await installCRDsWith(kc);
 
   // --- counters ----------------------------------------------------------------------------------
-  const insecure = new Agent({ connect: { rejectUnauthorized: false } });
-  /** apiserver_request_total for our resources, as `VERB resource[/subresource]` → count. */
-  async function apiserverRequests(): Promise<Map<string, number>> {
-    const res = await ufetch(`${env.info.apiServerURL}/metrics`, {
-      headers: { authorization: `Bearer ${env.info.adminToken}` },
-      dispatcher: insecure,
-    });
-    const text = await res.text();
-    const out = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('apiserver_request_total{')) continue;
-      const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-      const resource = labels.resource ?? '';
-      if (
-        ![
-          'images',
-          'events',
-          'deployments',
-          'statefulsets',
-          'daemonsets',
-          'cronjobs',
-          'secrets',
-          'leases',
-          'pods',
-        ].includes(resource)
-      )
-        continue;
-      const key = `${labels.verb} ${resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
-      out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-    }
-    return out;
-  }
+  const apiserverRequests = () =>
+    apiserverCounts(env.info.apiServerURL, env.info.adminToken, [
+      'images',
+      'events',
+      'deployments',
+      'statefulsets',
+      'daemonsets',
+      'cronjobs',
+      'secrets',
+      'leases',
+      'pods',
+    ]);
   const port = await freePort();
+  const families = new Set([
+    'tagpilot_registry_requests_total',
+    'tagpilot_controller_evaluations_total',
+    'tagpilot_controller_queue_active',
+    'tagpilot_controller_events_total',
+  ]);
   const controllerMetrics = async () =>
-    parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), families);
   async function registryRequests(): Promise<Map<string, number>> {
     return (await controllerMetrics()).byLabel('tagpilot_registry_requests_total', 'kind');
   }
   const evaluations = async () => (await controllerMetrics()).total('tagpilot_controller_evaluations_total');
   const custom = kc.makeApiClient(CustomObjectsApi);
-  /** Images whose rollout the health gate still follows (status.rollout set). */
+  /**
+   * Whether the health gate still follows some Image's rollout (status.rollout set). Pages of 500, and it
+   * stops at the first page that has one: while rollouts are followed that is usually the first page, and
+   * only the last poll of a phase reads every Image (at 10,000 Images one unpaged list is ~50 MB of JSON).
+   */
   let benchLists = 0;
-  async function followedRollouts(): Promise<number> {
-    benchLists++;
-    const list = (await custom.listClusterCustomObject({
-      group: 'tagpilot.dev',
-      version: 'v1alpha1',
-      plural: 'images',
-    })) as { items: { status?: { rollout?: unknown } }[] };
-    return list.items.filter((i) => i.status?.rollout).length;
+  async function anyFollowedRollout(): Promise<boolean> {
+    let _continue: string | undefined;
+    do {
+      benchLists++;
+      const page = (await custom.listClusterCustomObject({
+        group: 'tagpilot.dev',
+        version: 'v1alpha1',
+        plural: 'images',
+        limit: 500,
+        _continue,
+      })) as { items: { status?: { rollout?: unknown } }[]; metadata?: { _continue?: string } };
+      if (page.items.some((i) => i.status?.rollout)) return true;
+      _continue = page.metadata?._continue || undefined;
+    } while (_continue);
+    return false;
   }
   let peakRss = 0;
   const rssTimer = setInterval(() => {
@@ -173,59 +178,13 @@ try {
   const ownEvents = async () => (await controllerMetrics()).total('tagpilot_controller_events_total');
 
   // --- fixtures ----------------------------------------------------------------------------------
-  log(`pushing v1.0.0 to ${REPOS} repositories`);
-  const repos = Array.from({ length: REPOS }, (_, i) => `bench/r${String(i).padStart(3, '0')}`);
-  await pool(repos, 8, (repo) => pushTags(registry, repo, ['v1.0.0']));
-  const core = kc.makeApiClient(CoreV1Api);
-  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`);
-  for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } });
-  log(`creating ${IMAGES} Images`);
-  const specs = repos.flatMap((repo, r) => Array.from({ length: PER_REPO }, (_, k) => ({ repo, r, k })));
-  await pool(specs, 16, ({ repo, r, k }) => {
-    const spec: ImageSpec = {
-      image: `${registry.host}/${repo}`,
-      baseTag: 'v1.0.0',
-      triggers: [{ type: 'crontab', value: '* * * * *' }],
-      rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
-    };
-    return cluster.createImage(namespaces[(r * PER_REPO + k) % NAMESPACES]!, `img-${r}-${k}`, spec);
+  const { repos, apps } = await createFixtures(kc, registry, {
+    images: IMAGES,
+    perRepo: PER_REPO,
+    namespaces: NAMESPACES,
+    replicas: REPLICAS,
+    log,
   });
-  // One Deployment per Image: Image img-R-K is the only one of its namespace on repository R, so apply
-  // patches exactly its Deployment.
-  log(`creating ${IMAGES} Deployments (${REPLICAS} replicas each)`);
-  const apps = kc.makeApiClient(AppsV1Api);
-  await pool(specs, 16, ({ repo, r, k }) => {
-    const name = `img-${r}-${k}`;
-    const labels = { app: name };
-    return apps.createNamespacedDeployment({
-      namespace: namespaces[(r * PER_REPO + k) % NAMESPACES]!,
-      body: {
-        metadata: { name, labels },
-        spec: {
-          replicas: REPLICAS,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: { containers: [{ name: 'app', image: `${registry.host}/${repo}:v1.0.0` }] },
-          },
-        },
-      },
-    });
-  });
-
-  interface Row {
-    phase: string;
-    seconds: number;
-    settled: number;
-    evaluations: number;
-    registry: Map<string, number>;
-    writes: Map<string, number>;
-    reads: Map<string, number>;
-    rssMiB: number;
-    cpuSeconds: number;
-    load: string;
-  }
-  const rows: Row[] = [];
 
   /** Runs a phase: from `start` until `IMAGES` more evaluations are done and nothing is in flight. */
   async function phase(name: string, start: () => Promise<number>): Promise<void> {
@@ -241,22 +200,29 @@ try {
     const evaluated0 = before?.evaluated ?? 0;
     let evaluated = 0;
     let seconds = 0;
-    // Once a second: every scrape renders the per-Image series (2 per Image), which costs the controller
+    let timedOut = true;
+    // Every POLL_MS: every scrape renders the per-Image series (2 per Image), which costs the controller
     // CPU that a Prometheus scraping every 15–60 s would not.
-    for (let i = 0; i < 900; i++) {
+    while (Date.now() - t0 < PHASE_LIMIT_S * 1000) {
+      if (child?.exitCode !== null || child.signalCode !== null)
+        throw new Error(
+          `the controller exited (${child?.exitCode ?? child?.signalCode}) during "${name}": see ${join(env.info.logDir, 'bench-controller.log')}`,
+        );
       const m = await controllerMetrics().catch(() => undefined);
-      evaluated = (m?.total('tagpilot_controller_evaluations_total') ?? 0) - evaluated0;
+      if (m) evaluated = m.total('tagpilot_controller_evaluations_total') - evaluated0;
       if (m && evaluated >= IMAGES && !seconds) seconds = (Date.now() - t0) / 1000;
       // Settled: nothing in flight and no rollout left for the health gate to follow.
-      if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && (await followedRollouts()) === 0)
+      if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && !(await anyFollowedRollout())) {
+        timedOut = false;
         break;
-      await sleep(1000);
+      }
+      await sleep(POLL_MS);
     }
     const settled = (Date.now() - t0) / 1000;
     const cpu = cpuSeconds(child!.pid!) - cpu0;
     const [reg1, api1] = [await registryRequests(), await apiserverRequests()];
     const api = diff(api0, api1);
-    // The bench's own listings (followedRollouts) are not the controller's reads.
+    // The bench's own listings (anyFollowedRollout) are not the controller's reads.
     const ownLists = (api.get('LIST images') ?? 0) - (benchLists - benchLists0);
     if (ownLists > 0) api.set('LIST images', ownLists);
     else api.delete('LIST images');
@@ -267,6 +233,7 @@ try {
       phase: name,
       seconds,
       settled,
+      timedOut,
       evaluations: evaluated,
       registry: diff(reg0, reg1),
       writes,
@@ -277,8 +244,9 @@ try {
         .map((l) => l.toFixed(1))
         .join(' '),
     });
+    log(`row: ${formatRow(rows.at(-1)!)}`);
     log(
-      `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s), ${evaluated} evaluations, ${cpu.toFixed(1)} CPU s`,
+      `${name}: ${seconds.toFixed(1)} s (settled ${settled.toFixed(1)} s${timedOut ? ', NOT SETTLED: phase limit reached' : ''}), ${evaluated} evaluations, ${cpu.toFixed(1)} CPU s`,
     );
   }
 
@@ -296,7 +264,6 @@ try {
   // (6 s after it: the jitter of that minute's tick, up to 5 s, is over)
   await sleep((60_000 - (Date.now() % 60_000) + 6_000) % 60_000);
   let phase1Start = 0;
-  const n = IMAGES.toLocaleString('en');
   await phase(`start-up: ${n} Images never checked`, async () => {
     phase1Start = Date.now();
     const out = createWriteStream(join(env.info.logDir, 'bench-controller.log'));
@@ -320,46 +287,33 @@ try {
   // 2. a tick with nothing new (the tags cache has expired: every repository is listed again)
   await phase('cron tick, nothing new', await nextTick(TAGS_TTL_MS + 5_000 - (Date.now() - phase1Start)));
   // 3. a new tag in every repository, then a tick
-  log('pushing v1.1.0 to every repository');
-  await pool(repos, 8, (repo) => pushTags(registry, repo, ['v1.1.0']));
+  await pushAll(registry, repos, 'v1.1.0', log);
   await phase('cron tick, v1.1.0 in every repository', await nextTick(5_000));
-  const updated = await apps.listDeploymentForAllNamespaces();
-  const moved = updated.items.filter((d) =>
-    d.spec?.template.spec?.containers[0]?.image?.endsWith(':v1.1.0'),
-  ).length;
-  log(`${moved} of ${updated.items.length} Deployments run v1.1.0`);
-  // 4. nothing new again
-  await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
+  let [moved, deployments] = [0, 0];
+  let _continue: string | undefined;
+  do {
+    const page = await apps.listDeploymentForAllNamespaces({ limit: 1000, _continue });
+    deployments += page.items.length;
+    moved += page.items.filter((d) =>
+      d.spec?.template.spec?.containers[0]?.image?.endsWith(':v1.1.0'),
+    ).length;
+    _continue = page.metadata?._continue || undefined;
+  } while (_continue);
+  log(`${moved} of ${deployments} Deployments run v1.1.0`);
+  // 4. nothing new again (unless the update tick never settled: then the controller is still busy with it)
+  if (rows.at(-1)!.timedOut) log('the update tick did not settle: the last quiet tick is not run');
+  else await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
   clearInterval(rssTimer);
 
   // --- report --------------------------------------------------------------------------------------
-  const fmt = (m: Map<string, number>) =>
-    [...m]
-      .sort()
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') || '0';
-  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  console.log('');
-  console.log(
-    '| phase | all evaluated in | rollouts judged in | evaluations | registry requests | apiserver writes | controller reads | CPU | peak RSS | load |',
-  );
-  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- |');
-  for (const r of rows) {
-    console.log(
-      `| ${r.phase} | ${r.seconds.toFixed(1)} s | ${r.settled.toFixed(1)} s | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`,
-    );
-  }
-  const peak = Math.max(...rows.map((r) => r.rssMiB));
-  console.log('');
-  console.log(
-    `Per Image: peak RSS ${((peak * 1024) / IMAGES).toFixed(1)} KiB; CPU ${rows
-      .map((r) => `${((r.cpuSeconds * 1000) / IMAGES).toFixed(1)} ms`)
-      .join(' / ')} (phases in order); ${moved} of ${updated.items.length} Deployments moved to v1.1.0`,
-  );
+  printTable(runLine, rows, IMAGES, `; ${moved} of ${deployments} Deployments moved to v1.1.0`);
 } finally {
-  if (child && child.exitCode === null) {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    const kill = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(kill);
   }
   await env.stop();
 }

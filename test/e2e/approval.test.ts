@@ -4,13 +4,14 @@
 // a newer tag supersedes it; approved by annotation it is applied; rejected by the CLI it never is.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
+import type { Controller } from '../../controller/main.js';
 import { startHttpPeer, type HttpPeer } from '../integration/alerts/peers.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
+import { Cluster, imageSpec } from '../integration/controller/support.js';
 import { createAlertConfig } from '../integration/operator/support.js';
 import { tagpilot } from '../testenv/cli.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
+import { startTestController } from '../testenv/programs.js';
 import { kubectl } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
 
@@ -26,15 +27,14 @@ let ns: string;
 beforeAll(async () => {
   hook = await startHttpPeer();
   ns = await createTestNamespace(env, 'approval');
-  controller = await startController({
-    kubeConfig: await controllerKubeConfig(env),
+  controller = await startTestController(env, {
+    logName: 'approval',
     namespaces: [ns],
     ops: false,
     registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
     cronJitterMs: 0,
     retryBaseMs: 500,
     retryMaxMs: 5_000,
-    log: testLogger(env, 'approval'),
   });
 });
 

@@ -4,27 +4,19 @@
 // pushed tag. The real registry, apiserver, operator (shipped RBAC) and controller.
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
 import { IMAGE, type Image } from '../../crds/index.js';
 import { pushImage } from '../testenv/images.js';
 import { createTestNamespace } from '../testenv/kube.js';
+import { startPrograms, type Programs } from '../testenv/programs.js';
 import { waitFor } from '../testenv/wait.js';
-import { Cluster, controllerKubeConfig, testLogger } from '../integration/controller/support.js';
-import {
-  prepareCluster,
-  removeWebhookConfigurations,
-  startTestOperator,
-  waitUntilAdmitting,
-  type TestOperator,
-} from '../integration/operator/support.js';
+import { Cluster } from '../integration/controller/support.js';
 
 const env = inject('testenv');
 const anon = env.registries.anonymous;
 const cluster = new Cluster(env);
 const SECRET = randomBytes(16).toString('hex');
 
-let operator: TestOperator;
-let controller: Controller;
+let programs: Programs;
 let base: string;
 let nsA: string;
 let nsB: string;
@@ -72,32 +64,24 @@ async function managedImage(ns: string, workload: string): Promise<Image> {
 }
 
 beforeAll(async () => {
-  await removeWebhookConfigurations(env);
-  const operatorKc = await prepareCluster(env);
   nsA = await createTestNamespace(env, 'ci-follow-a');
   nsB = await createTestNamespace(env, 'ci-follow-b');
-  operator = await startTestOperator(operatorKc, {
-    namespaces: [nsA, nsB],
-    followDefaultSchedule: '@every 10s',
-    identity: 'ci-push-follow-e2e',
+  programs = await startPrograms(env, {
+    operator: { namespaces: [nsA, nsB], followDefaultSchedule: '@every 10s', identity: 'ci-push-follow-e2e' },
+    controller: {
+      logName: 'ci-push-follow',
+      namespaces: [nsA, nsB],
+      ops: { host: '127.0.0.1', port: 0 },
+      hookSecrets: { generic: [SECRET] },
+      // Long caches: the scheduled checks every 10 s do not see the push; only the hook can.
+      registry: { tagsTtlMs: 600_000, digestTtlMs: 600_000 },
+    },
   });
-  await waitUntilAdmitting(env, operator);
-  controller = await startController({
-    kubeConfig: await controllerKubeConfig(env),
-    namespaces: [nsA, nsB],
-    ops: { host: '127.0.0.1', port: 0 },
-    hookSecrets: { generic: [SECRET] },
-    // Long caches: the scheduled checks every 10 s do not see the push; only the hook can.
-    registry: { tagsTtlMs: 600_000, digestTtlMs: 600_000 },
-    log: testLogger(env, 'ci-push-follow'),
-  });
-  base = `http://127.0.0.1:${controller.port}`;
+  base = `http://127.0.0.1:${programs.controller.port}`;
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await operator?.stop();
-  await removeWebhookConfigurations(env);
+  await programs?.stop();
 });
 
 describe('CI pushes to annotated workloads', () => {
@@ -151,13 +135,13 @@ describe('CI pushes to annotated workloads', () => {
     expect(await cluster.deploymentImage(nsA, 'plain')).toBe(`${image}:main-1111111`);
 
     // The same call again: accepted, evaluated, and nothing changes.
-    await controller.idle();
+    await programs.controller.idle();
     const before = await Promise.all(
       managed.map((m) => cluster.getImage(m.metadata.namespace!, m.metadata.name!)),
     );
     const again = await hook({ repository: image, tag: 'main-7f3a9c1' });
     expect(again.status).toBe(202);
-    await controller.idle();
+    await programs.controller.idle();
     for (const [i, m] of managed.entries()) {
       const now = await cluster.getImage(m.metadata.namespace!, m.metadata.name!);
       expect(now.status?.tag).toBe('main-7f3a9c1');

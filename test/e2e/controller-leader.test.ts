@@ -1,15 +1,12 @@
 // Two controller replicas: replica A is the real program (controller/main.ts in a child process), B runs
 // in-process. Only the Lease holder acts; a follower hands webhooks to the leader; when A is SIGKILLed
 // (no chance to release the Lease), B takes over once the Lease expires.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type Controller } from '../../controller/main.js';
 import { REFRESH_ANNOTATION } from '../../crds/index.js';
+import { startControllerProcess, type ControllerProcess } from '../testenv/controller-process.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
 import { waitFor } from '../testenv/wait.js';
@@ -25,13 +22,12 @@ const env = inject('testenv');
 const cluster = new Cluster(env);
 const leases = adminKubeConfig(env).makeApiClient(CoordinationV1Api);
 const LEASE = 'tagpilot-controller';
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LEASE_SECONDS = 4;
 const HOOK_SECRET = randomBytes(12).toString('hex');
 const anon = env.registries.anonymous;
 
 let ns: string;
-let a: ChildProcess | undefined;
+let a: ControllerProcess | undefined;
 let b: Controller | undefined;
 
 async function holder(): Promise<{ holder?: string; transitions?: number }> {
@@ -53,34 +49,20 @@ beforeAll(async () => {
   ns = await createTestNamespace(env, 'ctl-leader');
   await leases.deleteNamespacedLease({ namespace: CONTROLLER_NAMESPACE, name: LEASE }).catch(() => undefined);
 
-  const kubeconfig = join(env.logDir, `controller-leader-${ns}.kubeconfig`);
-  writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
-  const out = createWriteStream(join(env.logDir, `controller-replica-a-${ns}.log`));
-  a = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'controller/main.ts',
-      `--kubeconfig=${kubeconfig}`,
+  a = await startControllerProcess(env, {
+    name: `controller-replica-a-${ns}`,
+    kubeConfig: kc,
+    namespaces: [ns],
+    args: [
       '--leader-elect=true',
       `--leader-election-namespace=${CONTROLLER_NAMESPACE}`,
       `--lease-duration=${LEASE_SECONDS}s`,
-      `--namespaces=${ns}`,
-      '--port=0',
-      '--bind-address=127.0.0.1',
       '--registry-cache-ttl=1s',
       '--cron-jitter=0s',
-      '--log-level=debug',
     ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, POD_NAME: 'replica-a', TAGPILOT_HOOK_SECRET_GENERIC: HOOK_SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  a.stdout?.pipe(out);
-  a.stderr?.pipe(out);
+    env: { POD_NAME: 'replica-a', TAGPILOT_HOOK_SECRET_GENERIC: HOOK_SECRET },
+    waitReady: false,
+  });
   await waitFor(
     'replica A to hold the Lease',
     async () => (await holder().catch(() => ({ holder: undefined }))).holder === 'replica-a',
@@ -107,7 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (a && a.exitCode === null && a.signalCode === null) a.kill('SIGKILL');
+  await a?.kill();
   await b?.stop();
 });
 
@@ -151,7 +133,7 @@ describe('two controller replicas', () => {
 
     // Kill the leader: it cannot release the Lease, so B waits for it to expire, then acts.
     const before = await holder();
-    a!.kill('SIGKILL');
+    await a!.kill();
     await waitFor('replica B to take over', () => b!.isLeader(), {
       timeoutMs: LEASE_SECONDS * 5_000,
       intervalMs: 100,

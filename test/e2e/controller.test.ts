@@ -4,14 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
+import type { Controller } from '../../controller/main.js';
 import { REFRESH_ANNOTATION } from '../../crds/index.js';
 import { pushImage } from '../testenv/images.js';
 import { createTestNamespace } from '../testenv/kube.js';
 import { createStateDir } from '../testenv/procs.js';
 import { startRegistry, type RunningRegistry } from '../testenv/registry.js';
+import { quickRegistry, startTestController } from '../testenv/programs.js';
 import { waitFor } from '../testenv/wait.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
+import { Cluster, imageSpec } from '../integration/controller/support.js';
 
 const env = inject('testenv');
 const anon = env.registries.anonymous;
@@ -22,18 +23,15 @@ let ns: string;
 let controller: Controller;
 
 beforeAll(async () => {
-  const kubeConfig = await controllerKubeConfig(env);
   ns = await createTestNamespace(env, 'ctl');
-  controller = await startController({
-    kubeConfig,
+  controller = await startTestController(env, {
+    logName: 'e2e',
     namespaces: [ns],
     ops: { host: '127.0.0.1', port: 0 },
-    // Short caches and retries so that a test sees a registry change within a tick or two.
-    registry: { tagsTtlMs: 1_000, digestTtlMs: 1_000, maxAttempts: 1, timeoutMs: 5_000 },
+    registry: quickRegistry,
     cronJitterMs: 500,
     retryBaseMs: 500,
     retryMaxMs: 5_000,
-    log: testLogger(env, 'e2e'),
   });
 });
 

@@ -6,23 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { startController, type Controller, type ControllerOptions } from '../../controller/main.js';
 import { evaluations } from '../../controller/engine/metrics.js';
 import { pushImage } from '../testenv/images.js';
 import { createTestNamespace } from '../testenv/kube.js';
+import { quickRegistry, startPrograms, type Programs } from '../testenv/programs.js';
 import { kubectl } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
+import { Cluster, imageSpec } from '../integration/controller/support.js';
 import { startHttpPeer, type HttpPeer } from '../integration/alerts/peers.js';
-import {
-  prepareCluster,
-  readyOf,
-  removeWebhookConfigurations,
-  startTestOperator,
-  waitUntilAdmitting,
-  type TestOperator,
-} from '../integration/operator/support.js';
+import { readyOf } from '../integration/operator/support.js';
 
 const env = inject('testenv');
 const anon = env.registries.anonymous;
@@ -69,39 +61,31 @@ async function startRelay(target: string): Promise<Relay> {
   return { port: listenPort, up, down };
 }
 
-let sa: KubeConfig;
-let operator: TestOperator | undefined;
-let controller: Controller | undefined;
-let options: ControllerOptions;
+let programs: Programs;
 let ns: string;
 let relay: Relay | undefined;
 const peers: HttpPeer[] = [];
 
 beforeAll(async () => {
-  await removeWebhookConfigurations(env);
-  sa = await prepareCluster(env);
-  operator = await startTestOperator(sa);
-  await waitUntilAdmitting(env, operator);
   ns = await createTestNamespace(env, 'failalert');
-  options = {
-    kubeConfig: await controllerKubeConfig(env),
-    namespaces: [ns],
-    ops: false,
-    registry: { tagsTtlMs: 1_000, digestTtlMs: 1_000, maxAttempts: 1, timeoutMs: 5_000 },
-    cronJitterMs: 200,
-    retryBaseMs: 500,
-    retryMaxMs: 2_000,
-    log: testLogger(env, 'e2e-failure-alerts'),
-  };
-  controller = await startController(options);
+  programs = await startPrograms(env, {
+    operator: {},
+    controller: {
+      logName: 'e2e-failure-alerts',
+      namespaces: [ns],
+      ops: false,
+      registry: quickRegistry,
+      cronJitterMs: 200,
+      retryBaseMs: 500,
+      retryMaxMs: 2_000,
+    },
+  });
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await operator?.stop();
+  await programs?.stop();
   await relay?.down();
   await Promise.all(peers.map((p) => p.close()));
-  await removeWebhookConfigurations(env);
 });
 
 async function createAlertConfig(name: string, spec: object): Promise<void> {
@@ -193,8 +177,7 @@ describe('failure and recovery alerts', () => {
 
     // A controller restart in the middle of the outage (a new holder of the alert record): the failure
     // goes on, and so do the checks, without a second alert.
-    await controller?.stop();
-    controller = await startController(options);
+    await programs.restartController();
     await waitFor('several more failed checks', async () => (await failedChecks()) - before >= 6, {
       timeoutMs: 90_000,
     });

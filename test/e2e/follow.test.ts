@@ -5,19 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type V1Container } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
 import { IMAGE, type Image } from '../../crds/index.js';
 import { pushImage } from '../testenv/images.js';
 import { createTestNamespace } from '../testenv/kube.js';
+import { quickRegistry, startPrograms, type Programs } from '../testenv/programs.js';
 import { waitFor } from '../testenv/wait.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
-import {
-  prepareCluster,
-  removeWebhookConfigurations,
-  startTestOperator,
-  waitUntilAdmitting,
-  type TestOperator,
-} from '../integration/operator/support.js';
+import { Cluster, imageSpec } from '../integration/controller/support.js';
 
 const env = inject('testenv');
 const anon = env.registries.anonymous;
@@ -26,35 +19,26 @@ const uid = () => randomBytes(3).toString('hex');
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 let ns: string;
-let operator: TestOperator;
-let controller: Controller;
+let programs: Programs;
 
 beforeAll(async () => {
-  await removeWebhookConfigurations(env);
-  const operatorKc = await prepareCluster(env);
   ns = await createTestNamespace(env, 'follow');
-  operator = await startTestOperator(operatorKc, {
-    namespaces: [ns],
-    followDefaultSchedule: '@every 10s',
-    identity: 'follow-e2e',
-  });
-  await waitUntilAdmitting(env, operator);
-  controller = await startController({
-    kubeConfig: await controllerKubeConfig(env),
-    namespaces: [ns],
-    ops: { host: '127.0.0.1', port: 0 },
-    registry: { tagsTtlMs: 1_000, digestTtlMs: 1_000, maxAttempts: 1, timeoutMs: 5_000 },
-    cronJitterMs: 200,
-    retryBaseMs: 500,
-    retryMaxMs: 5_000,
-    log: testLogger(env, 'e2e'),
+  programs = await startPrograms(env, {
+    operator: { namespaces: [ns], followDefaultSchedule: '@every 10s', identity: 'follow-e2e' },
+    controller: {
+      logName: 'e2e',
+      namespaces: [ns],
+      ops: { host: '127.0.0.1', port: 0 },
+      registry: quickRegistry,
+      cronJitterMs: 200,
+      retryBaseMs: 500,
+      retryMaxMs: 5_000,
+    },
   });
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await operator?.stop();
-  await removeWebhookConfigurations(env);
+  await programs?.stop();
 });
 
 async function listImages(): Promise<Image[]> {

@@ -2,51 +2,47 @@
 // .777 never become Ready (test/testenv/kwok-stages.yaml); the real kube-controller-manager rolls the
 // Deployments. A bad tag is rolled back on exactly what apply changed, rejected and alerted once; a
 // controller SIGKILLed while it follows a rollout is replaced by one that finishes the job, once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
+import type { Controller } from '../../controller/main.js';
 import type { ImageStatus } from '../../crds/index.js';
 import { startHttpPeer, type HttpPeer } from '../integration/alerts/peers.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
+import { Cluster, controllerKubeConfig, imageSpec } from '../integration/controller/support.js';
 import { createAlertConfig } from '../integration/operator/support.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
+import { startControllerProcess, type ControllerProcess } from '../testenv/controller-process.js';
+import { startTestController } from '../testenv/programs.js';
 import { waitFor } from '../testenv/wait.js';
 
 const env = inject('testenv');
 const anon = env.registries.anonymous;
 const cluster = new Cluster(env);
 const uid = () => randomBytes(3).toString('hex');
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let hook: HttpPeer;
 const controllers: Controller[] = [];
-let child: ChildProcess | undefined;
+let child: ControllerProcess | undefined;
 
 beforeAll(async () => {
   hook = await startHttpPeer();
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await child?.kill();
   for (const c of controllers) await c.stop();
   await hook?.close();
 });
 
 async function start(ns: string, name: string): Promise<Controller> {
-  const c = await startController({
-    kubeConfig: await controllerKubeConfig(env),
+  const c = await startTestController(env, {
+    logName: name,
     namespaces: [ns],
     ops: false,
     registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
     cronJitterMs: 0,
     retryBaseMs: 500,
     retryMaxMs: 5_000,
-    log: testLogger(env, name),
   });
   controllers.push(c);
   return c;
@@ -150,27 +146,14 @@ describe('health gate', () => {
 
   it('a controller SIGKILLed while following a rollout: a new one finishes the watch and rolls back once', async () => {
     const ns = await createTestNamespace(env, 'health-kill');
-    const kubeconfig = join(env.logDir, `health-gate-${ns}.kubeconfig`);
-    writeFileSync(kubeconfig, (await controllerKubeConfig(env)).exportConfig(), { mode: 0o600 });
-    const out = createWriteStream(join(env.logDir, `health-gate-killed-${ns}.log`));
-    child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'controller/main.ts',
-        `--kubeconfig=${kubeconfig}`,
-        `--namespaces=${ns}`,
-        '--port=0',
-        '--bind-address=127.0.0.1',
-        '--registry-cache-ttl=1s',
-        '--cron-jitter=0s',
-        '--log-level=debug',
-      ],
-      { cwd: repoRoot, env: { ...process.env, POD_NAME: 'killed' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+    child = await startControllerProcess(env, {
+      name: `health-gate-killed-${ns}`,
+      kubeConfig: await controllerKubeConfig(env),
+      namespaces: [ns],
+      args: ['--registry-cache-ttl=1s', '--cron-jitter=0s'],
+      env: { POD_NAME: 'killed' },
+      waitReady: false,
+    });
     // Never Ready: the rollout waits for its deadline, long enough to kill the controller mid-watch.
     const { repo, ref } = await setUp(ns, 'api', '25s');
     await pushImage(anon, repo, '1.1.777');
@@ -181,10 +164,7 @@ describe('health gate', () => {
       (s) => s.rollout?.phase === 'Watching',
     );
     expect(watching.rollout?.tag).toBe('1.1.777');
-    child.kill('SIGKILL');
-    await waitFor('the killed controller to exit', () => child!.signalCode === 'SIGKILL', {
-      timeoutMs: 10_000,
-    });
+    await child.kill();
     expect((await cluster.getImage(ns, 'api')).status?.rollout?.tag).toBe('1.1.777');
 
     await start(ns, 'health-gate-successor');

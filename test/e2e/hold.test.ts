@@ -6,21 +6,14 @@
 // rollback in the same namespace is neither pinned back by the webhook nor taken for a hold.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
 import type { ImageStatus } from '../../crds/index.js';
 import { startHttpPeer, type HttpPeer } from '../integration/alerts/peers.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
-import {
-  createAlertConfig,
-  prepareCluster,
-  removeWebhookConfigurations,
-  startTestOperator,
-  waitUntilAdmitting,
-  type TestOperator,
-} from '../integration/operator/support.js';
+import { Cluster, imageSpec } from '../integration/controller/support.js';
+import { createAlertConfig } from '../integration/operator/support.js';
 import { tagpilot } from '../testenv/cli.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
+import { startPrograms, type Programs } from '../testenv/programs.js';
 import { kubectl } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
 
@@ -29,33 +22,28 @@ const anon = env.registries.anonymous;
 const cluster = new Cluster(env);
 
 let hook: HttpPeer;
-let operator: TestOperator | undefined;
-let controller: Controller | undefined;
+let programs: Programs;
 let ns: string;
 
 beforeAll(async () => {
   hook = await startHttpPeer();
-  await removeWebhookConfigurations(env);
-  const sa = await prepareCluster(env);
-  operator = await startTestOperator(sa);
-  await waitUntilAdmitting(env, operator);
   ns = await createTestNamespace(env, 'hold', { 'tagpilot.dev/webhook': 'enabled' });
-  controller = await startController({
-    kubeConfig: await controllerKubeConfig(env),
-    namespaces: [ns],
-    ops: false,
-    registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
-    cronJitterMs: 0,
-    retryBaseMs: 500,
-    retryMaxMs: 5_000,
-    log: testLogger(env, 'e2e-hold'),
+  programs = await startPrograms(env, {
+    operator: {},
+    controller: {
+      logName: 'e2e-hold',
+      namespaces: [ns],
+      ops: false,
+      registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
+      cronJitterMs: 0,
+      retryBaseMs: 500,
+      retryMaxMs: 5_000,
+    },
   });
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await operator?.stop();
-  await removeWebhookConfigurations(env);
+  await programs?.stop();
   await hook?.close();
 });
 
@@ -161,11 +149,11 @@ describe('a hand rollback in a webhook-enabled namespace', () => {
     expect(await count('Deployment', 'web', 'Held')).toBe(1);
 
     // Ticks, a scale-up, an edit of the Deployment and replaced Pods: it still runs 1.0.0.
-    const seen = controller!.stats().evaluations;
+    const seen = programs.controller.stats().evaluations;
     await run('scale', 'deployment/web', '--replicas=3');
     await run('label', 'deployment/web', 'team=payments');
     await run('delete', 'pods', '-l', 'app=web', '--wait=false');
-    await waitFor('three more checks', () => controller!.stats().evaluations >= seen + 3, {
+    await waitFor('three more checks', () => programs.controller.stats().evaluations >= seen + 3, {
       timeoutMs: 60_000,
     });
     await podsRun(`${ref}:1.0.0`, 3);
@@ -232,8 +220,8 @@ describe('a hand rollback in a webhook-enabled namespace', () => {
     const back = await cluster.waitForStatus(ns, 'api', 'rolled back', (s) => s.result === 'RolledBack');
     expect(back.tag).toBe('1.0.0');
     expect(await cluster.deploymentImage(ns, 'api')).toBe(`${ref}:1.0.0`);
-    const seen = controller!.stats().evaluations;
-    await waitFor('three more checks', () => controller!.stats().evaluations >= seen + 3, {
+    const seen = programs.controller.stats().evaluations;
+    await waitFor('three more checks', () => programs.controller.stats().evaluations >= seen + 3, {
       timeoutMs: 60_000,
     });
     const later = await cluster.getImage(ns, 'api');

@@ -3,62 +3,47 @@
 // down is not Ready for `kubectl wait`, and is Ready again once its registry answers; a suspended Image
 // pins nothing through the mutating webhook.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type Controller } from '../../controller/main.js';
 import { imageLastResult, imageLastSuccess } from '../../controller/engine/image-metrics.js';
 import type { Image } from '../../crds/index.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
+import { quickRegistry, startPrograms, type Programs } from '../testenv/programs.js';
 import { kubectl } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
-import { Cluster, controllerKubeConfig, imageSpec, testLogger } from '../integration/controller/support.js';
+import { Cluster, imageSpec } from '../integration/controller/support.js';
 import { freePort } from '../integration/alerts/peers.js';
-import {
-  applyControllerStatus,
-  imageObject,
-  prepareCluster,
-  readyOf,
-  removeWebhookConfigurations,
-  startTestOperator,
-  waitUntilAdmitting,
-  type TestOperator,
-} from '../integration/operator/support.js';
+import { applyControllerStatus, imageObject, readyOf } from '../integration/operator/support.js';
 
 const env = inject('testenv');
 const anon = env.registries.anonymous;
 const cluster = new Cluster(env);
 const core = adminKubeConfig(env).makeApiClient(CoreV1Api);
 
-let sa: KubeConfig;
-let operator: TestOperator | undefined;
-let controller: Controller | undefined;
+let programs: Programs;
 let checked: string; // watched by the controller
 let pinned: string; // opted into pinning, not watched by the controller
 
 beforeAll(async () => {
-  await removeWebhookConfigurations(env);
-  sa = await prepareCluster(env);
-  operator = await startTestOperator(sa);
-  await waitUntilAdmitting(env, operator);
   checked = await createTestNamespace(env, 'honest');
   pinned = await createTestNamespace(env, 'honest-pin', { 'tagpilot.dev/webhook': 'enabled' });
-  controller = await startController({
-    kubeConfig: await controllerKubeConfig(env),
-    namespaces: [checked],
-    ops: false,
-    registry: { tagsTtlMs: 1_000, digestTtlMs: 1_000, maxAttempts: 1, timeoutMs: 5_000 },
-    cronJitterMs: 200,
-    retryBaseMs: 500,
-    retryMaxMs: 2_000,
-    log: testLogger(env, 'e2e-honest-status'),
+  programs = await startPrograms(env, {
+    operator: {},
+    controller: {
+      logName: 'e2e-honest-status',
+      namespaces: [checked],
+      ops: false,
+      registry: quickRegistry,
+      cronJitterMs: 200,
+      retryBaseMs: 500,
+      retryMaxMs: 2_000,
+    },
   });
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await operator?.stop();
-  await removeWebhookConfigurations(env);
+  await programs?.stop();
 });
 
 const waitReady = (name: string, timeout: string) =>

@@ -3,7 +3,7 @@
 // "response too large" error and bounded memory; a registry that never answers costs its own Images one
 // deadline and never a healthy Image's refresh.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -12,15 +12,8 @@ import { REFRESH_ANNOTATION, type Image } from '../../../crds/index.js';
 import { startHostilePeer, startSilentPeer, type HostilePeer } from '../../testenv/hostile.js';
 import { pushImage } from '../../testenv/images.js';
 import { createTestNamespace } from '../../testenv/kube.js';
-import { freePort } from '../../testenv/ports.js';
-import {
-  createStateDir,
-  logTail,
-  rssBytes,
-  startProcess,
-  watchRss,
-  type ManagedProcess,
-} from '../../testenv/procs.js';
+import { startControllerProcess, type ControllerProcess } from '../../testenv/controller-process.js';
+import { rssBytes, watchRss } from '../../testenv/procs.js';
 import type { RegistryInfo } from '../../testenv/types.js';
 import { waitFor } from '../../testenv/wait.js';
 import { Cluster, controllerKubeConfig, imageSpec } from '../../integration/controller/support.js';
@@ -43,11 +36,10 @@ function chartMemoryLimit(): number {
 }
 
 let ns: string;
-let controller: ManagedProcess;
-let port: number;
+let controller: ControllerProcess;
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (await fetch(`${controller.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
 }
@@ -68,40 +60,13 @@ const refresh = (name: string) =>
   });
 
 beforeAll(async () => {
-  const kc = await controllerKubeConfig(env);
   ns = await createTestNamespace(env, 'hostile-registry');
-  const kubeconfig = join(env.logDir, `hostile-registry-${ns}.kubeconfig`);
-  writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
-  port = await freePort();
-  controller = startProcess(
-    createStateDir('hostile-registry'),
-    env.logDir,
-    `controller-hostile-registry-${ns}`,
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'controller/main.ts',
-      `--kubeconfig=${kubeconfig}`,
-      `--namespaces=${ns}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      '--registry-cache-ttl=1s',
-      '--cron-jitter=0s',
-      '--log-level=debug',
-    ],
-    { cwd: repoRoot },
-  );
-  await waitFor(
-    'the controller to be ready',
-    async () => {
-      if ((await Promise.race([controller.exited, Promise.resolve('running')])) !== 'running') {
-        throw new Error(`the controller exited:\n${logTail(controller.logFile)}`);
-      }
-      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
+  controller = await startControllerProcess(env, {
+    name: `controller-hostile-registry-${ns}`,
+    kubeConfig: await controllerKubeConfig(env),
+    namespaces: [ns],
+    args: ['--registry-cache-ttl=1s', '--cron-jitter=0s'],
+  });
 });
 
 afterAll(async () => {
