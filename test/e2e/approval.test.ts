@@ -66,6 +66,17 @@ async function events(name: string): Promise<string[]> {
   });
   return list.items.map((e) => `${e.reason}: ${e.message}`);
 }
+
+/** The first Event on Image `name` whose `Reason: message` starts with `prefix`, once it is there (the
+ * controller records an Event after the status write that a test waits for). */
+async function eventStarting(name: string, prefix: string): Promise<string> {
+  let found: string | undefined;
+  await waitFor(`the ${prefix} Event`, async () => {
+    found = (await events(name)).find((e) => e.startsWith(prefix));
+    return found !== undefined;
+  });
+  return found!;
+}
 const count = async (name: string, reason: string) =>
   (await events(name)).filter((e) => e.startsWith(`${reason}:`)).length;
 
@@ -132,7 +143,9 @@ describe('approvals', () => {
     const newer = await cluster.waitForStatus(ns, 'web', '1.2.0 waits', (s) => s.pending?.tag === '1.2.0');
     expect(newer.tag).toBe('1.0.0');
     expect(newer.pending?.superseded).toEqual(['1.1.0']);
-    expect(await events('web')).toContain('ApprovalSuperseded: 1.1.0 superseded by 1.2.0');
+    expect(await eventStarting('web', 'ApprovalSuperseded:')).toBe(
+      'ApprovalSuperseded: 1.1.0 superseded by 1.2.0',
+    );
     await waitFor('the second pending alert', () => waitingAlerts('web', '1.2.0').length === 1, {
       timeoutMs: 30_000,
     });
@@ -147,10 +160,7 @@ describe('approvals', () => {
       'tagpilot.dev/approve=1.1.0',
     ]);
     expect(old.stderr).toBe('');
-    await waitFor('the ignored approval', async () =>
-      (await events('web')).find((e) => e.startsWith('ApprovalIgnored:')),
-    );
-    expect((await events('web')).find((e) => e.startsWith('ApprovalIgnored:'))).toMatch(
+    expect(await eventStarting('web', 'ApprovalIgnored:')).toMatch(
       /approve 1\.1\.0: 1\.1\.0 was superseded by 1\.2\.0, which waits for approval now; nothing was done .*set by kubectl-annotate/,
     );
     await waitFor('the answer removed', async () => {
@@ -167,7 +177,7 @@ describe('approvals', () => {
     expect(applied.digest).toBe(newer.pending?.digest);
     expect(applied.history?.[0]).toMatchObject({ tag: '1.2.0', rule: 'semver-minor' });
     expect(await cluster.deploymentImage(ns, 'web')).toBe(`${ref}:1.2.0`);
-    expect((await events('web')).find((e) => e.startsWith('Approved:'))).toMatch(
+    expect(await eventStarting('web', 'Approved:')).toMatch(
       /^Approved: 1\.2\.0 approved \(tagpilot\.dev\/approve=1\.2\.0 set by kubectl-annotate at \S+\)/,
     );
     await waitFor('the answer removed', async () => {
@@ -216,7 +226,7 @@ describe('approvals', () => {
     expect(after.pending).toBeUndefined();
     expect(after.tag).toBe('1.0.0');
     expect(after.rejected?.[0]?.reason).toMatch(/^rejected by tagpilot-cli at /);
-    expect((await events('api')).find((e) => e.startsWith('Rejected:'))).toMatch(
+    expect(await eventStarting('api', 'Rejected:')).toMatch(
       /^Rejected: 1\.1\.0 rejected \(tagpilot\.dev\/reject=1\.1\.0 set by tagpilot-cli at \S+\)/,
     );
 
