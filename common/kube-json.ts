@@ -54,12 +54,13 @@ export class KubeJson {
     // own calls get them.
     const opts: HttpsOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
-    const payload = Buffer.from(JSON.stringify(req.body));
+    // A string, not a Buffer: Node then sends the headers and the body in one write (one TLS record).
+    const payload = JSON.stringify(req.body);
     const headers: Record<string, string | string[] | number> = {
       ...opts.headers,
       accept: 'application/json',
       'content-type': req.contentType,
-      'content-length': payload.length,
+      'content-length': Buffer.byteLength(payload),
     };
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise<T>((resolve, reject) => {
@@ -108,7 +109,7 @@ export class KubeJson {
         ),
       );
       r.on('error', reject);
-      r.end(payload);
+      r.end(payload, 'utf8');
     });
   }
 }
