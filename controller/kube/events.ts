@@ -1,8 +1,10 @@
 // Kubernetes Events on Images and workloads (`kubectl describe` shows them). Best effort: a failed Event
 // is logged and never fails an evaluation. core/v1 Events rather than events.k8s.io/v1: kubectl describe
-// reads both, and core/v1 lets one RBAC rule (create on events) cover every namespace and kind.
+// reads both, and core/v1 lets one RBAC rule (create on events) cover every namespace and kind. Written
+// through the thin JSON path (common/kube-json.ts): several per updated Image, and the echo is not read.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeJson } from '../../common/kube-json.js';
 import type { Logger } from '../../common/logger.js';
 import { IMAGE, clipMessage, type Image } from '../../crds/index.js';
 import { kubeMessage } from './errors.js';
@@ -29,7 +31,7 @@ export interface EventRecorder {
 }
 
 export class KubeEventRecorder implements EventRecorder {
-  private readonly api: CoreV1Api;
+  private readonly json: KubeJson;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -38,17 +40,22 @@ export class KubeEventRecorder implements EventRecorder {
     private readonly instance: string,
     private readonly onRecorded?: (ok: boolean) => void,
   ) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.json = new KubeJson(kubeConfig);
   }
 
   async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = target.metadata.namespace ?? 'default';
-    const now = new Date();
+    const now = new Date().toISOString();
     const text = clipMessage(message);
     try {
-      await this.api.createNamespacedEvent({
-        namespace,
+      await this.json.send({
+        method: 'POST',
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+        contentType: 'application/json',
+        discardResponse: true,
         body: {
+          apiVersion: 'v1',
+          kind: 'Event',
           metadata: {
             name: `${target.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`,
             namespace,
@@ -67,7 +74,6 @@ export class KubeEventRecorder implements EventRecorder {
           count: 1,
           firstTimestamp: now,
           lastTimestamp: now,
-          eventTime: undefined,
           source: { component: COMPONENT },
           reportingComponent: COMPONENT,
           reportingInstance: this.instance,

@@ -1,9 +1,10 @@
 // Image objects through the API: list pages and the watch path for the informer, fresh reads, status
 // server-side applies under the controller's field manager, and JSON patches of metadata (the refresh
 // annotation).
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { IMAGE, type Image, type ImageStatus } from '../../crds/index.js';
 import type { ListPage } from '../../common/informer.js';
+import { KubeJson, PATCH } from '../../common/kube-json.js';
 import { CONTROLLER_FIELD_MANAGER } from '../../domain/holds/holds.js';
 
 /** The admission webhook recognises the controller's own workload writes by it (docs/safe-updates.md). */
@@ -11,10 +12,16 @@ export const FIELD_MANAGER = CONTROLLER_FIELD_MANAGER;
 
 export class ImageApi {
   private readonly api: CustomObjectsApi;
+  private readonly json: KubeJson;
   private readonly base = { group: IMAGE.group, version: IMAGE.version, plural: IMAGE.plural };
 
   constructor(kubeConfig: KubeConfig) {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.json = new KubeJson(kubeConfig);
+  }
+
+  private objectPath(namespace: string, name: string): string {
+    return `${this.watchPath(namespace)}/${encodeURIComponent(name)}`;
   }
 
   /** Path the informer watches: every namespace, or one. */
@@ -55,17 +62,24 @@ export class ImageApi {
     // The uid is a precondition: a status computed for a deleted Image never lands on a new one of that name.
     const metadata = { name, namespace, ...(uid ? { uid } : {}) };
     const body = { apiVersion: IMAGE.apiVersion, kind: IMAGE.kind, metadata, status };
-    return (await this.api.patchNamespacedCustomObjectStatus(
-      { ...this.base, namespace, name, body, fieldManager: FIELD_MANAGER, force: true },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    )) as Image;
+    // The thin JSON path (common/kube-json.ts): one of these per changed Image.
+    return this.json.send<Image>({
+      method: 'PATCH',
+      path: `${this.objectPath(namespace, name)}/status`,
+      query: { fieldManager: FIELD_MANAGER, force: true },
+      contentType: PATCH.apply,
+      body,
+    });
   }
 
   /** JSON patch of the main resource (used for metadata only, e.g. removing the refresh annotation). */
   async jsonPatch(namespace: string, name: string, ops: object[]): Promise<Image> {
-    return (await this.api.patchNamespacedCustomObject(
-      { ...this.base, namespace, name, body: ops, fieldManager: FIELD_MANAGER },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    )) as Image;
+    return this.json.send<Image>({
+      method: 'PATCH',
+      path: this.objectPath(namespace, name),
+      query: { fieldManager: FIELD_MANAGER },
+      contentType: PATCH.json,
+      body: ops,
+    });
   }
 }

@@ -1,14 +1,9 @@
 // The workload kinds the apply and restart actions touch, behind one small interface so the actions do
 // not care which API group a kind lives in.
-import {
-  AppsV1Api,
-  BatchV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Cache } from '../../common/cache.js';
 import { Informer } from '../../common/informer.js';
+import { KubeJson, PATCH, type PatchType } from '../../common/kube-json.js';
 import type { Logger } from '../../common/logger.js';
 import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
 import { compactWorkload } from './compact.js';
@@ -95,16 +90,24 @@ const PLURAL: Record<WorkloadKind, string> = {
   CronJob: 'cronjobs',
 };
 
+/** The API path of one workload. */
+export function workloadPath(kind: WorkloadKind, namespace: string, name: string): string {
+  const ns = encodeURIComponent(namespace);
+  return `/apis/${WORKLOAD_API_VERSION[kind]}/namespaces/${ns}/${PLURAL[kind]}/${encodeURIComponent(name)}`;
+}
+
 export class KubeWorkloadClient implements WorkloadClient {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
   private readonly lists: SharedLists<Workload>;
   private readonly watched: WatchedLists<Workload> | undefined;
   private readonly caches: Map<WorkloadKind, Cache<Workload>> | undefined;
+  private readonly json: KubeJson;
 
   constructor(kubeConfig: KubeConfig, opts: WorkloadClientOptions = {}) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.json = new KubeJson(kubeConfig);
     this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
     const watch = opts.watch;
     if (!watch) return;
@@ -223,41 +226,28 @@ export class KubeWorkloadClient implements WorkloadClient {
   }
 
   jsonPatch(kind: WorkloadKind, namespace: string, name: string, ops: object[]): Promise<Workload> {
-    return this.patch(kind, namespace, name, ops, PatchStrategy.JsonPatch);
+    return this.patch(kind, namespace, name, ops, PATCH.json);
   }
 
   strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload> {
-    return this.patch(kind, namespace, name, body, PatchStrategy.StrategicMergePatch);
+    return this.patch(kind, namespace, name, body, PATCH.strategic);
   }
 
+  /** Through the thin JSON path (common/kube-json.ts): apply patches one workload per updated Image. */
   private async patch(
     kind: WorkloadKind,
     namespace: string,
     name: string,
     body: object,
-    strategy: PatchStrategy,
+    contentType: PatchType,
   ): Promise<Workload> {
-    return this.remember(namespace, await this.patchKind(kind, namespace, name, body, strategy));
-  }
-
-  private async patchKind(
-    kind: WorkloadKind,
-    namespace: string,
-    name: string,
-    body: object,
-    strategy: PatchStrategy,
-  ): Promise<Workload> {
-    const p = { namespace, name, body, fieldManager: FIELD_MANAGER };
-    const o = setHeaderOptions('Content-Type', strategy);
-    switch (kind) {
-      case 'Deployment':
-        return as(kind, await this.apps.patchNamespacedDeployment(p, o));
-      case 'StatefulSet':
-        return as(kind, await this.apps.patchNamespacedStatefulSet(p, o));
-      case 'DaemonSet':
-        return as(kind, await this.apps.patchNamespacedDaemonSet(p, o));
-      case 'CronJob':
-        return as(kind, await this.batch.patchNamespacedCronJob(p, o));
-    }
+    const stored = await this.json.send<Any>({
+      method: 'PATCH',
+      path: workloadPath(kind, namespace, name),
+      query: { fieldManager: FIELD_MANAGER },
+      contentType,
+      body,
+    });
+    return this.remember(namespace, as(kind, stored));
   }
 }

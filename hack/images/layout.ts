@@ -43,7 +43,8 @@ export const programs = {
   controller: {
     title: 'tagpilot-controller',
     description: 'Tagpilot controller: triggers, registry, rules and actions',
-    entrypoint: ['/nodejs/bin/node', 'dist/controller/main.js'],
+    // The young generation capped (see the Dockerfile's controller stage).
+    entrypoint: ['/nodejs/bin/node', '--max-semi-space-size=4', 'dist/controller/main.js'],
     ports: ['8080/tcp'],
   },
 } as const;

@@ -102,7 +102,7 @@ describe('Dockerfile', () => {
     [
       'a shell-form entrypoint',
       good.replace(
-        /ENTRYPOINT \["\/nodejs\/bin\/node", "dist\/controller\/main.js"\]/,
+        /ENTRYPOINT \["\/nodejs\/bin\/node",[^\]]* "dist\/controller\/main.js"\]/,
         'ENTRYPOINT node dist/controller/main.js',
       ),
       /exec form/,
