@@ -8,6 +8,7 @@
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/controller.ts     (or make bench)
 //   BENCH_IMAGES=10000 …                     the 10,000-Image row (1,000 repositories)
 //   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' …   extra node flags for the controller
+//   BENCH_NODE_FLAGS='' …                    replaces the image entrypoint's node flags (default: as shipped)
 //   BENCH_PHASE_LIMIT_S, BENCH_DEADLINE_MIN   bounds of a phase and of the whole run (see below)
 //
 // Phases (every Image has the crontab "* * * * *", so each minute is one tick for all of them):
@@ -34,10 +35,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { reuseConnections } from '../common/kube-connections.js';
+import { programs } from '../hack/images/layout.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
 import { freePort } from '../test/testenv/ports.js';
+
+/** The node flags of the controller image's entrypoint (hack/images/layout.ts), unless BENCH_NODE_FLAGS. */
+const SHIPPED_NODE_FLAGS =
+  process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? programs.controller.entrypoint.slice(1, -1);
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
 const PER_REPO = 10;
@@ -94,7 +100,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void env.stop().finally(() => process.exit(130)));
 const rows: Row[] = [];
 const n = IMAGES.toLocaleString('en');
-const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version}; /metrics read every ${POLL_MS / 1000} s`;
+const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version} ${[...SHIPPED_NODE_FLAGS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim()}; /metrics read every ${POLL_MS / 1000} s`;
 // Bounded: whatever the run waits for, it ends with an error by the deadline (and what it measured).
 setTimeout(() => {
   printTable(`${runLine}; CUT SHORT by the deadline`, rows, IMAGES);
@@ -270,6 +276,7 @@ try {
     child = spawn(
       process.execPath,
       [
+        ...SHIPPED_NODE_FLAGS,
         ...(process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
         join(distDir, 'controller/main.js'),
         `--kubeconfig=${kubeconfig}`,
