@@ -21,6 +21,7 @@ import { hookRelay } from './engine/hook-relay.js';
 import { ImageTriggers } from './engine/image-triggers.js';
 import * as metrics from './engine/metrics.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from './kube/events.js';
+import { rolloutsOfPod, rolloutsOfWorkload } from './health/wake.js';
 import { ImageApi } from './kube/images.js';
 import { PullSecretReader } from './kube/secrets.js';
 import { KubeNodeReader } from './kube/nodes.js';
@@ -100,6 +101,13 @@ export interface Controller {
 }
 
 /** One Image informer per watched namespace (or one for all). */
+/**
+ * How often a followed rollout is looked at without a change to wake it: the watch caches wake the gate
+ * on every change of a followed workload or its Pods, so this only covers missed events and caches that
+ * fell back to lists.
+ */
+const HEALTH_BACKSTOP_MS = 15_000;
+
 function imageCache(kubeConfig: KubeConfig, images: ImageApi, namespaces: string[], log: Logger) {
   return new Cache<Image>(
     namespaces,
@@ -153,6 +161,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     logger: log,
   });
   const evaluator: Evaluator = new Evaluator({
+    healthPollMs: HEALTH_BACKSTOP_MS,
     images,
     cache,
     registry,
@@ -208,6 +217,15 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   cache.on('update', triggers.onUpdate);
   cache.on('delete', triggers.onDelete);
   for (const ev of ['add', 'delete'] as const) cache.on(ev, () => metrics.imagesWatched.set(cache.size));
+  // A followed rollout is judged when its workload or Pods change (the health poll is a backstop).
+  const wake = (found: Image[]) => {
+    if (leading) for (const image of found) queue.add(imageKey(image), 'rollout');
+  };
+  workloads.onChange((w) => wake(rolloutsOfWorkload(cache.list(w.metadata.namespace ?? ''), w)));
+  pods.onChange((pod) => {
+    const ns = pod.metadata?.namespace ?? '';
+    wake(rolloutsOfPod(cache.list(ns), pod, (kind, name) => workloads.cached(kind, ns, name)));
+  });
 
   const hookHandler = createHookHandler({
     onHook: hookRelay({

@@ -55,6 +55,8 @@ const NOT_FOUND_RETRY_MS = 2_000;
 
 export { manualOnly, type EvaluatorDeps, type Trigger } from './evaluator-deps.js';
 
+const FIRST_LOOK_MS = 2_000;
+
 export class Evaluator {
   private readonly pending = new PendingActionsStore();
   private readonly pushed = new PushedTags();
@@ -327,7 +329,9 @@ export class Evaluator {
       log.warn({ message: report.message }, 'an action failed');
       if (actions.retriable) return { retry: true };
     }
-    if (rollout) return { requeueAfterMs: this.healthPollMs };
+    // The first look soon after apply: the workload's change may reach the watch cache before the
+    // rollout reaches status, and then it wakes no one.
+    if (rollout) return { requeueAfterMs: Math.min(this.healthPollMs, FIRST_LOOK_MS) };
     // Back when the window opens for a waiting decision or stale Pods to restart, or when the first
     // skipped young tag comes of age.
     const restartWaits = truth !== undefined && truth.restartable.length > 0 && restartRule(image);

@@ -12,7 +12,7 @@ import type { ImageCache } from './status-writer.js';
 
 /** Why an Image is evaluated; several may be coalesced into one evaluation. */
 export type Trigger =
-  'cron' | 'webhook' | 'manual' | 'approval' | 'new' | 'spec' | 'missed' | 'retry' | 'release';
+  'cron' | 'webhook' | 'manual' | 'approval' | 'new' | 'spec' | 'missed' | 'retry' | 'release' | 'rollout';
 
 export interface EvaluatorDeps {
   /** `get` reads who set an approval annotation when the cache drops managedFields. */

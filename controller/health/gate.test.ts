@@ -47,7 +47,8 @@ describe('health gate', () => {
     const t = setup(gate);
     t.registry.tags = ['v1.0.0', 'v1.1.0'];
     const first = await t.run();
-    expect(first).toEqual({ requeueAfterMs: 3000 });
+    // The first look comes soon after apply; later ones at the poll (3 s in the fakes).
+    expect(first).toEqual({ requeueAfterMs: 2000 });
     const s = t.images.image.status!;
     expect(s.tag).toBe('v1.1.0');
     expect(s.rollout).toMatchObject({
@@ -122,7 +123,7 @@ describe('health gate', () => {
 
     // A newer tag goes through the gate again.
     t.registry.tags = ['v1.0.0', 'v1.1.0', 'v1.2.0'];
-    expect(await t.run()).toEqual({ requeueAfterMs: 3000 });
+    expect(await t.run()).toEqual({ requeueAfterMs: 2000 });
     expect(t.images.image.status?.rollout?.tag).toBe('v1.2.0');
   });
 
@@ -155,6 +156,9 @@ describe('health gate', () => {
     t.registry.tags = ['v1.0.0', 'v1.1.0'];
     await t.run();
     t.workloads.deployment = rolledOut(t.workloads.deployment, `${REPO}:v1.1.0`, 0);
+    // A second before the deadline the next look is due just after it, not a whole poll later.
+    t.now.at = new Date('2026-01-01T00:01:59Z');
+    expect(await t.run()).toEqual({ requeueAfterMs: 1100 });
     t.now.at = new Date('2026-01-01T00:02:00Z');
     expect(await t.run()).toEqual({});
     expect(t.images.image.status?.conditions?.find((c) => c.type === 'Healthy')).toMatchObject({

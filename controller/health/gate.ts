@@ -123,7 +123,9 @@ export class HealthGate {
       const verdict = await watchRollout(this.deps, namespace, rollout, this.deps.now());
       if (verdict.state === 'Progressing') {
         log.debug({ message: verdict.message }, 'rollout in progress');
-        return { requeueAfterMs: this.deps.pollMs };
+        // Back at the next poll, or just after the deadline when that comes first (then it is judged).
+        const untilDeadline = Date.parse(rollout.deadline) - this.deps.now().getTime() + 100;
+        return { requeueAfterMs: Math.max(100, Math.min(this.deps.pollMs, untilDeadline)) };
       }
       if (verdict.state === 'Healthy') {
         const message = `${rollout.tag} rolled out: ${verdict.message}`;

@@ -66,13 +66,14 @@ export class KubePodReader implements PodReader {
   private readonly api: CoreV1Api;
   private readonly lists: SharedLists<V1Pod>;
   private readonly watched: WatchedLists<V1Pod> | undefined;
+  private readonly cache: Cache<V1Pod> | undefined;
 
   constructor(kubeConfig: KubeConfig, opts: PodReaderOptions = {}) {
     this.api = kubeConfig.makeApiClient(CoreV1Api);
     this.lists = new SharedLists(opts.listTtlMs ?? 2_000, opts.now);
     const watch = opts.watch;
     if (!watch) return;
-    const cache = new Cache<V1Pod>(
+    const cache = (this.cache = new Cache<V1Pod>(
       watch.namespaces,
       (ns) =>
         new Informer<V1Pod>({
@@ -92,12 +93,18 @@ export class KubePodReader implements PodReader {
           name: `pods${ns ? ` in ${ns}` : ''}`,
           ...(watch.onRestart ? { onRestart: watch.onRestart } : {}),
         }),
-    );
+    ));
     this.watched = new WatchedLists({
       caches: [cache],
       fallback: (namespace) => this.lists.get(namespace, () => this.listNamespace(namespace)),
       ...(opts.syncWaitMs !== undefined ? { syncWaitMs: opts.syncWaitMs } : {}),
     });
+  }
+
+  /** Calls `cb` for each Pod the watch cache sees added or changed (nothing without `watch`). */
+  onChange(cb: (pod: V1Pod) => void): void {
+    this.cache?.on('add', cb);
+    this.cache?.on('update', cb);
   }
 
   /** Starts the watch cache (without `watch` in the options: nothing); returns at once. */

@@ -151,6 +151,16 @@ export class KubeWorkloadClient implements WorkloadClient {
     return this.watched ? this.watched.list(namespace, listed) : listed();
   }
 
+  /** Calls `cb` for each change the watch caches see (nothing without `watch`). */
+  onChange(cb: (workload: Workload) => void): void {
+    for (const cache of this.caches?.values() ?? []) cache.on('update', cb);
+  }
+
+  /** The watch cache's copy right now, without waiting for a sync (undefined without `watch`). */
+  cached(kind: WorkloadKind, namespace: string, name: string): Workload | undefined {
+    return this.caches?.get(kind)?.get(name, namespace);
+  }
+
   async find(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined> {
     if (this.caches && (await this.watched!.live(namespace)))
       return this.caches.get(kind)!.get(name, namespace);
