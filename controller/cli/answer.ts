@@ -4,18 +4,16 @@
 // judges the answer with the controller's own rule (domain/approval/answer.ts), so an answer the
 // controller would ignore is refused here with the same words, and nothing is written.
 import { parseArgs } from 'node:util';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { errorMessage } from '../../common/errors.js';
-import { isConflict, isNotFound, kubeMessage, loadKubeConfig } from '../../common/kube.js';
-import { IMAGE, type Image } from '../../crds/index.js';
+import { loadKubeConfig } from '../../common/kube.js';
 import { ANNOTATION_OF, type Verb } from '../../domain/approval/annotations.js';
 import { judgeAnswer } from '../../domain/approval/answer.js';
 import { approvalRequired } from '../../domain/approval/pending.js';
 import { fail } from './fail.js';
+import { ImageAnnotator } from './image-annotation.js';
 import { outputFlagOptions, outputFlagUsage, outputFormat, writeJson } from './output.js';
 
-/** The field manager the annotation is written under: the controller's Event names it as the setter. */
-export const CLI_FIELD_MANAGER = 'tagpilot-cli';
+export { CLI_FIELD_MANAGER } from './image-annotation.js';
 
 const WHAT: Record<Verb, string> = {
   approve: `Approves the tag that waits for approval on Image NAME (status.pending): sets the annotation
@@ -86,16 +84,10 @@ export async function run(verb: Verb, argv: string[]): Promise<number> {
     return fail(verb, errorMessage(err), 2);
   }
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const base = { group: IMAGE.group, version: IMAGE.version, plural: IMAGE.plural, namespace, name };
-
-  let image: Image;
-  try {
-    image = (await api.getNamespacedCustomObject(base)) as Image;
-  } catch (err) {
-    if (isNotFound(err)) return fail(verb, `Image ${namespace}/${name} does not exist`, 1);
-    return fail(verb, `cannot read Image ${namespace}/${name}: ${kubeMessage(err)}`, 1);
-  }
+  const images = new ImageAnnotator(kc, namespace, name);
+  const read = await images.read();
+  if (!read.ok) return fail(verb, read.message, 1);
+  const image = read.value;
   const pending = image.status?.pending;
   const judged = judgeAnswer(verb, values.tag?.trim() ?? pending?.tag ?? '', pending);
   if (!judged.ok) {
@@ -107,31 +99,18 @@ export async function run(verb: Verb, argv: string[]): Promise<number> {
   }
   const tag = judged.pending.tag;
   const annotation = ANNOTATION_OF[verb];
-  try {
-    // The resourceVersion makes the write conditional: a status that moved on since it was read (a
-    // newer tag superseded this one) fails the write instead of answering for the wrong tag.
-    await api.patchNamespacedCustomObject(
-      {
-        ...base,
-        body: {
-          metadata: {
-            resourceVersion: image.metadata.resourceVersion,
-            annotations: { [annotation]: tag },
-          },
-        },
-        fieldManager: CLI_FIELD_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  } catch (err) {
-    if (isConflict(err)) {
+  // Conditional on the resourceVersion read: a status that moved on since (a newer tag superseded
+  // this one) fails the write instead of answering for the wrong tag.
+  const written = await images.annotate(image, { [annotation]: tag });
+  if (!written.ok) {
+    if (written.conflict) {
       return fail(
         verb,
         `Image ${namespace}/${name} changed while ${tag} was being answered (a newer tag may wait now); run "tagpilot ${verb} ${name} -n ${namespace}" again`,
         1,
       );
     }
-    return fail(verb, `cannot annotate Image ${namespace}/${name}: ${kubeMessage(err)}`, 1);
+    return fail(verb, written.message, 1);
   }
   if (format === 'json') {
     const out: AnswerJson = {

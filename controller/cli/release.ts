@@ -4,13 +4,11 @@
 // that every workload named is held, with the same matching as the controller (domain/holds), so a
 // typo is refused here instead of sitting on the Image as an annotation that releases nothing.
 import { parseArgs } from 'node:util';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { errorMessage } from '../../common/errors.js';
-import { isConflict, isNotFound, kubeMessage, loadKubeConfig } from '../../common/kube.js';
-import { IMAGE, type Image } from '../../crds/index.js';
+import { loadKubeConfig } from '../../common/kube.js';
 import { RELEASE_ALL, RELEASE_ANNOTATION, releaseTargets, workloadOf } from '../../domain/holds/holds.js';
-import { CLI_FIELD_MANAGER } from './answer.js';
 import { fail } from './fail.js';
+import { ImageAnnotator } from './image-annotation.js';
 import { outputFlagOptions, outputFlagUsage, outputFormat, writeJson } from './output.js';
 
 const COMMAND = 'release';
@@ -85,16 +83,10 @@ export async function run(argv: string[]): Promise<number> {
     return fail(COMMAND, errorMessage(err), 2);
   }
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const base = { group: IMAGE.group, version: IMAGE.version, plural: IMAGE.plural, namespace, name };
-
-  let image: Image;
-  try {
-    image = (await api.getNamespacedCustomObject(base)) as Image;
-  } catch (err) {
-    if (isNotFound(err)) return fail(COMMAND, `Image ${namespace}/${name} does not exist`, 1);
-    return fail(COMMAND, `cannot read Image ${namespace}/${name}: ${kubeMessage(err)}`, 1);
-  }
+  const images = new ImageAnnotator(kc, namespace, name);
+  const read = await images.read();
+  if (!read.ok) return fail(COMMAND, read.message, 1);
+  const image = read.value;
   const held = [...new Set((image.status?.holds ?? []).map(workloadOf))];
   if (held.length === 0) {
     return fail(
@@ -118,30 +110,17 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   const value = values.all ? RELEASE_ALL : released.join(',');
-  try {
-    // Conditional on the resourceVersion read: holds that changed meanwhile are judged again.
-    await api.patchNamespacedCustomObject(
-      {
-        ...base,
-        body: {
-          metadata: {
-            resourceVersion: image.metadata.resourceVersion,
-            annotations: { [RELEASE_ANNOTATION]: value },
-          },
-        },
-        fieldManager: CLI_FIELD_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  } catch (err) {
-    if (isConflict(err)) {
+  // Conditional on the resourceVersion read: holds that changed meanwhile are judged again.
+  const written = await images.annotate(image, { [RELEASE_ANNOTATION]: value });
+  if (!written.ok) {
+    if (written.conflict) {
       return fail(
         COMMAND,
         `Image ${namespace}/${name} changed while it was being released; run "tagpilot release ${name} -n ${namespace}" again`,
         1,
       );
     }
-    return fail(COMMAND, `cannot annotate Image ${namespace}/${name}: ${kubeMessage(err)}`, 1);
+    return fail(COMMAND, written.message, 1);
   }
   if (format === 'json') {
     const out: ReleaseJson = { namespace, name, workloads: released, annotation: RELEASE_ANNOTATION, value };
