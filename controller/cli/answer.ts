@@ -5,13 +5,12 @@
 // controller would ignore is refused here with the same words, and nothing is written.
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.js';
-import { loadKubeConfig } from '../../common/kube.js';
 import { ANNOTATION_OF, type Verb } from '../../domain/approval/annotations.js';
 import { judgeAnswer } from '../../domain/approval/answer.js';
 import { approvalRequired } from '../../domain/approval/pending.js';
 import { fail } from './fail.js';
-import { ImageAnnotator } from './image-annotation.js';
-import { outputFlagOptions, outputFlagUsage, outputFormat, writeJson } from './output.js';
+import { openImage } from './image-annotation.js';
+import { outputFlagOptions, outputFlagUsage, writeJson } from './output.js';
 
 export { CLI_FIELD_MANAGER } from './image-annotation.js';
 
@@ -75,19 +74,9 @@ export async function run(verb: Verb, argv: string[]): Promise<number> {
   const [name, ...extra] = positionals;
   if (name === undefined) return fail(verb, `missing NAME: tagpilot ${verb} NAME [-n NAMESPACE]`, 2);
   if (extra.length > 0) return fail(verb, `unexpected argument "${extra[0]}"`, 2);
-  let format;
-  let kc;
-  try {
-    format = outputFormat(values.output);
-    kc = loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context });
-  } catch (err) {
-    return fail(verb, errorMessage(err), 2);
-  }
-  const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-  const images = new ImageAnnotator(kc, namespace, name);
-  const read = await images.read();
-  if (!read.ok) return fail(verb, read.message, 1);
-  const image = read.value;
+  const opened = await openImage(verb, name, values);
+  if (typeof opened === 'number') return opened;
+  const { format, namespace, images, image } = opened;
   const pending = image.status?.pending;
   const judged = judgeAnswer(verb, values.tag?.trim() ?? pending?.tag ?? '', pending);
   if (!judged.ok) {

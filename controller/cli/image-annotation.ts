@@ -2,8 +2,11 @@
 // allows, and write an annotation on it the way `kubectl annotate` would, but conditional on the
 // resourceVersion read, so an answer judged against a status that moved on meanwhile is not written.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { isConflict, isNotFound, kubeMessage } from '../../common/kube.js';
+import { errorMessage } from '../../common/errors.js';
+import { isConflict, isNotFound, kubeMessage, loadKubeConfig } from '../../common/kube.js';
 import { IMAGE, type Image } from '../../crds/index.js';
+import { fail } from './fail.js';
+import { outputFormat, type OutputFormat } from './output.js';
 
 /** The field manager the annotation is written under: the controller's Events name it as the setter. */
 export const CLI_FIELD_MANAGER = 'tagpilot-cli';
@@ -56,4 +59,35 @@ export class ImageAnnotator {
       };
     }
   }
+}
+
+export interface OpenedImage {
+  format: OutputFormat;
+  namespace: string;
+  images: ImageAnnotator;
+  image: Image;
+}
+
+/**
+ * The output format, the namespace (the flag, else the kubeconfig context's, else "default") and Image
+ * NAME as read now; or, after saying why on stderr, the exit code (2 bad flags, 1 the Image).
+ */
+export async function openImage(
+  command: string,
+  name: string,
+  values: { output?: string; kubeconfig?: string; context?: string; namespace?: string },
+): Promise<OpenedImage | number> {
+  let format: OutputFormat;
+  let kc: KubeConfig;
+  try {
+    format = outputFormat(values.output);
+    kc = loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context });
+  } catch (err) {
+    return fail(command, errorMessage(err), 2);
+  }
+  const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const images = new ImageAnnotator(kc, namespace, name);
+  const read = await images.read();
+  if (!read.ok) return fail(command, read.message, 1);
+  return { format, namespace, images, image: read.value };
 }

@@ -5,11 +5,10 @@
 // typo is refused here instead of sitting on the Image as an annotation that releases nothing.
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.js';
-import { loadKubeConfig } from '../../common/kube.js';
 import { RELEASE_ALL, RELEASE_ANNOTATION, releaseTargets, workloadOf } from '../../domain/holds/holds.js';
 import { fail } from './fail.js';
-import { ImageAnnotator } from './image-annotation.js';
-import { outputFlagOptions, outputFlagUsage, outputFormat, writeJson } from './output.js';
+import { openImage } from './image-annotation.js';
+import { outputFlagOptions, outputFlagUsage, writeJson } from './output.js';
 
 const COMMAND = 'release';
 
@@ -74,19 +73,9 @@ export async function run(argv: string[]): Promise<number> {
   if (malformed !== undefined) {
     return fail(COMMAND, `--workload "${malformed}": expected KIND/NAME, e.g. Deployment/web`, 2);
   }
-  let format;
-  let kc;
-  try {
-    format = outputFormat(values.output);
-    kc = loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context });
-  } catch (err) {
-    return fail(COMMAND, errorMessage(err), 2);
-  }
-  const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-  const images = new ImageAnnotator(kc, namespace, name);
-  const read = await images.read();
-  if (!read.ok) return fail(COMMAND, read.message, 1);
-  const image = read.value;
+  const opened = await openImage(COMMAND, name, values);
+  if (typeof opened === 'number') return opened;
+  const { format, namespace, images, image } = opened;
   const held = [...new Set((image.status?.holds ?? []).map(workloadOf))];
   if (held.length === 0) {
     return fail(
