@@ -25,8 +25,10 @@
 // 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
+import { memoryBreakdown } from './lib/memory-breakdown.js';
+import { digestFor, fixture, PER_REPO, REGISTRY } from './lib/operator-fixtures.js';
 import { compilePrograms, pool } from './lib/programs.js';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,12 +68,10 @@ if (SCALES.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error(
     `--images wants a comma-separated list of Image counts, e.g. 1000,10000; got ${args.images}`,
   );
-const PER_REPO = 10;
 const FOLLOW = Number(args.follow);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const OPERATOR_NS = 'tagpilot-system';
-const REGISTRY = 'registry.bench.local:5000';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => console.error(`[bench] ${m}`);
@@ -89,19 +89,6 @@ execFileSync(process.execPath, [join(repoRoot, 'hack/bundle.mjs'), distDir, 'ope
   stdio: 'inherit',
 });
 
-/** Image `i`: repository i/10, namespace i mod NAMESPACES; every Image of a repository pins one tag. */
-const fixture = (i: number, NAMESPACES: number) => {
-  const r = Math.floor(i / PER_REPO);
-  return {
-    name: `img-${i}`,
-    namespace: `bench-${i % NAMESPACES}`,
-    repository: `${REGISTRY}/bench/r${String(r).padStart(4, '0')}`,
-    digestRule: i % 3 === 0,
-  };
-};
-const digestFor = (tag: string, r: string) =>
-  `sha256:${Buffer.from(`${tag}${r}`).toString('hex').padEnd(64, '0').slice(0, 64)}`;
-
 /** Goals of issue 18 for the whole run's peak RSS (the controller's; the operator is held to the same). */
 const RSS_GOAL_MIB: Record<number, number> = { 1000: 150, 10000: 300 };
 
@@ -110,38 +97,6 @@ let stopEnv: (() => Promise<void>) | undefined;
 process.on('exit', () => child?.kill('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void (stopEnv?.() ?? Promise.resolve()).finally(() => process.exit(130)));
-
-/**
- * Where the RSS is, at the end of the quiet phase: the node binary's and shared libraries' pages
- * (Shared_Clean of /proc/PID/smaps_rollup: the same for any Node program, shared by every process
- * running it) versus private memory, and the V8 heap's committed spaces from the operator's /metrics.
- */
-function memoryBreakdown(pid: number, metricsText: string): string {
-  const smaps = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(smaps)?.[1] ?? NaN);
-  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  const space = (name: string) =>
-    metricsText
-      .split('\n')
-      .find((l) => l.startsWith(`tagpilot_nodejs_heap_space_size_total_bytes{space="${name}"}`))
-      ?.split(' ')
-      .pop();
-  const total = (name: string) =>
-    Number(
-      metricsText
-        .split('\n')
-        .find((l) => l.startsWith(`${name} `))
-        ?.split(' ')
-        .pop() ?? NaN,
-    );
-  return (
-    `memory at the end of the quiet phase: RSS ${mib(kib('Rss') * 1024)} = shared clean (node binary, libraries) ` +
-    `${mib(kib('Shared_Clean') * 1024)} + private ${mib((kib('Private_Dirty') + kib('Private_Clean')) * 1024)}; ` +
-    `V8 heap committed ${mib(total('tagpilot_nodejs_heap_size_total_bytes'))} (new ${mib(Number(space('new')))}, ` +
-    `old ${mib(Number(space('old')))}, code ${mib(Number(space('code')))}, trusted ${mib(Number(space('trusted')))}), ` +
-    `used ${mib(total('tagpilot_nodejs_heap_size_used_bytes'))}; external ${mib(total('tagpilot_nodejs_external_memory_bytes'))}`
-  );
-}
 
 /** One scale in its own test environment; returns its report lines. */
 async function runScale(IMAGES: number): Promise<string[]> {
