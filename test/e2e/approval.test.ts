@@ -11,7 +11,7 @@ import { createAlertConfig } from '../integration/operator/support.js';
 import { tagpilot } from '../testenv/cli.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
-import { startTestController } from '../testenv/programs.js';
+import { fastController, startTestController } from '../testenv/programs.js';
 import { kubectl } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
 
@@ -31,10 +31,7 @@ beforeAll(async () => {
     logName: 'approval',
     namespaces: [ns],
     ops: false,
-    registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
-    cronJitterMs: 0,
-    retryBaseMs: 500,
-    retryMaxMs: 5_000,
+    ...fastController,
   });
 });
 

@@ -12,7 +12,7 @@ import { createAlertConfig } from '../integration/operator/support.js';
 import { pushImage } from '../testenv/images.js';
 import { adminKubeConfig, createTestNamespace } from '../testenv/kube.js';
 import { startControllerProcess, type ControllerProcess } from '../testenv/controller-process.js';
-import { startTestController } from '../testenv/programs.js';
+import { fastController, startTestController } from '../testenv/programs.js';
 import { waitFor } from '../testenv/wait.js';
 
 const env = inject('testenv');
@@ -39,10 +39,7 @@ async function start(ns: string, name: string): Promise<Controller> {
     logName: name,
     namespaces: [ns],
     ops: false,
-    registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
-    cronJitterMs: 0,
-    retryBaseMs: 500,
-    retryMaxMs: 5_000,
+    ...fastController,
   });
   controllers.push(c);
   return c;

@@ -24,6 +24,17 @@ export const quickRegistry = Object.freeze({
 });
 
 /**
+ * A controller that reacts within a second: half-second registry caches, no cron jitter, quick retries
+ * (the approval, hold and health-gate e2e tests follow several registry changes in a row).
+ */
+export const fastController = Object.freeze({
+  registry: { tagsTtlMs: 500, digestTtlMs: 500, maxAttempts: 1, timeoutMs: 5_000 },
+  cronJitterMs: 0,
+  retryBaseMs: 500,
+  retryMaxMs: 5_000,
+});
+
+/**
  * A controller's options in a test: `logName` names its log file (testLogger); `kubeConfig` defaults to
  * the controller's ServiceAccount under the shipped RBAC (controllerKubeConfig).
  */
