@@ -93,6 +93,8 @@ export async function startControlPlane(opts: {
   dataDir: string;
   logDir: string;
   log: (m: string) => void;
+  /** Extra kube-controller-manager flags (the controller bench raises its client's QPS with them). */
+  controllerManagerArgs?: readonly string[];
 }): Promise<ControlPlane> {
   const assets = resolveAssets();
   const bin = (name: string) => join(assets, name);
@@ -192,6 +194,7 @@ export async function startControlPlane(opts: {
       `--secure-port=${kcmPort}`,
       '--controllers=*',
       '--concurrent-deployment-syncs=10',
+      ...(opts.controllerManagerArgs ?? []),
     ]);
     const schedPort = await freePort();
     const scheduler = start('kube-scheduler', [

@@ -21,6 +21,8 @@ export interface EnvironmentOptions {
   /** Keep the data directory after stop (logs are useful after a failed run). */
   keepData?: boolean;
   log?: (msg: string) => void;
+  /** Extra kube-controller-manager flags, e.g. `--kube-api-qps=200` for a bench that rolls 1,000 Deployments. */
+  controllerManagerArgs?: readonly string[];
 }
 
 /**
@@ -74,7 +76,13 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     >;
     log(`registries up: ${registryList.map((r) => `${r.info.mode}=${r.info.host}`).join(' ')}`);
 
-    const controlPlane = await startControlPlane({ stateDir, dataDir: dir, logDir, log });
+    const controlPlane = await startControlPlane({
+      stateDir,
+      dataDir: dir,
+      logDir,
+      log,
+      ...(opts.controllerManagerArgs ? { controllerManagerArgs: opts.controllerManagerArgs } : {}),
+    });
     stops.push(() => controlPlane.stop());
     const control = await startControlServer(controlPlane);
     stops.push(() => control.close());
