@@ -133,7 +133,9 @@ export function createAgents(
     // to the extra bundle.
     ...(tls.caBundle ? { ca: [...rootCertificates, ...extraCACertificates(), tls.caBundle] } : {}),
   });
-  const secureDirect = https.Agent.prototype.createConnection.bind(secure) as (o: ConnectionOptions) => Duplex;
+  const secureDirect = https.Agent.prototype.createConnection.bind(secure) as (
+    o: ConnectionOptions,
+  ) => Duplex;
   secure.createConnection = connector(true, secureDirect, connectTimeoutMs, proxy) as never;
   return { http: plain, https: secure };
 }

@@ -104,6 +104,12 @@ export function mapFetchError(err: unknown, ctx: FetchFailureContext): RegistryE
       { cause: err },
     );
   }
+  if (code === 'ERR_PROXY_TUNNEL') {
+    return new RegistryNetworkError(
+      `cannot reach registry ${ctx.registry} for ${ctx.what}: ${errorText(err)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY (docs/registries.md, "Proxies")`,
+      { cause: err, transient: false },
+    );
+  }
   if (code === 'ENOTFOUND') {
     return new RegistryNetworkError(
       `registry host ${new URL(ctx.url).hostname} does not resolve (DNS); check the image's registry name`,

@@ -111,7 +111,8 @@ export function openTunnel(
         return resolve(socket);
       }
     };
-    const onClose = () => fail(new Error(`proxy ${proxy.host} closed the connection before the tunnel to ${authority} was open`));
+    const onClose = () =>
+      fail(new Error(`proxy ${proxy.host} closed the connection before the tunnel to ${authority} was open`));
     const cleanup = () => {
       socket.off('readable', onReadable);
       socket.off('error', fail);
