@@ -2,7 +2,7 @@
 // connect timeout, keep-alive and HTTP(S) proxies. One pair (plain HTTP and HTTPS) per distinct TLS
 // setting, shared by every request that uses it. node:http rather than fetch with an undici dispatcher:
 // that loaded two undici copies (Node's own behind fetch and the npm one), each with its own WebAssembly
-// HTTP parser, for ~25 MiB of RSS (docs/benchmarks.md, "Registry transport without undici").
+// HTTP parser, for ~15 MiB more RSS (docs/benchmarks.md, "Registry transport without undici").
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
