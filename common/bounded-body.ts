@@ -37,31 +37,72 @@ export async function readBounded(
 ): Promise<BoundedBody> {
   const body = res.body;
   if (!body) return { bytes: new Uint8Array(), truncated: false };
-  const announced = Number(res.headers.get('content-length') ?? NaN);
-  if (mode === 'error' && Number.isFinite(announced) && announced > limit) {
-    void body.cancel().catch(() => undefined);
-    throw new BodyTooLargeError(limit, announced);
-  }
   const reader = body.getReader();
-  // Not awaited: cancelling a stream whose peer never ends must not wait for that peer.
-  const stop = () => void reader.cancel().catch(() => undefined);
+  return readChunks(
+    {
+      announced: Number(res.headers.get('content-length') ?? NaN),
+      next: () => reader.read(),
+      // Not awaited: cancelling a stream whose peer never ends must not wait for that peer.
+      stop: () => void reader.cancel().catch(() => undefined),
+    },
+    limit,
+    mode,
+  );
+}
+
+/**
+ * readBounded for a node:http response (or the stream decoding it): the same limits, and stopping
+ * destroys the stream, which closes the connection. `announced` is its Content-Length, if any.
+ */
+export async function readBoundedStream(
+  stream: AsyncIterable<Uint8Array> & { destroy(): void },
+  announced: string | undefined,
+  limit: number,
+  mode: 'error' | 'truncate',
+): Promise<BoundedBody> {
+  const iterator = stream[Symbol.asyncIterator]();
+  return readChunks(
+    { announced: Number(announced ?? NaN), next: () => iterator.next(), stop: () => stream.destroy() },
+    limit,
+    mode,
+  );
+}
+
+interface ChunkSource {
+  /** Content-Length, NaN when absent. */
+  announced: number;
+  next(): Promise<IteratorResult<Uint8Array, unknown>>;
+  /** Stops reading and closes the connection; must not wait for the peer. */
+  stop(): void;
+}
+
+async function readChunks(
+  source: ChunkSource,
+  limit: number,
+  mode: 'error' | 'truncate',
+): Promise<BoundedBody> {
+  if (mode === 'error' && Number.isFinite(source.announced) && source.announced > limit) {
+    source.stop();
+    throw new BodyTooLargeError(limit, source.announced);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await source.next();
       if (done) return { bytes: concat(chunks, total), truncated: false };
-      if (total + value.byteLength > limit) {
-        stop();
+      const chunk = value as Uint8Array;
+      if (total + chunk.byteLength > limit) {
+        source.stop();
         if (mode === 'error') throw new BodyTooLargeError(limit, undefined);
-        chunks.push(value.subarray(0, limit - total));
+        chunks.push(chunk.subarray(0, limit - total));
         return { bytes: concat(chunks, limit), truncated: true };
       }
-      chunks.push(value);
-      total += value.byteLength;
+      chunks.push(chunk);
+      total += chunk.byteLength;
     }
   } catch (err) {
-    stop();
+    source.stop();
     throw err;
   }
 }

@@ -1,30 +1,17 @@
-// The undici dispatchers registry requests go through: CA bundles, insecureSkipTLSVerify, the connect
-// timeout and HTTP(S) proxies. The npm package is kept on the major that Node 24's fetch bundles (undici 7),
-// so the dispatcher interfaces match. One Agent per distinct TLS setting, shared by every request that uses it.
+// The node:http/node:https Agents registry requests go through: CA bundles, insecureSkipTLSVerify, the
+// connect timeout, keep-alive and HTTP(S) proxies. One pair (plain HTTP and HTTPS) per distinct TLS
+// setting, shared by every request that uses it. node:http rather than fetch with an undici dispatcher:
+// that loaded two undici copies (Node's own behind fetch and the npm one), each with its own WebAssembly
+// HTTP parser, for ~15 MiB more RSS (docs/benchmarks.md, "Registry transport without undici").
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { openTunnel, proxyFor, type ProxySettings } from './proxy-tunnel.js';
 
-export interface ProxySettings {
-  httpProxy?: string;
-  httpsProxy?: string;
-  /** Comma-separated hosts, domains (`.example.com`) and `*`, as in NO_PROXY. */
-  noProxy?: string;
-}
-
-/** The proxy the environment asks for; empty when none is set. */
-export function proxyFromEnv(env: NodeJS.ProcessEnv = process.env): ProxySettings {
-  const pick = (name: string) => env[name] || env[name.toLowerCase()] || undefined;
-  const httpProxy = pick('HTTP_PROXY');
-  const httpsProxy = pick('HTTPS_PROXY') ?? httpProxy;
-  const noProxy = pick('NO_PROXY');
-  return {
-    ...(httpProxy ? { httpProxy } : {}),
-    ...(httpsProxy ? { httpsProxy } : {}),
-    ...(noProxy ? { noProxy } : {}),
-  };
-}
+export { proxyFromEnv, type ProxySettings } from './proxy-tunnel.js';
 
 export interface TlsSettings {
   insecureSkipTLSVerify: boolean;
@@ -46,26 +33,109 @@ function extraCACertificates(): string[] {
   return extraCAs;
 }
 
-/** Requests with equal TLS settings share an Agent (and its connections). */
+/** Requests with equal TLS settings share Agents (and their connections). */
 export function agentKey(tls: TlsSettings): string {
   return `${tls.insecureSkipTLSVerify}|${tls.caBundle ? createHash('sha256').update(tls.caBundle).digest('hex') : ''}`;
 }
 
-export function createAgent(tls: TlsSettings, connectTimeoutMs: number, proxy: ProxySettings): Dispatcher {
-  const connect = {
-    timeout: connectTimeoutMs,
+/** The registry did not accept a connection (TCP, proxy tunnel and TLS handshake) within the connect timeout. */
+export class ConnectTimeoutError extends Error {
+  override readonly name = 'ConnectTimeoutError';
+  readonly code = 'ERR_REGISTRY_CONNECT_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`no connection within ${timeoutMs} ms`);
+  }
+}
+
+export interface RegistryAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+type ConnectionOptions = { host?: string; port?: number | string } & Record<string, unknown>;
+type OnCreate = (err: Error | null, socket?: Duplex) => void;
+
+/**
+ * Node's `timeout` is an idle timeout, so the connect timeout is a timer of its own: started with the
+ * connection, cleared once it is ready for the request (TCP connected, or the TLS handshake done), and
+ * destroying the socket with a ConnectTimeoutError when it fires first.
+ */
+function withConnectTimeout<S extends Duplex>(socket: S, readyEvent: string, timeoutMs: number): S {
+  const timer = setTimeout(() => socket.destroy(new ConnectTimeoutError(timeoutMs)), timeoutMs);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  socket.once(readyEvent, clear);
+  socket.once('close', clear);
+  return socket;
+}
+
+/**
+ * Connections go direct (returned at once, as Agents and nock's interceptor expect) or, for hosts the
+ * proxy settings send through a proxy, through an HTTP CONNECT tunnel handed over by `onCreate` once open;
+ * HTTPS runs inside the tunnel with the same trust settings as a direct connection.
+ */
+function connector(
+  secure: boolean,
+  direct: (options: ConnectionOptions) => Duplex,
+  connectTimeoutMs: number,
+  proxy: ProxySettings,
+) {
+  const readyEvent = secure ? 'secureConnect' : 'connect';
+  return (options: ConnectionOptions, onCreate: OnCreate): Duplex | undefined => {
+    const host = String(options.host ?? 'localhost');
+    const port = Number(options.port ?? (secure ? 443 : 80));
+    const via = proxyFor(secure ? 'https:' : 'http:', host, port, proxy);
+    if (!via) return withConnectTimeout(direct(options), readyEvent, connectTimeoutMs);
+    let timedOut = false;
+    let tunnelSocket: Duplex | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      tunnelSocket?.destroy();
+      onCreate(new ConnectTimeoutError(connectTimeoutMs));
+    }, connectTimeoutMs);
+    timer.unref();
+    openTunnel(via, host, port, (socket) => (tunnelSocket = socket)).then(
+      (tunnel) => {
+        if (timedOut) return void tunnel.destroy();
+        if (!secure) {
+          clearTimeout(timer);
+          return onCreate(null, tunnel);
+        }
+        const tls = direct({ ...options, socket: tunnel });
+        tunnelSocket = tls;
+        tls.once('secureConnect', () => clearTimeout(timer));
+        tls.once('close', () => clearTimeout(timer));
+        onCreate(null, tls);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        if (!timedOut) onCreate(err);
+      },
+    );
+    return undefined;
+  };
+}
+
+export function createAgents(
+  tls: TlsSettings,
+  connectTimeoutMs: number,
+  proxy: ProxySettings,
+): RegistryAgents {
+  // Idle keep-alive connections close after this; registries drop theirs after a few seconds anyway.
+  const keepAlive = { keepAlive: true, timeout: 30_000 };
+  const plain = new http.Agent(keepAlive);
+  const plainDirect = http.Agent.prototype.createConnection.bind(plain) as (o: ConnectionOptions) => Duplex;
+  plain.createConnection = connector(false, plainDirect, connectTimeoutMs, proxy) as never;
+  const secure = new https.Agent({
+    ...keepAlive,
     rejectUnauthorized: !tls.insecureSkipTLSVerify,
     // `ca` replaces Node's trust store, so the system roots (and NODE_EXTRA_CA_CERTS) are kept next
     // to the extra bundle.
     ...(tls.caBundle ? { ca: [...rootCertificates, ...extraCACertificates(), tls.caBundle] } : {}),
-  };
-  const { httpProxy, httpsProxy, noProxy } = proxy;
-  return httpProxy || httpsProxy
-    ? // Through a proxy the registry's TLS runs inside the CONNECT tunnel: `requestTls` carries the
-      // same trust settings there; `connect` still applies to hosts that NO_PROXY exempts.
-      new EnvHttpProxyAgent({
-        ...{ httpProxy, httpsProxy, noProxy, connect },
-        requestTls: connect,
-      })
-    : new Agent({ connect });
+  });
+  const secureDirect = https.Agent.prototype.createConnection.bind(secure) as (
+    o: ConnectionOptions,
+  ) => Duplex;
+  secure.createConnection = connector(true, secureDirect, connectTimeoutMs, proxy) as never;
+  return { http: plain, https: secure };
 }

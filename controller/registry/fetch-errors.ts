@@ -1,4 +1,5 @@
-// What fetch threw, as a typed RegistryError with advice. Timeout messages state the time the request
+// What a request threw (node:http, node:net and node:tls errors, the connect timeout of agents.ts, the
+// deadline's abort), as a typed RegistryError with advice. Timeout messages state the time the request
 // really waited: its whole deadline (permit, attempts and pauses together), or the connect timeout.
 import {
   RegistryNetworkError,
@@ -30,8 +31,6 @@ const RETRYABLE_NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'ENETUNREACH',
   'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
 ]);
 
 function errorCode(err: unknown): string | undefined {
@@ -48,6 +47,17 @@ function errorText(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
   if (cause instanceof Error) return cause.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Node reports some handshake failures as a plain EPROTO whose text carries OpenSSL's reason; the
+ * reason's own code says more (ERR_SSL_WRONG_VERSION_NUMBER: the peer speaks plain HTTP).
+ */
+function opensslCode(code: string | undefined, text: string): string | undefined {
+  if (code !== 'EPROTO') return code;
+  if (/wrong version number/i.test(text)) return 'ERR_SSL_WRONG_VERSION_NUMBER';
+  if (/packet length too long/i.test(text)) return 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+  return code;
 }
 
 export interface FetchFailureContext {
@@ -73,16 +83,10 @@ export function mapFetchError(err: unknown, ctx: FetchFailureContext): RegistryE
       { cause: err },
     );
   }
-  const code = errorCode(err);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+  const code = opensslCode(errorCode(err), errorText(err));
+  if (code === 'ERR_REGISTRY_CONNECT_TIMEOUT') {
     return new RegistryTimeoutError(
       `registry ${ctx.registry} did not accept a connection within ${seconds(ctx.connectTimeoutMs)} for ${ctx.what}${ctx.attempts > 1 ? ` (${ctx.attempts} attempts in ${seconds(ctx.elapsedMs)})` : ''}`,
-      { cause: err },
-    );
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new RegistryTimeoutError(
-      `registry ${ctx.registry} did not answer ${ctx.what} in time (${code})${tries}`,
       { cause: err },
     );
   }
@@ -98,6 +102,12 @@ export function mapFetchError(err: unknown, ctx: FetchFailureContext): RegistryE
     return new RegistryTLSError(
       `TLS with registry ${ctx.registry} failed (${code}: ${errorText(err)}); ${advice}`,
       { cause: err },
+    );
+  }
+  if (code === 'ERR_PROXY_TUNNEL') {
+    return new RegistryNetworkError(
+      `cannot reach registry ${ctx.registry} for ${ctx.what}: ${errorText(err)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY (docs/registries.md, "Proxies")`,
+      { cause: err, transient: false },
     );
   }
   if (code === 'ENOTFOUND') {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
+import { startSilentPeer } from '../../test/testenv/hostile.js';
 import { RegistryError } from './errors.js';
 
 function certificateFor127(): { key: string; cert: string } {
@@ -100,5 +101,25 @@ describe('TLS', () => {
 
   it('uses plain HTTP for 127.0.0.1 by default', async () => {
     expect(await client.listTags(`${httpHost}/app`)).toEqual(['ok']);
+  });
+});
+
+describe('connect timeout', () => {
+  it('fails a registry that accepts TCP but never completes the TLS handshake after connectTimeoutMs', async () => {
+    const silent = await startSilentPeer();
+    const client = new RegistryClient({ maxAttempts: 1, connectTimeoutMs: 300, timeoutMs: 10_000 });
+    try {
+      const started = Date.now();
+      const err = await kindOf(client.listTags(`${silent.host}/app`, { plainHTTP: false }));
+      expect(err.kind).toBe('timeout');
+      expect(err.message).toBe(
+        `registry ${silent.host} did not accept a connection within 0.3 s for the tags of ${silent.host}/app`,
+      );
+      // Not blocked until the request's deadline.
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      await client.close();
+      await silent.close();
+    }
   });
 });

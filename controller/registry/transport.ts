@@ -2,15 +2,19 @@
 // every attempt and the pauses between them), bounded retries with exponential backoff and full jitter on
 // 5xx and network errors within that deadline, 429 honouring Retry-After when it fits (and pausing every
 // request to that host meanwhile), a per-host concurrency limit, a per-host circuit breaker after
-// timeouts, bodies read with hard size limits, TLS settings through an undici Agent, and a metric per
+// timeouts, bodies read with hard size limits, TLS settings through node:https Agents, and a metric per
 // attempt. Everything above this file sees a response or a typed RegistryError.
 //
-// Requests go through the global `fetch` (looked up at call time, so nock can intercept it in unit tests)
-// with an undici Agent from agents.ts as `dispatcher`.
-import type { Dispatcher } from 'undici';
-import { BodyTooLargeError, readBounded } from '../../common/bounded-body.js';
+// Requests go through node:http/node:https (http-exchange.ts) with the Agents of agents.ts.
+import { BodyTooLargeError, readBoundedStream } from '../../common/bounded-body.js';
 import type { Logger } from '../../common/logger.js';
-import { agentKey, createAgent, type ProxySettings, type TlsSettings } from './agents.js';
+import {
+  agentKey,
+  createAgents,
+  type ProxySettings,
+  type RegistryAgents,
+  type TlsSettings,
+} from './agents.js';
 import { describeErrorBody } from './answers.js';
 import { HostBreakers } from './breaker.js';
 import {
@@ -23,6 +27,7 @@ import {
 } from './errors.js';
 import { mapFetchError, seconds } from './fetch-errors.js';
 import { parseRateLimit, retryAfterMs } from './headers.js';
+import { exchange, type Exchange, type ResponseHeaders } from './http-exchange.js';
 import { BODY_LIMITS, ERROR_BODY_LIMIT, formatBytes } from './limits.js';
 import {
   registryCircuitOpen,
@@ -73,7 +78,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: Uint8Array;
   /** Final URL after redirects. */
   url: string;
@@ -86,7 +91,7 @@ function roughBytes(n: number): string {
 export class Transport {
   private readonly semaphores = new Map<string, Semaphore>();
   private readonly pausedUntil = new Map<string, number>();
-  private readonly agents = new Map<string, Dispatcher>();
+  private readonly agents = new Map<string, RegistryAgents>();
   private readonly breakers: HostBreakers;
 
   constructor(private readonly options: TransportOptions) {
@@ -233,11 +238,11 @@ export class Transport {
     return s;
   }
 
-  private agent(tls: TlsSettings): Dispatcher {
+  private agent(tls: TlsSettings): RegistryAgents {
     const key = agentKey(tls);
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = createAgent(tls, this.options.connectTimeoutMs, this.options.proxy);
+      agent = createAgents(tls, this.options.connectTimeoutMs, this.options.proxy);
       this.agents.set(key, agent);
     }
     return agent;
@@ -245,20 +250,17 @@ export class Transport {
 
   private async attempt(req: HttpRequest, deadline: AbortSignal): Promise<HttpResponse> {
     const started = performance.now();
-    // Aborted when a body passes its limit or only an excerpt is wanted: closes the connection.
-    const cutoff = new AbortController();
     let status = 'error';
     try {
-      const res = await globalThis.fetch(req.url, {
+      const res = await exchange({
         method: req.method,
+        url: req.url,
         headers: { 'user-agent': this.options.userAgent, ...req.headers },
         ...(req.body === undefined ? {} : { body: req.body }),
-        signal: AbortSignal.any([deadline, cutoff.signal]),
-        redirect: 'follow',
-        // `dispatcher` is undici's extension to RequestInit, absent from the DOM typings.
-        dispatcher: this.agent(req.tls),
-      } as RequestInit);
-      const body = await this.readBody(req, res, cutoff);
+        agents: this.agent(req.tls),
+        signal: deadline,
+      });
+      const body = await this.readBody(req, res);
       status = String(res.status);
       this.noteRateLimit(req.registry, res.headers);
       this.options.logger?.debug(
@@ -271,7 +273,7 @@ export class Transport {
         },
         'registry request',
       );
-      return { status: res.status, headers: res.headers, body, url: res.url || req.url };
+      return { status: res.status, headers: res.headers, body, url: res.url };
     } catch (err) {
       status =
         err instanceof RegistryResponseTooLargeError
@@ -295,19 +297,28 @@ export class Transport {
     }
   }
 
-  /** The body, read while it streams: a success up to the kind's limit, an error answer up to an excerpt. */
-  private async readBody(req: HttpRequest, res: Response, cutoff: AbortController): Promise<Uint8Array> {
-    if (req.method === 'HEAD') return new Uint8Array();
+  /**
+   * The body, read while it streams: a success up to the kind's limit, an error answer up to an excerpt.
+   * Past either, the connection is closed rather than drained.
+   */
+  private async readBody(req: HttpRequest, res: Exchange): Promise<Uint8Array> {
+    if (req.method === 'HEAD') {
+      res.body.resume(); // frees the connection for the next request
+      return new Uint8Array();
+    }
     const ok = res.status >= 200 && res.status < 300;
     const limit = ok ? (req.maxBodyBytes ?? BODY_LIMITS[req.kind]) : ERROR_BODY_LIMIT;
     try {
-      const read = await readBounded(res, limit, ok ? 'error' : 'truncate');
-      if (read.truncated) cutoff.abort();
+      const read = await readBoundedStream(
+        res.body,
+        res.message.headers['content-length'],
+        limit,
+        ok ? 'error' : 'truncate',
+      );
       return read.bytes;
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
-      cutoff.abort();
-      const host = new URL(res.url || req.url).host;
+      const host = new URL(res.url).host;
       const announced = err.announced === undefined ? '' : ` (it announced ${roughBytes(err.announced)})`;
       const advice =
         req.kind === 'tags'
@@ -320,7 +331,7 @@ export class Transport {
     }
   }
 
-  private noteRateLimit(registry: string, headers: Headers): void {
+  private noteRateLimit(registry: string, headers: ResponseHeaders): void {
     const info = parseRateLimit(headers.get('ratelimit-limit'), headers.get('ratelimit-remaining'));
     if (info.remaining !== undefined) registryRateLimitRemaining.set({ registry }, info.remaining);
   }
@@ -354,6 +365,9 @@ export class Transport {
   async close(): Promise<void> {
     const agents = [...this.agents.values()];
     this.agents.clear();
-    await Promise.all(agents.map((a) => a.close()));
+    for (const a of agents) {
+      a.http.destroy();
+      a.https.destroy();
+    }
   }
 }
