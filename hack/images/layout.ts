@@ -43,8 +43,15 @@ export const programs = {
   controller: {
     title: 'tagpilot-controller',
     description: 'Tagpilot controller: triggers, registry, rules and actions',
-    // The young generation capped (see the Dockerfile's controller stage).
-    entrypoint: ['/nodejs/bin/node', '--max-semi-space-size=4', 'dist/controller/main.js'],
+    // The young generation capped, the old generation grown by 30 % steps, WebAssembly (fetch's HTTP
+    // parser, loaded by webhook alert channels) kept on the baseline compiler (see the Dockerfile).
+    entrypoint: [
+      '/nodejs/bin/node',
+      '--max-semi-space-size=4',
+      '--heap-growing-percent=30',
+      '--liftoff-only',
+      'dist/controller/main.js',
+    ],
     ports: ['8080/tcp'],
   },
 } as const;
