@@ -2,11 +2,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Image, ImageRolloutWorkload } from '../../crds/index.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
-import { rolloutsOfPod, rolloutsOfWorkload } from './wake.js';
+import { RolloutIndex, rolloutsOfPod, rolloutsOfWorkload } from './wake.js';
 
-const image = (name: string, followed?: Pick<ImageRolloutWorkload, 'kind' | 'name'>[]): Image =>
+const image = (
+  name: string,
+  followed?: Pick<ImageRolloutWorkload, 'kind' | 'name'>[],
+  namespace = 'shop',
+): Image =>
   ({
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace },
     spec: {},
     ...(followed
       ? {
@@ -42,6 +46,12 @@ const images = [
   image('idle'),
 ];
 const names = (found: Image[]) => found.map((i) => i.metadata.name);
+const indexOf = (list: Image[]) => {
+  const index = new RolloutIndex();
+  for (const i of list) index.set(i);
+  return index;
+};
+const index = indexOf(images);
 
 describe('rolloutsOfWorkload', () => {
   it.each([
@@ -51,7 +61,7 @@ describe('rolloutsOfWorkload', () => {
     [workload('CronJob', 'nightly'), ['cron']],
     [workload('Deployment', 'other'), []],
   ])('%j wakes %j', (w, expected) => {
-    expect(names(rolloutsOfWorkload(images, w))).toEqual(expected);
+    expect(names(rolloutsOfWorkload(index, w))).toEqual(expected);
   });
 });
 
@@ -71,10 +81,52 @@ describe('rolloutsOfPod', () => {
     [{ app: 'other' }, []],
     [{}, []],
   ])('a Pod labelled %j wakes %j (a CronJob selecting it wakes nobody)', (labels, expected) => {
-    expect(names(rolloutsOfPod(images, pod(labels), cached))).toEqual(expected);
+    expect(names(rolloutsOfPod(index, pod(labels), cached))).toEqual(expected);
   });
 
   it('a followed workload the cache does not know wakes nobody (the poll still looks)', () => {
-    expect(rolloutsOfPod(images, pod({ app: 'web' }), () => undefined)).toEqual([]);
+    expect(rolloutsOfPod(index, pod({ app: 'web' }), () => undefined)).toEqual([]);
+  });
+});
+
+describe('RolloutIndex', () => {
+  const web = workload('Deployment', 'web', { app: 'web' });
+  const cached = (kind: WorkloadKind, name: string) =>
+    kind === 'Deployment' && name === 'web' ? web : undefined;
+
+  it('follows each version of an Image: a rollout started, moved, ended, and the Image deleted', () => {
+    const index = new RolloutIndex();
+    index.set(image('web'));
+    expect(rolloutsOfWorkload(index, web)).toEqual([]);
+    index.set(image('web', [{ kind: 'Deployment', name: 'web' }]));
+    expect(names(rolloutsOfWorkload(index, web))).toEqual(['web']);
+    expect(names(rolloutsOfPod(index, pod({ app: 'web' }), cached))).toEqual(['web']);
+    index.set(image('web', [{ kind: 'StatefulSet', name: 'db' }]));
+    expect(rolloutsOfWorkload(index, web)).toEqual([]);
+    expect(names(rolloutsOfWorkload(index, workload('StatefulSet', 'db')))).toEqual(['web']);
+    index.set(image('web'));
+    expect(rolloutsOfWorkload(index, workload('StatefulSet', 'db'))).toEqual([]);
+    index.set(image('web', [{ kind: 'Deployment', name: 'web' }]));
+    index.delete(image('web'));
+    expect(rolloutsOfWorkload(index, web)).toEqual([]);
+    expect(rolloutsOfPod(index, pod({ app: 'web' }), cached)).toEqual([]);
+    expect([...index.followed('shop')]).toEqual([]);
+  });
+
+  it('answers with the latest version of an Image, once per Image, and only in the workload namespace', () => {
+    const index = new RolloutIndex();
+    const followsWeb = [{ kind: 'Deployment' as const, name: 'web' }];
+    index.set(image('a', followsWeb));
+    index.set(image('b', [...followsWeb, { kind: 'Deployment', name: 'web' }]));
+    index.set(image('c', followsWeb, 'other'));
+    const newer = image('a', followsWeb);
+    newer.metadata.resourceVersion = '9';
+    index.set(newer);
+    const found = rolloutsOfWorkload(index, web);
+    expect(names(found)).toEqual(['a', 'b']);
+    expect(found[0]).toBe(newer);
+    expect(names(rolloutsOfPod(index, pod({ app: 'web' }), cached))).toEqual(['a', 'b']);
+    index.delete(image('a'));
+    expect(names(rolloutsOfWorkload(index, web))).toEqual(['b']);
   });
 });
