@@ -1,8 +1,11 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { Cache } from '../../common/cache.js';
+import { Informer } from '../../common/informer.js';
 import type { Image, ImageRolloutWorkload } from '../../crds/index.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
-import { RolloutIndex, rolloutsOfPod, rolloutsOfWorkload } from './wake.js';
+import { RolloutIndex, indexRollouts, rolloutsOfPod, rolloutsOfWorkload } from './wake.js';
 
 const image = (
   name: string,
@@ -128,5 +131,50 @@ describe('RolloutIndex', () => {
     expect(names(rolloutsOfPod(index, pod({ app: 'web' }), cached))).toEqual(['a', 'b']);
     index.delete(image('a'));
     expect(names(rolloutsOfWorkload(index, web))).toEqual(['b']);
+  });
+});
+
+describe('indexRollouts', () => {
+  const web = workload('Deployment', 'web');
+  const version = (i: Image, resourceVersion: string): Image => ({
+    ...i,
+    metadata: { ...i.metadata, resourceVersion },
+  });
+
+  it('sees a rollout the controller wrote itself (upsert), though its watch event then emits no update', async () => {
+    // A real Image cache over a watch the test drives.
+    let send: (phase: string, o: unknown) => void = () => undefined;
+    const informer = new Informer<Image>({
+      kubeConfig: new KubeConfig(),
+      path: '/apis/tagpilot.dev/v1alpha1/images',
+      log: pino({ level: 'silent' }),
+      list: () =>
+        Promise.resolve({ items: [version(image('web'), '1')], metadata: { resourceVersion: '1' } }),
+    });
+    (informer as unknown as { watch: unknown }).watch = {
+      watch: (_p: string, _q: unknown, cb: typeof send) => {
+        send = cb;
+        return Promise.resolve(new AbortController());
+      },
+    };
+    const cache = new Cache<Image>([], () => informer);
+    const index = indexRollouts(cache);
+    await cache.start();
+    await new Promise((r) => setImmediate(r));
+    expect(rolloutsOfWorkload(index, web)).toEqual([]);
+    // The gate's status write, put into the cache from the apiserver's answer ...
+    const following = version(image('web', [{ kind: 'Deployment', name: 'web' }]), '2');
+    cache.upsert(following);
+    expect(names(rolloutsOfWorkload(index, web))).toEqual(['web']);
+    // ... then the same version from the watch (no update), a later one without the rollout, a delete.
+    send('MODIFIED', following);
+    expect(names(rolloutsOfWorkload(index, web))).toEqual(['web']);
+    send('MODIFIED', version(image('web'), '3'));
+    expect(rolloutsOfWorkload(index, web)).toEqual([]);
+    send('MODIFIED', version(image('web', [{ kind: 'Deployment', name: 'web' }]), '4'));
+    expect(names(rolloutsOfWorkload(index, web))).toEqual(['web']);
+    send('DELETED', version(image('web', [{ kind: 'Deployment', name: 'web' }]), '5'));
+    expect(rolloutsOfWorkload(index, web)).toEqual([]);
+    await cache.stop();
   });
 });

@@ -7,6 +7,7 @@
 // looked up in an index (RolloutIndex) kept from the Image cache's events, not found by a pass over every
 // Image of the namespace per event.
 import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
+import type { Cache } from '../../common/cache.js';
 import type { Image } from '../../crds/index.js';
 import { selectorMatches } from '../kube/pods.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
@@ -88,6 +89,17 @@ export class RolloutIndex {
     }
     return found;
   }
+}
+
+/**
+ * A RolloutIndex kept current from the Image cache: every version it holds, the controller's own status
+ * writes included (they reach the cache by upsert, and their watch event then emits no update).
+ */
+export function indexRollouts(images: Pick<Cache<Image>, 'on'>): RolloutIndex {
+  const index = new RolloutIndex();
+  for (const ev of ['add', 'update', 'upsert'] as const) images.on(ev, (image) => index.set(image));
+  images.on('delete', (image) => index.delete(image));
+  return index;
 }
 
 /** The Images (of the workload's namespace) whose status.rollout follows `workload`. */
