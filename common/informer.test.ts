@@ -129,6 +129,26 @@ describe('Informer', () => {
     expect(informer.get('a', 'x')?.metadata.resourceVersion).toBe('4');
   });
 
+  it('upsert() replaces an older cached object and tells upsert handlers; the same version from the watch then emits no update', async () => {
+    const { informer, fake } = setup([[{ items: [obj('a', 'x', '2')], metadata: { resourceVersion: '2' } }]]);
+    const seen: string[] = [];
+    informer.on('update', (o, old) =>
+      seen.push(`update ${o.metadata.resourceVersion}<${old?.metadata.resourceVersion}`),
+    );
+    informer.on('upsert', (o, old) =>
+      seen.push(`upsert ${o.metadata.resourceVersion}<${old?.metadata.resourceVersion}`),
+    );
+    await informer.start();
+    await flush();
+    informer.upsert(obj('a', 'x', '3'));
+    informer.upsert(obj('a', 'x', '1')); // older than the cache: ignored
+    informer.upsert(obj('a', 'gone', '4')); // not cached: the watch decides existence
+    fake.calls[0]!.send('MODIFIED', obj('a', 'x', '3'));
+    fake.calls[0]!.send('MODIFIED', obj('a', 'x', '5'));
+    expect(seen).toEqual(['upsert 3<2', 'update 5<3']);
+    expect(informer.get('a', 'gone')).toBeUndefined();
+  });
+
   it('relists after 410 Gone and emits what changed meanwhile', async () => {
     const events: string[] = [];
     const restarts: string[] = [];

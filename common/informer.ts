@@ -25,9 +25,14 @@ export interface ListPage<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
-export type InformerEvent = 'add' | 'update' | 'delete';
+/**
+ * 'upsert': this program put an object it wrote into the cache (upsert()). The watch event of that
+ * resourceVersion then finds it cached and emits no 'update', so an index kept from the events listens
+ * to this too; handlers that should only see changes from the watch listen to 'update' alone.
+ */
+export type InformerEvent = 'add' | 'update' | 'delete' | 'upsert';
 
-/** `old` is the cached object an update replaces (undefined for add and delete). */
+/** `old` is the cached object an update or upsert replaces (undefined for add and delete). */
 export type InformerHandler<T> = (obj: T, old?: T) => void;
 
 export interface InformerOptions<T extends KubeObject> {
@@ -87,6 +92,7 @@ export class Informer<T extends KubeObject> {
     add: new Set(),
     update: new Set(),
     delete: new Set(),
+    upsert: new Set(),
   };
 
   constructor(private readonly opts: InformerOptions<T>) {
@@ -211,7 +217,9 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const cached = this.objects.get(key);
     if (!cached) return; // deleted meanwhile: the watch is the authority on existence
-    if (isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion)) this.put(key, obj);
+    if (!isNotOlder(obj.metadata?.resourceVersion, cached.metadata?.resourceVersion)) return;
+    this.put(key, obj);
+    this.emit('upsert', obj, cached);
   }
 
   /** Resolves after the first complete list, or at once when stopped. */

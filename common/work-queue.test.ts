@@ -375,3 +375,161 @@ describe('WorkQueue', () => {
     expect(calls).toHaveLength(1);
   });
 });
+
+describe('WorkQueue with many due keys per group', () => {
+  /** Deterministic pseudo-random numbers (a test must replay the same way). */
+  const lcg = (seed: number) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+
+  /**
+   * The reference: one FIFO of due keys, walked from the front on every change, starting each key whose
+   * group is below its limit while a slot is free (the queue's guarantees, stated as the slow algorithm).
+   */
+  class Model {
+    private readonly waiting: string[] = [];
+    private readonly perGroup = new Map<string, number>();
+    private active = 0;
+    readonly started: string[] = [];
+    constructor(
+      private readonly concurrency: number,
+      private readonly cap: number,
+      private readonly groupOf: (key: string) => string | undefined,
+    ) {}
+    add(key: string) {
+      this.waiting.push(key);
+      this.pump();
+    }
+    done(key: string) {
+      this.active--;
+      const g = this.groupOf(key);
+      if (g !== undefined) this.perGroup.set(g, this.perGroup.get(g)! - 1);
+      this.pump();
+    }
+    private pump() {
+      for (let i = 0; i < this.waiting.length && this.active < this.concurrency;) {
+        const key = this.waiting[i]!;
+        const g = this.groupOf(key);
+        if (g !== undefined && (this.perGroup.get(g) ?? 0) >= this.cap) {
+          i++;
+          continue;
+        }
+        this.waiting.splice(i, 1);
+        this.active++;
+        if (g !== undefined) this.perGroup.set(g, (this.perGroup.get(g) ?? 0) + 1);
+        this.started.push(key);
+      }
+    }
+  }
+
+  // Keys without a slash belong to no group.
+  const groupOf = (key: string) => (key.includes('/') ? key.slice(0, key.indexOf('/')) : undefined);
+
+  it.each([
+    // keys, share of the big group, cap per group, concurrency
+    [1000, 1, 4, 8],
+    [1000, 0.9, 4, 8],
+    [500, 0.6, 1, 3],
+    [300, 0.5, 3, 3],
+    [200, 0.3, 10, 4],
+  ])(
+    '%i due keys (%f on one host), cap %i, concurrency %i: limits hold and keys start in the reference order',
+    async (n, share, cap, concurrency) => {
+      const clock = new FakeClock();
+      const { calls, process } = controllable();
+      const q = new WorkQueue<string>({
+        concurrency,
+        process,
+        clock,
+        retryReason: 'retry',
+        groupOf,
+        maxActivePerGroup: cap,
+      });
+      const model = new Model(concurrency, cap, groupOf);
+      const random = lcg(n + cap);
+      const others = ['quay.io', 'ghcr.io', 'registry.local'];
+      const keys = Array.from({ length: n }, (_, i) => {
+        const r = random();
+        if (r < share) return `docker.io/k${i}`;
+        if (r < share + (1 - share) / 2) return `${others[i % others.length]}/k${i}`;
+        return `nogroup-k${i}`;
+      });
+      q.start();
+      for (const key of keys) {
+        q.add(key, 'cron');
+        model.add(key);
+      }
+      await flush();
+      const released = new Set<number>();
+      for (let step = 0; step < n; step++) {
+        expect(calls.map((c) => c.key)).toEqual(model.started);
+        const running = calls.map((_, i) => i).filter((i) => !released.has(i));
+        expect(running.length).toBeLessThanOrEqual(concurrency);
+        const perGroup = new Map<string, number>();
+        for (const i of running) {
+          const g = groupOf(calls[i]!.key);
+          if (g !== undefined) perGroup.set(g, (perGroup.get(g) ?? 0) + 1);
+        }
+        for (const count of perGroup.values()) expect(count).toBeLessThanOrEqual(cap);
+        // Finish one evaluation in flight, chosen at random, so groups drain at different speeds.
+        const pick = running[Math.floor(random() * running.length)]!;
+        released.add(pick);
+        calls[pick]!.release();
+        model.done(calls[pick]!.key);
+        await flush();
+      }
+      expect(calls.map((c) => c.key)).toEqual(model.started);
+      expect(new Set(model.started).size).toBe(n);
+      expect(q.depth).toBe(0);
+      await q.idle();
+    },
+  );
+
+  it('a capped group with a thousand due keys starves no other group, then runs its keys in FIFO order', async () => {
+    const clock = new FakeClock();
+    const { calls, process } = controllable();
+    const q = new WorkQueue<string>({
+      concurrency: 8,
+      process,
+      clock,
+      retryReason: 'retry',
+      groupOf,
+      maxActivePerGroup: 4,
+    });
+    q.start();
+    for (let i = 0; i < 1000; i++) q.add(`hub/k${i}`, 'cron');
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['hub/k0', 'hub/k1', 'hub/k2', 'hub/k3']);
+    // Keys of other groups, and of none, queued behind the thousand, start at once.
+    q.add('quay/a', 'webhook');
+    q.add('loose', 'manual');
+    q.add('ghcr/b', 'webhook');
+    await flush();
+    expect(calls.map((c) => c.key).slice(4)).toEqual(['quay/a', 'loose', 'ghcr/b']);
+    // A trigger for a waiting key keeps its place; a forgotten key gives up its place, and a key due
+    // again later queues at the tail.
+    q.add('hub/k5', 'webhook');
+    q.forget('hub/k4');
+    q.forget('hub/k6');
+    q.add('hub/k6', 'manual');
+    calls[0]!.release();
+    calls[1]!.release();
+    await flush();
+    expect(calls.map((c) => c.key).slice(7)).toEqual(['hub/k5', 'hub/k7']);
+    // A free slot goes to the oldest startable key: the hub is at its cap, so a newer key of another group.
+    q.add('quay/c', 'cron');
+    await flush();
+    expect(calls.map((c) => c.key).slice(9)).toEqual(['quay/c']);
+    const released = new Set([0, 1]);
+    for (let i = 0; i < 1100 && q.depth > 0; i++) {
+      const next = calls.findIndex((c, j) => !released.has(j) && c.key.startsWith('hub/'));
+      released.add(next);
+      calls[next]!.release();
+      await flush();
+    }
+    expect(q.depth).toBe(0);
+    const hub = calls.map((c) => c.key).filter((k) => k.startsWith('hub/'));
+    const expected = Array.from({ length: 1000 }, (_, i) => `hub/k${i}`).filter(
+      (k) => k !== 'hub/k4' && k !== 'hub/k6',
+    );
+    expect(hub).toEqual([...expected, 'hub/k6']);
+  });
+});

@@ -11,6 +11,11 @@
 //   afterwards, so a webhook that arrives mid-evaluation is never lost;
 // - retries with exponential backoff per key after failures, reset by a success, so one broken Image
 //   cannot hog the workers or hammer a registry.
+//
+// Starting work costs O(groups), not O(due keys): due keys wait in one FIFO per group (keys without a
+// group share one more), stamped with a global sequence number, and the next key to start is the oldest
+// head among the groups below their limit. An update tick queues every Image at once, mostly on one
+// registry host; a single FIFO passed over all of them on every add and every completion.
 
 export interface QueueClock {
   now(): number;
@@ -77,6 +82,16 @@ interface Pending<R> {
   group?: string | undefined;
 }
 
+/**
+ * Due keys of one group in the order they became due. Removal is lazy: an entry whose key is no longer
+ * due with that sequence number (forgotten, started, or due again later) is dropped when it reaches the head.
+ */
+interface Bucket {
+  keys: string[];
+  seqs: number[];
+  head: number;
+}
+
 /** Backoff before retry number `failures` (1-based): base·2^(failures-1), capped. Pure, for tests. */
 export function backoffDelay(failures: number, baseMs: number, maxMs: number): number {
   if (failures <= 0) return 0;
@@ -86,8 +101,11 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number): n
 
 export class WorkQueue<R extends string = string> {
   private readonly pending = new Map<string, Pending<R>>();
-  /** Keys that are due, in FIFO order. A Set keeps the order and removes duplicates. */
-  private readonly ready = new Set<string>();
+  /** Keys that are due, with the sequence number that orders them (FIFO across groups). */
+  private readonly ready = new Map<string, number>();
+  private seq = 0;
+  /** Due keys per group (undefined: keys of no group), see Bucket. */
+  private readonly buckets = new Map<string | undefined, Bucket>();
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Triggers that arrived for a key while it was being evaluated. */
   private readonly dirty = new Map<string, Pending<R>>();
@@ -185,6 +203,7 @@ export class WorkQueue<R extends string = string> {
       if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     this.pending.clear();
     this.ready.clear();
+    this.buckets.clear();
     this.dirty.clear();
     const running = Promise.all(this.inFlight.values());
     let timer: NodeJS.Timeout | undefined;
@@ -213,7 +232,7 @@ export class WorkQueue<R extends string = string> {
     entry.dueAt = dueAt;
     const delay = dueAt - this.clock.now();
     if (delay <= 0) {
-      this.ready.add(key);
+      this.markReady(key, entry);
       this.pump();
       return;
     }
@@ -221,29 +240,78 @@ export class WorkQueue<R extends string = string> {
     entry.timer = this.clock.setTimeout(() => {
       entry.timer = undefined;
       if (this.pending.get(key) !== entry) return;
-      this.ready.add(key);
+      this.markReady(key, entry);
       this.pump();
     }, delay);
   }
 
+  /** Queues a due key at the tail of its group; a key already due keeps its place. */
+  private markReady(key: string, entry: Pending<R>): void {
+    if (this.ready.has(key)) return;
+    const seq = this.seq++;
+    this.ready.set(key, seq);
+    let bucket = this.buckets.get(entry.group);
+    if (!bucket) this.buckets.set(entry.group, (bucket = { keys: [], seqs: [], head: 0 }));
+    bucket.keys.push(key);
+    bucket.seqs.push(seq);
+  }
+
+  /** Drops stale entries from the bucket's head; the head's index, or -1 when nothing is due there. */
+  private headOf(group: string | undefined, bucket: Bucket): number {
+    while (bucket.head < bucket.keys.length) {
+      const key = bucket.keys[bucket.head]!;
+      if (this.ready.get(key) === bucket.seqs[bucket.head]) {
+        if (this.pending.has(key)) return bucket.head;
+        this.ready.delete(key);
+      }
+      this.shift(bucket);
+    }
+    this.buckets.delete(group);
+    return -1;
+  }
+
+  private shift(bucket: Bucket): void {
+    bucket.head++;
+    // Compact once the consumed prefix is the larger half: amortised O(1) per key.
+    if (bucket.head > 64 && bucket.head * 2 > bucket.keys.length) {
+      bucket.keys.splice(0, bucket.head);
+      bucket.seqs.splice(0, bucket.head);
+      bucket.head = 0;
+    }
+  }
+
+  /** The group whose head key is the oldest due key that may start now; null when none may. */
+  private nextBucket(perGroup: number): { group: string | undefined; bucket: Bucket } | null {
+    let best: { group: string | undefined; bucket: Bucket } | null = null;
+    let bestSeq = Infinity;
+    for (const [group, bucket] of this.buckets) {
+      if (group !== undefined && (this.groupActive.get(group) ?? 0) >= perGroup) continue;
+      const at = this.headOf(group, bucket);
+      if (at === -1) continue;
+      const seq = bucket.seqs[at]!;
+      if (seq < bestSeq) {
+        bestSeq = seq;
+        best = { group, bucket };
+      }
+    }
+    return best;
+  }
+
   private pump(): void {
     const perGroup = this.opts.maxActivePerGroup ?? Infinity;
-    if (!this.paused) {
-      // FIFO over the due keys, passing over (and keeping in place) those whose group is at its limit.
-      for (const key of this.ready) {
-        if (this.inFlight.size >= this.opts.concurrency) break;
-        const entry = this.pending.get(key);
-        if (!entry) {
-          this.ready.delete(key);
-          continue;
-        }
-        const group = entry.group;
-        if (group !== undefined && (this.groupActive.get(group) ?? 0) >= perGroup) continue;
-        this.ready.delete(key);
-        this.pending.delete(key);
-        if (group !== undefined) this.groupActive.set(group, (this.groupActive.get(group) ?? 0) + 1);
-        this.inFlight.set(key, this.run(key, entry.reasons, group));
-      }
+    // FIFO over the due keys, passing over (and keeping in place) those whose group is at its limit.
+    while (!this.paused && this.inFlight.size < this.opts.concurrency) {
+      const next = this.nextBucket(perGroup);
+      if (!next) break;
+      const { bucket } = next;
+      const key = bucket.keys[bucket.head]!;
+      this.shift(bucket);
+      const entry = this.pending.get(key)!;
+      const group = entry.group;
+      this.ready.delete(key);
+      this.pending.delete(key);
+      if (group !== undefined) this.groupActive.set(group, (this.groupActive.get(group) ?? 0) + 1);
+      this.inFlight.set(key, this.run(key, entry.reasons, group));
     }
     this.opts.onChange?.(this.pending.size, this.inFlight.size);
     this.notifyIdle();

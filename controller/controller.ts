@@ -21,7 +21,7 @@ import { hookRelay } from './engine/hook-relay.js';
 import { ImageTriggers } from './engine/image-triggers.js';
 import * as metrics from './engine/metrics.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from './kube/events.js';
-import { rolloutsOfPod, rolloutsOfWorkload } from './health/wake.js';
+import { indexRollouts, rolloutsOfPod, rolloutsOfWorkload } from './health/wake.js';
 import { ImageApi } from './kube/images.js';
 import { PullSecretReader } from './kube/secrets.js';
 import { KubeNodeReader } from './kube/nodes.js';
@@ -221,10 +221,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const wake = (found: Image[]) => {
     if (leading) for (const image of found) queue.add(imageKey(image), 'rollout');
   };
-  workloads.onChange((w) => wake(rolloutsOfWorkload(cache.list(w.metadata.namespace ?? ''), w)));
+  const rollouts = indexRollouts(cache);
+  workloads.onChange((w) => wake(rolloutsOfWorkload(rollouts, w)));
   pods.onChange((pod) => {
     const ns = pod.metadata?.namespace ?? '';
-    wake(rolloutsOfPod(cache.list(ns), pod, (kind, name) => workloads.cached(kind, ns, name)));
+    wake(rolloutsOfPod(rollouts, pod, (kind, name) => workloads.cached(kind, ns, name)));
   });
 
   const hookHandler = createHookHandler({

@@ -4,6 +4,7 @@ import {
   planApply,
   planRollback,
   podSpecOf,
+  repositoriesOf,
   restartPatch,
   rolloutMark,
   usesRepository,
@@ -113,6 +114,40 @@ describe('usesRepository, podSpecOf', () => {
     expect(podSpecOf(bare)).toBeUndefined();
     expect(usesRepository(bare, 'ghcr.io/a/b')).toBe(false);
     expect(planApply(bare, 'ghcr.io/a/b', 'v1').patch).toEqual([]);
+  });
+});
+
+describe('repositoriesOf', () => {
+  it('names every repository of containers and init containers, normalised, skipping references that do not parse', () => {
+    const w = workload(
+      'CronJob',
+      ['nginx:1.25', 'docker.io/library/nginx@sha256:' + 'a'.repeat(64), 'BAD REF'],
+      ['ghcr.io/a/b:1'],
+    );
+    expect([...repositoriesOf(w)].sort()).toEqual(['docker.io/library/nginx', 'ghcr.io/a/b']);
+    expect(repositoriesOf({ kind: 'Deployment', metadata: { name: 'x' } }).size).toBe(0);
+  });
+
+  it('reads a workload object once, however many repositories are asked about; a new object is read afresh', () => {
+    const w = workload('Deployment', ['ghcr.io/a/b:1', 'busybox']);
+    const spec = (w.spec as { template: { spec: { containers: unknown[] } } }).template.spec;
+    const containers = spec.containers;
+    let reads = 0;
+    Object.defineProperty(spec, 'containers', {
+      get: () => {
+        reads++;
+        return containers;
+      },
+    });
+    for (let i = 0; i < 50; i++) expect(usesRepository(w, `ghcr.io/a/other-${i}`)).toBe(false);
+    expect(usesRepository(w, 'ghcr.io/a/b')).toBe(true);
+    expect(usesRepository(w, 'docker.io/library/busybox', compileTargets([{ kind: 'StatefulSet' }]))).toBe(
+      false,
+    );
+    expect(reads).toBeLessThanOrEqual(3); // the memo, then the targeted check of the two users
+    const changed = workload('Deployment', ['ghcr.io/a/c:1']);
+    expect(usesRepository(changed, 'ghcr.io/a/b')).toBe(false);
+    expect(usesRepository(changed, 'ghcr.io/a/c')).toBe(true);
   });
 });
 

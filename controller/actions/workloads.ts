@@ -129,6 +129,28 @@ export function targeted(workload: Workload): TargetedWorkload {
   };
 }
 
+const repositoriesByWorkload = new WeakMap<Workload, ReadonlySet<string>>();
+
+/**
+ * The repositories the containers and init containers of `workload` name. Memoised per object: apply,
+ * the hold check and pod truth ask it of every workload of the namespace for each Image, and the
+ * watch caches hand out the same object until the workload changes (a change is a new object), so the
+ * object itself is the key and a forgotten one is collected with it. Callers never modify a workload.
+ */
+export function repositoriesOf(workload: Workload): ReadonlySet<string> {
+  let found = repositoriesByWorkload.get(workload);
+  if (found) return found;
+  const names = new Set<string>();
+  for (const { list } of containerLists(podSpecOf(workload))) {
+    for (const c of list) {
+      const repository = repositoryOf(c.image);
+      if (repository !== undefined) names.add(repository);
+    }
+  }
+  repositoriesByWorkload.set(workload, (found = names));
+  return found;
+}
+
 /**
  * Whether any container or init container of the workload uses `repository` (`domain/path`) and is
  * targeted.
@@ -138,6 +160,8 @@ export function usesRepository(
   repository: string,
   targets: Targets = EVERYTHING,
 ): boolean {
+  // Most workloads of a namespace do not use the repository: a memoised set answers that at once.
+  if (!repositoriesOf(workload).has(repository)) return false;
   const w = targeted(workload);
   if (!targets.workload(w)) return false;
   return containerLists(podSpecOf(workload)).some(({ list }) =>

@@ -19,6 +19,26 @@ export interface EventTarget {
 
 export type EventType = 'Normal' | 'Warning';
 
+/** Drawn once: with the counter it keeps names apart across replicas and restarts within one clock tick. */
+const PROCESS_PART = randomBytes(4).toString('hex');
+let eventCounter = 0;
+const MAX_NAME = 253;
+
+/**
+ * An Event's name: the object's name and a hex suffix, like client-go's `name.%x` of the time in
+ * nanoseconds, here the time (16 hex digits), a part drawn once per process (8) and a counter, so two
+ * Events of one object in the same millisecond never collide without drawing random bytes per Event
+ * (several per updated Image). The object name is clipped so the whole stays a DNS subdomain name of at
+ * most 253 characters.
+ */
+export function eventName(objectName: string | undefined, nowMs = Date.now()): string {
+  const nanos = (BigInt(nowMs) * 1_000_000n).toString(16).padStart(16, '0');
+  const suffix = `.${nanos}${PROCESS_PART}${(eventCounter++).toString(16)}`;
+  // A clipped name must still end in an alphanumeric before the dot.
+  const name = (objectName || 'object').slice(0, MAX_NAME - suffix.length).replace(/[^a-z0-9]+$/, '');
+  return `${name || 'object'}${suffix}`;
+}
+
 /** An Image as the object an Event is about. */
 export const imageTarget = (image: Pick<Image, 'metadata'>): EventTarget => ({
   apiVersion: IMAGE.apiVersion,
@@ -57,7 +77,7 @@ export class KubeEventRecorder implements EventRecorder {
           apiVersion: 'v1',
           kind: 'Event',
           metadata: {
-            name: `${target.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`,
+            name: eventName(target.metadata.name),
             namespace,
           },
           involvedObject: {

@@ -89,7 +89,7 @@ describe('Events', () => {
       reportingComponent: 'tagpilot-controller',
       reportingInstance: 'pod-1',
     });
-    expect(String((body.metadata as { name: string }).name)).toMatch(/^web\.[0-9a-f]{16}$/);
+    expect(String((body.metadata as { name: string }).name)).toMatch(/^web\.[0-9a-f]{25,}$/);
     expect(new Date(String(body.firstTimestamp)).toISOString()).toBe(body.firstTimestamp);
     expect(body.lastTimestamp).toBe(body.firstTimestamp);
     expect(recorded).toEqual([true]);

@@ -20,6 +20,7 @@ class FakeCache<T extends { metadata?: { name?: string; namespace?: string } }> 
     add: new Set(),
     update: new Set(),
     delete: new Set(),
+    upsert: new Set(),
   };
   on(ev: InformerEvent, cb: InformerHandler<T>) {
     this.handlers[ev].add(cb);
