@@ -17,9 +17,9 @@
 //   2. a cron tick with nothing new in the registry;
 //   3. a cron tick after a new tag was pushed to every repository (1,000 updates);
 //   4. a cron tick with nothing new again.
-// Per phase (the bench reads the families it needs from the controller's /metrics once a second): wall time until every Image was
-// evaluated and until the health gate judged every rollout (settled), registry requests (the controller's
-// own counter on its /metrics, by kind), apiserver writes and reads (the apiserver's
+// Per phase (the bench reads the families it needs from the controller's /metrics once a second): wall
+// time until every Image was evaluated and until the health gate judged every rollout (settled), registry
+// requests (the controller's own counter on its /metrics, by kind), apiserver writes and reads (the apiserver's
 // apiserver_request_total, by verb and resource; writes of kube-controller-manager and kwok left out),
 // the controller's peak RSS (/proc/PID/status, sampled every 100 ms), its CPU seconds (utime+stime of
 // /proc/PID/stat, from the phase's start until it settled) and the machine's load average. After the

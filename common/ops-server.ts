@@ -34,7 +34,8 @@ export interface OpsServerOptions extends OpsLimits {
 
 /**
  * /metrics (Prometheus; `?name[]=A&name[]=B` renders only those families, docs/controller.md#metrics),
- * /healthz (the process serves), /readyz (ready to do its job). */
+ * /healthz (the process serves), /readyz (ready to do its job).
+ */
 export async function startOpsServer(
   opts: OpsServerOptions,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
