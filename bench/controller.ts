@@ -17,17 +17,19 @@
 //   2. a cron tick with nothing new in the registry;
 //   3. a cron tick after a new tag was pushed to every repository (1,000 updates);
 //   4. a cron tick with nothing new again.
-// Per phase (the bench reads the controller's /metrics once a second): wall time until every Image was
-// evaluated and until the health gate judged every rollout (settled), registry requests (the controller's
-// own counter on its /metrics, by kind), apiserver writes and reads (the apiserver's
+// Per phase (the bench reads the families it needs from the controller's /metrics once a second): wall
+// time until every Image was evaluated and until the health gate judged every rollout (settled), registry
+// requests (the controller's own counter on its /metrics, by kind), apiserver writes and reads (the apiserver's
 // apiserver_request_total, by verb and resource; writes of kube-controller-manager and kwok left out),
 // the controller's peak RSS (/proc/PID/status, sampled every 100 ms), its CPU seconds (utime+stime of
-// /proc/PID/stat, from the phase's start until it settled) and the machine's load average. The tag
+// /proc/PID/stat, from the phase's start until it settled) and the machine's load average. After the
+// update phase and at the end, where the controller's RSS is (bench/lib/memory-breakdown.ts). The tag
 // cache lives 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { createFixtures, pushAll } from './lib/controller-fixtures.js';
-import { apiserverRequests as apiserverCounts, parseMetrics } from './lib/metrics.js';
+import { apiserverRequests as apiserverCounts, programMetrics, type Metrics } from './lib/metrics.js';
+import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { compilePrograms } from './lib/programs.js';
 import { formatRow, printTable, type Row } from './lib/controller-report.js';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
@@ -60,8 +62,9 @@ const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 0);
 const TAGS_TTL_MS = 50_000;
 /**
  * How often a phase reads the controller's /metrics (and, once every Image was evaluated, looks for
- * rollouts still followed). Each read renders 2 series per Image in the controller: at 10,000 Images a
- * read a second would be the bench measuring its own polling, so the larger rows poll every 5 s.
+ * rollouts still followed). Each read asks for the four families the phase needs (/metrics?name[]=…),
+ * not the 2 series per Image a full read renders; the larger rows still poll every 5 s, as the rows
+ * recorded before the filter did, so that their figures compare.
  */
 const POLL_MS = IMAGES > 1000 ? 5_000 : 1_000;
 /** A phase that has not settled by then is reported as such ("> N s, not settled") and the run goes on. */
@@ -113,11 +116,13 @@ process.on('exit', () => child?.kill('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void env.stop().finally(() => process.exit(130)));
 const rows: Row[] = [];
+/** Where the controller's RSS is, at the end of the update phase and of the run (memoryBreakdown). */
+const memory: string[] = [];
 const n = IMAGES.toLocaleString('en');
 const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version} ${[...SHIPPED_NODE_FLAGS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim()}; /metrics read every ${POLL_MS / 1000} s; kube-controller-manager QPS ${KCM_QPS ?? '20 (its default)'}`;
 // Bounded: whatever the run waits for, it ends with an error by the deadline (and what it measured).
 setTimeout(() => {
-  printTable(`${runLine}; CUT SHORT by the deadline`, rows, IMAGES);
+  printTable(`${runLine}; CUT SHORT by the deadline`, rows, IMAGES, '', memory);
   console.error(
     `[bench] ERROR: the run did not finish within ${DEADLINE_MIN} minutes (BENCH_DEADLINE_MIN); the log so far says which step it was in`,
   );
@@ -151,12 +156,10 @@ try {
     'tagpilot_controller_queue_active',
     'tagpilot_controller_events_total',
   ]);
-  const controllerMetrics = async () =>
-    parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), families);
-  async function registryRequests(): Promise<Map<string, number>> {
-    return (await controllerMetrics()).byLabel('tagpilot_registry_requests_total', 'kind');
-  }
-  const evaluations = async () => (await controllerMetrics()).total('tagpilot_controller_evaluations_total');
+  // Only these families (/metrics?name[]=…): a full read renders two series per Image.
+  const controllerMetrics = () => programMetrics(port, families);
+  const registryRequests = (m: Metrics | undefined) =>
+    m?.byLabel('tagpilot_registry_requests_total', 'kind') ?? new Map<string, number>();
   const custom = kc.makeApiClient(CustomObjectsApi);
   /**
    * Whether the health gate still follows some Image's rollout (status.rollout set). Pages of 500, and it
@@ -195,7 +198,7 @@ try {
   // no client label): workload and Pod status, Pods, bindings, their Leases and Events. The controller's
   // own Events come from its tagpilot_controller_events_total instead.
   const NOT_OURS = / (pods(\/\w+)?|leases|events|(deployments|statefulsets|daemonsets|cronjobs)\/status)$/;
-  const ownEvents = async () => (await controllerMetrics()).total('tagpilot_controller_events_total');
+  const ownEvents = (m: Metrics | undefined) => m?.total('tagpilot_controller_events_total') ?? 0;
 
   // --- fixtures ----------------------------------------------------------------------------------
   const { repos, apps } = await createFixtures(kc, registry, {
@@ -208,21 +211,19 @@ try {
 
   /** Runs a phase: from `start` until `IMAGES` more evaluations are done and nothing is in flight. */
   async function phase(name: string, start: () => Promise<number>): Promise<void> {
-    const before = child
-      ? { reg: await registryRequests(), evaluated: await evaluations(), events: await ownEvents() }
-      : undefined;
+    const before = child ? await controllerMetrics() : undefined;
     const api0 = await apiserverRequests();
     const benchLists0 = benchLists;
     peakRss = 0;
     const cpu0 = child?.pid !== undefined ? cpuSeconds(child.pid) : 0;
     const t0 = await start();
-    const reg0 = before?.reg ?? new Map<string, number>();
-    const evaluated0 = before?.evaluated ?? 0;
+    const reg0 = registryRequests(before);
+    const evaluated0 = before?.total('tagpilot_controller_evaluations_total') ?? 0;
     let evaluated = 0;
     let seconds = 0;
     let timedOut = true;
-    // Every POLL_MS: every scrape renders the per-Image series (2 per Image), which costs the controller
-    // CPU that a Prometheus scraping every 15–60 s would not.
+    // Every POLL_MS, the four families above only: a full read renders the per-Image series (2 per
+    // Image), one of the controller's larger CPU costs in an update tick's profile (docs/benchmarks.md).
     while (Date.now() - t0 < PHASE_LIMIT_S * 1000) {
       if (child?.exitCode !== null || child.signalCode !== null)
         throw new Error(
@@ -240,13 +241,14 @@ try {
     }
     const settled = (Date.now() - t0) / 1000;
     const cpu = cpuSeconds(child!.pid!) - cpu0;
-    const [reg1, api1] = [await registryRequests(), await apiserverRequests()];
+    const after = await controllerMetrics();
+    const [reg1, api1] = [registryRequests(after), await apiserverRequests()];
     const api = diff(api0, api1);
     // The bench's own listings (anyFollowedRollout) are not the controller's reads.
     const ownLists = (api.get('LIST images') ?? 0) - (benchLists - benchLists0);
     if (ownLists > 0) api.set('LIST images', ownLists);
     else api.delete('LIST images');
-    const events = (await ownEvents()) - (before?.events ?? 0);
+    const events = ownEvents(after) - ownEvents(before);
     const writes = new Map([...api].filter(([k]) => WRITE.test(k) && !NOT_OURS.test(k)));
     if (events > 0) writes.set('POST events', events);
     rows.push({
@@ -310,6 +312,11 @@ try {
   // 3. a new tag in every repository, then a tick
   await pushAll(registry, repos, 'v1.1.0', log);
   await phase('cron tick, v1.1.0 in every repository', await nextTick(5_000));
+  const breakdown = async (when: string) => {
+    memory.push(await memoryBreakdown(child!.pid!, port, when));
+    log(memory.at(-1)!);
+  };
+  await breakdown('at the end of the update phase');
   let [moved, deployments] = [0, 0];
   let _continue: string | undefined;
   do {
@@ -325,9 +332,10 @@ try {
   if (rows.at(-1)!.timedOut) log('the update tick did not settle: the last quiet tick is not run');
   else await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
   clearInterval(rssTimer);
+  await breakdown('at the end of the run');
 
   // --- report --------------------------------------------------------------------------------------
-  printTable(runLine, rows, IMAGES, `; ${moved} of ${deployments} Deployments moved to v1.1.0`);
+  printTable(runLine, rows, IMAGES, `; ${moved} of ${deployments} Deployments moved to v1.1.0`, memory);
 } finally {
   if (child && child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((r) => child!.once('exit', r));

@@ -26,6 +26,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
+import { programMetrics } from './lib/metrics.js';
 import { digestFor, fixture, PER_REPO, REGISTRY } from './lib/operator-fixtures.js';
 import { compilePrograms, pool } from './lib/programs.js';
 import { createWriteStream, writeFileSync } from 'node:fs';
@@ -187,12 +188,9 @@ async function runScale(IMAGES: number): Promise<string[]> {
     const kubeconfig = join(env.info.logDir, 'bench-operator.kubeconfig');
     writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
     const [webhookPort, metricsPort] = [await freePort(), await freePort()];
-    const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const sample = (text: string, name: string, label = '') =>
-      text
-        .split('\n')
-        .filter((l) => l.startsWith(name) && l.includes(label) && !l.startsWith(`${name}_`))
-        .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    // Only the families the bench reads (/metrics?name[]=…): it polls every 100 ms during start-up.
+    const STARTED = new Set(['tagpilot_operator_status_writes_total', 'tagpilot_operator_queue_depth']);
+    const HEAP = new Set(['tagpilot_nodejs_heap_size_used_bytes']);
     let peakRss = 0;
     const rssTimer = setInterval(() => {
       if (child?.pid !== undefined && child.exitCode === null)
@@ -214,7 +212,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
       const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
       const note = await run();
       const seconds = (Date.now() - start) / 1000;
-      const heap = sample(await metrics(), 'tagpilot_nodejs_heap_size_used_bytes');
+      const heap = (await programMetrics(metricsPort, HEAP)).total('tagpilot_nodejs_heap_size_used_bytes');
       rows.push({
         phase: name,
         seconds,
@@ -256,8 +254,8 @@ async function runScale(IMAGES: number): Promise<string[]> {
         let servingAfter = NaN;
         let rssWhenServing = NaN;
         for (let i = 0; i < 6000; i++) {
-          const text = await metrics().catch(() => undefined);
-          if (text && Number.isNaN(servingAfter)) {
+          const m = await programMetrics(metricsPort, STARTED).catch(() => undefined);
+          if (m && Number.isNaN(servingAfter)) {
             const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
             if (ready?.ok) {
               servingAfter = (Date.now() - spawned) / 1000;
@@ -265,9 +263,9 @@ async function runScale(IMAGES: number): Promise<string[]> {
             }
           }
           if (
-            text &&
-            sample(text, 'tagpilot_operator_status_writes_total', 'kind="Image"') >= total &&
-            sample(text, 'tagpilot_operator_queue_depth') === 0
+            m &&
+            (m.byLabel('tagpilot_operator_status_writes_total', 'kind').get('Image') ?? 0) >= total &&
+            m.total('tagpilot_operator_queue_depth') === 0
           )
             break;
           if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}`);
@@ -300,7 +298,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
       await sleep(10_000);
       return 'nothing to do';
     });
-    report.push(memoryBreakdown(child!.pid!, await metrics()));
+    report.push(await memoryBreakdown(child!.pid!, metricsPort, 'at the end of the quiet phase'));
 
     // 3. and 4. admission
     const byNamespace = new Map<string, string[]>();

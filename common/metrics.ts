@@ -22,3 +22,19 @@ export function collectProcessMetrics(): void {
   defaultsCollected = true;
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'tagpilot_' });
 }
+
+/** Bounds of a `/metrics?name[]=…` request: what one client may make the process look up and echo. */
+export const METRICS_FILTER_LIMITS = { names: 64, nameLength: 200 };
+
+/**
+ * The text exposition of the whole registry, or of only the families in `names` (unknown names are
+ * simply absent). A poller that needs a few counters then costs the process a few families, not the
+ * per-Image series (two per Image in the controller) that a full render writes every time.
+ */
+export async function renderMetrics(names?: ReadonlySet<string>): Promise<string> {
+  if (!names) return metricsRegistry.metrics();
+  const families = metricsRegistry.getMetricsAsArray().filter((m) => names.has(m.name));
+  const texts = await Promise.all(families.map((m) => metricsRegistry.getSingleMetricAsString(m.name)));
+  // The same framing as Registry.metrics(): families separated by a blank line, a final newline.
+  return texts.length ? `${texts.join('\n\n')}\n` : '';
+}

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { metricsRegistry } from './metrics.js';
+import { METRICS_FILTER_LIMITS, metricsRegistry, renderMetrics } from './metrics.js';
 
 /**
  * Connection limits of the server. Node's defaults (5 min per request, 60 s for headers, no connection
@@ -32,7 +32,10 @@ export interface OpsServerOptions extends OpsLimits {
   handle?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
 
-/** /metrics (Prometheus), /healthz (the process serves), /readyz (ready to do its job). */
+/**
+ * /metrics (Prometheus; `?name[]=A&name[]=B` renders only those families, docs/controller.md#metrics),
+ * /healthz (the process serves), /readyz (ready to do its job).
+ */
 export async function startOpsServer(
   opts: OpsServerOptions,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
@@ -47,10 +50,15 @@ export async function startOpsServer(
     },
     (req, res) => {
       void (async () => {
-        const path = (req.url ?? '/').split('?')[0];
+        const [path, query] = splitUrl(req.url ?? '/');
         if (req.method === 'GET' && path === '/metrics') {
-          res.writeHead(200, { 'content-type': metricsRegistry.contentType });
-          res.end(await metricsRegistry.metrics());
+          const names = metricNames(query);
+          if (typeof names === 'string') {
+            res.writeHead(400, { 'content-type': 'text/plain' }).end(names);
+            return;
+          }
+          const text = await renderMetrics(names);
+          res.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(text);
         } else if (req.method === 'GET' && path === '/healthz') {
           res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         } else if (req.method === 'GET' && path === '/readyz') {
@@ -73,6 +81,24 @@ export async function startOpsServer(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return { server, port, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+function splitUrl(url: string): [path: string, query: string] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+/**
+ * The families a `/metrics` request asks for with `name[]` (Prometheus's convention for repeated
+ * parameters), undefined for all of them, or why the request is refused.
+ */
+function metricNames(query: string): ReadonlySet<string> | undefined | string {
+  const names = new URLSearchParams(query).getAll('name[]');
+  if (!names.length) return undefined;
+  const { names: most, nameLength } = METRICS_FILTER_LIMITS;
+  if (names.length > most || names.some((n) => n.length > nameLength))
+    return `too many or too long metric names: at most ${most} name[] parameters of at most ${nameLength} characters each; ask for fewer, or for all of /metrics without name[]\n`;
+  return new Set(names);
 }
 
 function definedOnly(opts: OpsLimits): OpsLimits {

@@ -29,8 +29,14 @@ export function formatRow(r: Row): string {
   return `| ${r.phase} | ${evaluatedIn} | ${judgedIn} | ${r.evaluations} | ${sum(r.registry)} (${fmt(r.registry)}) | ${sum(r.writes)} (${fmt(r.writes)}) | ${sum(r.reads)} (${fmt(r.reads)}) | ${r.cpuSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.load} |`;
 }
 
-/** The run's line, the table of `rows` and the per-Image figures, on stdout. */
-export function printTable(run: string, rows: readonly Row[], images: number, tail = ''): void {
+/** The run's line, the table of `rows`, the per-Image figures and `notes` (one paragraph each), on stdout. */
+export function printTable(
+  run: string,
+  rows: readonly Row[],
+  images: number,
+  tail = '',
+  notes: readonly string[] = [],
+): void {
   console.log('');
   console.log(run);
   console.log('');
@@ -47,4 +53,5 @@ export function printTable(run: string, rows: readonly Row[], images: number, ta
       .map((r) => `${((r.cpuSeconds * 1000) / images).toFixed(1)} ms`)
       .join(' / ')} (phases in order)${tail}`,
   );
+  for (const note of notes) console.log(`\n${note}`);
 }

@@ -1,17 +1,23 @@
-// Reading Prometheus text expositions in the benches: the controller's /metrics and the apiserver's
-// apiserver_request_total.
+// Reading Prometheus text expositions in the benches: the programs' /metrics and the apiserver's
+// apiserver_request_total. parseMetrics is the one parser; the helpers below and memory-breakdown.ts use it.
 import { Agent, fetch as ufetch } from 'undici';
 
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
 export interface Metrics {
+  /** The sum of the family's samples (0 when it has none). */
   total(name: string): number;
   byLabel(name: string, label: string): Map<string, number>;
+  samples(name: string): readonly Sample[];
 }
 
 /**
  * Sums of the samples of each metric family in a Prometheus text exposition, by `name{label=…}` too.
- * Only the families in `names` are parsed: at 10,000 Images the controller's exposition holds 20,000
- * per-Image series the benches never read, and parsing them every poll would load the harness's share of
- * the 2 cores it shares with the controller.
+ * Only the families in `names` are parsed: the apiserver's exposition is megabytes, and a full /metrics
+ * of the controller at 10,000 Images holds 20,000 per-Image series the benches never read.
  */
 export function parseMetrics(text: string, names: ReadonlySet<string>): Metrics {
   const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
@@ -28,6 +34,7 @@ export function parseMetrics(text: string, names: ReadonlySet<string>): Metrics 
     return samples.filter((x) => x.name === name);
   };
   return {
+    samples: known,
     total: (name) => known(name).reduce((a, x) => a + x.value, 0),
     byLabel: (name, label) => {
       const out = new Map<string, number>();
@@ -50,15 +57,25 @@ export async function apiserverRequests(
     headers: { authorization: `Bearer ${token}` },
     dispatcher: insecure,
   });
-  const text = await res.text();
   const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  const family = 'apiserver_request_total';
+  for (const { labels, value } of parseMetrics(await res.text(), new Set([family])).samples(family)) {
     const resource = labels.resource ?? '';
     if (!resources.includes(resource)) continue;
     const key = `${labels.verb} ${resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    out.set(key, (out.get(key) ?? 0) + value);
   }
   return out;
+}
+
+/**
+ * The families `names` of a program's /metrics on 127.0.0.1:`port`, asked for with `name[]` so that the
+ * program renders only those (a full render writes two series per Image in the controller, which is the
+ * bench measuring its own polling).
+ */
+export async function programMetrics(port: number, names: ReadonlySet<string>): Promise<Metrics> {
+  const query = [...names].map((n) => `name[]=${encodeURIComponent(n)}`).join('&');
+  const res = await fetch(`http://127.0.0.1:${port}/metrics?${query}`);
+  if (!res.ok) throw new Error(`GET /metrics?${query} on port ${port}: ${res.status} ${await res.text()}`);
+  return parseMetrics(await res.text(), names);
 }

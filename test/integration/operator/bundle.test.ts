@@ -112,6 +112,16 @@ describe('the bundled operator (hack/bundle.mjs)', () => {
   it('serves its metrics and stops with 0 on SIGTERM', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^tagpilot_operator_cached_images \d+/m);
+    // Only the families asked for (the benches poll this way).
+    const some = await (
+      await fetch(
+        `http://127.0.0.1:${metricsPort}/metrics?name[]=tagpilot_operator_cached_images&name[]=tagpilot_nodejs_heap_size_used_bytes`,
+      )
+    ).text();
+    expect([...some.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]).sort()).toEqual([
+      'tagpilot_nodejs_heap_size_used_bytes',
+      'tagpilot_operator_cached_images',
+    ]);
     const code = await operator!.stop();
     operator = undefined;
     expect(code).toBe(0);
