@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reuseConnections } from './kube-connections.js';
 import { fakeApiserver, statusBody, type FakeApiserver } from '../test/fakes/apiserver.js';
 import { isConflict, isNotFound, kubeMessage, statusCode } from './kube.js';
-import { KubeJson, PATCH } from './kube-json.js';
+import { CREDENTIALS_TTL_MS, KubeJson, PATCH } from './kube-json.js';
 
 let peer: FakeApiserver | undefined;
 /** The fake's KubeConfig sharing one keep-alive agent, as the programs' does (common/kube.ts). */
@@ -104,5 +104,41 @@ describe('KubeJson', () => {
       'did not answer PATCH /apis/apps/v1/namespaces/a/deployments/web within 0.2 s',
     );
     expect(statusCode(err)).toBeUndefined();
+  });
+  it('asks the KubeConfig for credentials once per second, and again after a failure', async () => {
+    peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
+    const config = kc();
+    const real = config.applyToHTTPSOptions.bind(config);
+    let asked = 0;
+    let fail = false;
+    config.applyToHTTPSOptions = async (opts) => {
+      asked++;
+      if (fail) throw new Error('exec plugin failed');
+      return real(opts);
+    };
+    let clock = 0;
+    const json = new KubeJson(config, undefined, () => clock);
+    const post = () =>
+      json.send({
+        method: 'POST',
+        path: '/x',
+        contentType: 'application/json',
+        body: {},
+        discardResponse: true,
+      });
+    await Promise.all([post(), post(), post()]);
+    expect(asked).toBe(1);
+    clock = CREDENTIALS_TTL_MS - 1;
+    await post();
+    expect(asked).toBe(1);
+    clock = CREDENTIALS_TTL_MS;
+    fail = true;
+    await expect(post()).rejects.toThrow('exec plugin failed');
+    expect(asked).toBe(2);
+    fail = false;
+    await post();
+    expect(asked).toBe(3);
+    // Every request still carried the credentials.
+    expect(peer.seen.map((s) => s.headers.authorization)).toEqual(Array(5).fill('Bearer secret-token'));
   });
 });
