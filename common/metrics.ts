@@ -33,7 +33,12 @@ export const METRICS_FILTER_LIMITS = { names: 64, nameLength: 200 };
  */
 export async function renderMetrics(names?: ReadonlySet<string>): Promise<string> {
   if (!names) return metricsRegistry.metrics();
-  const families = metricsRegistry.getMetricsAsArray().filter((m) => names.has(m.name));
+  const all = metricsRegistry.getMetricsAsArray();
+  // Some families are set by another family's collect hook (prom-client's heap gauges: total sets used
+  // and external), so every hook runs, as in a full render; only the text is limited to `names`.
+  const others = all.filter((m) => !names.has(m.name) && typeof m.collect === 'function');
+  await Promise.all(others.map((m) => (m.collect as (this: unknown) => unknown).call(m)));
+  const families = all.filter((m) => names.has(m.name));
   const texts = await Promise.all(families.map((m) => metricsRegistry.getSingleMetricAsString(m.name)));
   // The same framing as Registry.metrics(): families separated by a blank line, a final newline.
   return texts.length ? `${texts.join('\n\n')}\n` : '';

@@ -61,6 +61,30 @@ describe('ops server /metrics', () => {
     expect(text).not.toContain(GAUGE);
   });
 
+  it("runs every family's collect hook, so a family another one sets (as the heap gauges are) is current", async () => {
+    // prom-client's default heap metrics work this way: heap_size_total's collect sets used and external.
+    const SET = 'tagpilot_test_ops_set_by_sibling';
+    const setBy = once(SET, () => new Gauge({ name: SET, help: 'test', registers: [metricsRegistry] }));
+    let reads = 0;
+    once(
+      `${SET}_owner`,
+      () =>
+        new Gauge({
+          name: `${SET}_owner`,
+          help: 'test',
+          registers: [metricsRegistry],
+          collect() {
+            reads++;
+            setBy.set(reads);
+          },
+        }),
+    );
+    const first = await (await fetch(`${base}/metrics?name[]=${SET}`)).text();
+    expect(first).toContain(`${SET} 1\n`);
+    const second = await (await fetch(`${base}/metrics?name[]=${SET}`)).text();
+    expect(second).toContain(`${SET} 2\n`);
+  });
+
   it('answers 200 with nothing when no name asked for exists', async () => {
     const res = await fetch(`${base}/metrics?name[]=tagpilot_no_such_metric`);
     expect(res.status).toBe(200);
