@@ -1,4 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Agent } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApiserver, type FakeApiserver } from '../test/fakes/apiserver.js';
 import { rsaKeyPair, selfSignedCertificate } from '../test/testenv/pki.js';
@@ -40,5 +41,30 @@ describe('reuseConnections', () => {
     const other = selfSignedCertificate(rsaKeyPair(), 'other', ['127.0.0.1']).pem;
     kc.clusters[0] = { ...kc.clusters[0]!, caData: Buffer.from(other).toString('base64') };
     expect(await agentOf(kc)).not.toBe(first);
+  });
+
+  it('names the connection pool as Node does (remembered per destination)', async () => {
+    peer = await fakeApiserver(namespaces);
+    const kc = reuseConnections(peer.kubeConfig());
+    const agent = (await kc.applyToFetchOptions({})).agent as unknown as {
+      getName(o: Record<string, unknown>): string;
+      options: Record<string, unknown>;
+    };
+    const plain = new Agent(agent.options);
+    for (const where of [
+      { host: '127.0.0.1', port: 6443 },
+      { host: '127.0.0.1', port: 6444 },
+      { host: 'kube.example', port: 6443, servername: 'kube.example' },
+    ]) {
+      const o = { ...where, ...agent.options };
+      expect(agent.getName(o)).toBe(plain.getName(o));
+      expect(agent.getName(o)).toBe(plain.getName(o));
+    }
+    // Other TLS material on the request: named from it, as Node would.
+    const other = { host: '127.0.0.1', port: 6443, ...agent.options, ca: Buffer.from('another CA') };
+    expect(agent.getName(other)).toBe(plain.getName(other));
+    expect(agent.getName(other)).toContain('another CA');
+    // And the shared pool still carries requests.
+    await kc.makeApiClient(CoreV1Api).listNamespace();
   });
 });

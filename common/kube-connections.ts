@@ -40,9 +40,38 @@ export function reuseConnections(kc: KubeConfig): KubeConfig {
       IDENTITY.every((k) => same(current!.options[k], options[k]))
     )
       return current.agent;
-    const agent = create(cluster, { ...options, keepAlive: true });
+    const agent = rememberPoolName(create(cluster, { ...options, keepAlive: true }));
     current = { server: cluster?.server, options, agent };
     return agent;
   };
   return kc;
+}
+
+type NamedAgent = HttpAgent & {
+  getName(options?: Record<string, unknown>): string;
+  options: Record<string, unknown>;
+};
+
+/**
+ * An https.Agent names the connection pool of every request from all its TLS options, turning the CA,
+ * client certificate and key Buffers into strings each time (a few KiB per request, thousands of
+ * requests in an update tick). This agent serves one apiserver with one identity, so the name depends
+ * only on where the request goes; a request that brings other TLS material is named the long way.
+ */
+function rememberPoolName(agent: HttpAgent): HttpAgent {
+  const named = agent as NamedAgent;
+  if (typeof named.getName !== 'function') return agent;
+  const nameOf = named.getName.bind(agent);
+  const names = new Map<string, string>();
+  named.getName = (o: Record<string, unknown> = {}) => {
+    if (IDENTITY.some((k) => o[k] !== undefined && o[k] !== named.options[k])) return nameOf(o);
+    const where = `${String(o.host)}|${String(o.port)}|${String(o.localAddress)}|${String(o.family)}|${String(o.servername)}|${String(o.socketPath)}`;
+    let name = names.get(where);
+    if (name === undefined) {
+      name = nameOf(o);
+      if (names.size < 64) names.set(where, name);
+    }
+    return name;
+  };
+  return agent;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE, clipMessage, findCondition, sameCondition, setCondition } from './conditions.js';
+import {
+  MAX_MESSAGE,
+  clipMessage,
+  conditionTime,
+  findCondition,
+  sameCondition,
+  setCondition,
+} from './conditions.js';
 
 const t0 = new Date('2030-01-01T00:00:00.456Z');
 const t1 = new Date('2030-01-02T00:00:00Z');
@@ -38,5 +45,15 @@ describe('condition helpers', () => {
     expect(findCondition([a], 'UpToDate')).toBe(a);
     expect(findCondition([a], 'Ready')).toBeUndefined();
     expect(findCondition(undefined, 'Ready')).toBeUndefined();
+  });
+});
+
+describe('conditionTime', () => {
+  it.each([
+    ['2026-11-28T18:30:05.123Z', '2026-11-28T18:30:05Z'],
+    ['1999-01-01T00:00:00.000Z', '1999-01-01T00:00:00Z'],
+    ['+010000-01-01T00:00:00.999Z', '+010000-01-01T00:00:00Z'],
+  ])('drops the milliseconds of %s', (iso, want) => {
+    expect(conditionTime(new Date(iso))).toBe(want);
   });
 });

@@ -32,7 +32,9 @@ export function findCondition(
 
 /** Second precision, as metav1.Time serialises: a re-read value compares equal to the written one. */
 export function conditionTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString();
+  // `YYYY-MM-DDTHH:mm:ss.sssZ` for years 0–9999 (every status write asks this of each condition).
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

@@ -4,14 +4,27 @@
 // that makes a host's requests fail at once for a cool-down after a timeout (docs/registries.md).
 import { parseImageReference } from '../../domain/image/reference.js';
 
-/** The registry host an image reference is pulled from (`registry-1.docker.io`); undefined if invalid. */
+/** Hosts of the references asked lately; forgotten all at once when full (a fleet names a few hundred). */
+const hosts = new Map<string, string | undefined>();
+const MAX_REMEMBERED_HOSTS = 4_096;
+
+/**
+ * The registry host an image reference is pulled from (`registry-1.docker.io`); undefined if invalid.
+ * Remembered per reference: the work queue asks it on every add (every watch event that wakes a
+ * followed rollout), and parsing a reference is most of the cost of an add.
+ */
 export function registryHostOf(image: string | undefined): string | undefined {
   if (!image) return undefined;
+  if (hosts.has(image)) return hosts.get(image);
+  let host: string | undefined;
   try {
-    return parseImageReference(image).registry;
+    host = parseImageReference(image).registry;
   } catch {
-    return undefined;
+    host = undefined;
   }
+  if (hosts.size >= MAX_REMEMBERED_HOSTS) hosts.clear();
+  hosts.set(image, host);
+  return host;
 }
 
 /**
