@@ -249,6 +249,16 @@ describe('CacheIndex', () => {
     index.set(workload('Deployment', 'a', 'web', []));
     expect(index.keys('a', A)).toEqual([]);
     expect(index.keys('b', A)).toEqual(['b/web']);
+    // One object under a key, then several, then one again.
+    for (const name of ['z', 'm', 'c']) index.set(workload('Deployment', 'b', name, [`${A}:1`]));
+    expect(index.keys('b', A)).toEqual(['b/c', 'b/m', 'b/web', 'b/z']);
+    for (const name of ['web', 'm', 'z']) index.delete(workload('Deployment', 'b', name, []));
+    expect(index.keys('b', A)).toEqual(['b/c']);
+    index.set(workload('Deployment', 'b', 'c', [`${A}:1`, `${B}:1`])); // again, and under B too
+    expect([index.keys('b', A), index.keys('b', B)]).toEqual([['b/c'], ['b/c']]);
+    index.delete(workload('Deployment', 'b', 'c', []));
+    expect([index.keys('b', A), index.keys('b', B), index.size]).toEqual([[], [], 0]);
+    index.set(workload('Deployment', 'b', 'web', [`${A}:1`]));
     index.clear();
     expect(index.keys('b', A)).toEqual([]);
     expect(index.size).toBe(0);
