@@ -44,8 +44,8 @@ export interface WorkloadClient {
   /**
    * Every workload of the supported kinds in the namespace: from the watch caches while they are live
    * (they are behind by the watch's delivery time, milliseconds). Else from the apiserver, where
-   * `fresh` asks for a list read after this call (apply's choice of workloads) and otherwise a list
-   * shared for a moment may do (shared-lists.ts).
+   * `fresh` asks for a list read after this call (apply's choice of workloads, through listUsing) and
+   * otherwise a list shared for a moment may do (shared-lists.ts).
    */
   list(namespace: string, opts?: { fresh?: boolean }): Promise<Workload[]>;
   /**
