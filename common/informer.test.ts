@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeWatch } from './informer.fakes.js';
 import { Informer, isNotOlder, objectKey, type ListPage } from './informer.js';
 
 interface Obj {
@@ -13,26 +14,6 @@ const obj = (namespace: string, name: string, rv: string, data?: Record<string, 
   ...(data ? { data } : {}),
 });
 
-/** Stands in for @kubernetes/client-node's Watch: records each watch and lets the test send events. */
-class FakeWatch {
-  calls: {
-    params: Record<string, unknown>;
-    send: (phase: string, o: unknown) => void;
-    end: (err?: unknown) => void;
-    abort: AbortController;
-  }[] = [];
-  watch(
-    _path: string,
-    params: Record<string, unknown>,
-    cb: (phase: string, o: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    const abort = new AbortController();
-    this.calls.push({ params, send: cb, end: (err) => done(err ?? null), abort });
-    return Promise.resolve(abort);
-  }
-}
-
 const flush = () => new Promise((r) => setImmediate(r));
 const informers: Informer<Obj>[] = [];
 
@@ -40,7 +21,6 @@ function setup(
   pages: ListPage<Obj>[][],
   extra: Partial<ConstructorParameters<typeof Informer<Obj>>[0]> = {},
 ) {
-  const fake = new FakeWatch();
   const lists: { limit: number; continueToken?: string }[] = [];
   let round = 0;
   const informer = new Informer<Obj>({
@@ -58,7 +38,7 @@ function setup(
     },
     ...extra,
   });
-  (informer as unknown as { watch: FakeWatch }).watch = fake;
+  const fake = fakeWatch(informer);
   informers.push(informer);
   return { informer, fake, lists };
 }

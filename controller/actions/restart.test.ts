@@ -44,7 +44,7 @@ describe('restartAction with running-pod truth', () => {
     ];
     const patched: string[] = [];
     const workloads = {
-      list: async () => list,
+      listUsing: async () => list,
       strategicPatch: async (_k: string, _ns: string, name: string) => {
         patched.push(name);
         return list.find((w) => w.metadata.name === name)!;

@@ -58,9 +58,10 @@ export interface ActionDeps {
   alert?: AlertSender;
 }
 
-/** Shared by the actions of one run: the namespace's workloads are listed once, and restart skips what apply just rolled. */
+/** Shared by the actions of one run: the workloads are read once, and restart skips what apply just rolled. */
 export interface RunState {
-  workloads?: Workload[];
+  /** The workloads of the namespace that name change.repository (WorkloadClient.listUsing). */
+  users?: Workload[];
   /** `Kind/name` of workloads whose template apply changed in this run. */
   patched: Set<string>;
   /** What apply changed, container by container: the health gate follows and may revert exactly this. */

@@ -1,6 +1,7 @@
 // The workloads an action works on: those of the Image's namespace that use its repository in a container
-// spec.targets names (all of them without targets). Listed once per evaluation (apply and restart in one
-// run share the list). Workloads held after a hand rollback (status.holds) are left out.
+// spec.targets names (all of them without targets). Read once per evaluation (apply and restart in one
+// run share the answer) from the workloads' index by repository (kube/workloads.ts listUsing). Workloads
+// held after a hand rollback (status.holds) are left out.
 import { isTransientKubeError, kubeMessage } from '../kube/errors.js';
 import type { ActionDeps, ActionResult, Change, RunState } from './types.js';
 import type { Workload } from '../kube/workloads.js';
@@ -17,7 +18,7 @@ export async function repositoryUsers(
   const namespace = change.image.metadata.namespace ?? 'default';
   try {
     // Fresh: a workload created a moment before the decision must be patched too.
-    state.workloads ??= await deps.workloads.list(namespace, { fresh: true });
+    state.users ??= await deps.workloads.listUsing(namespace, change.repository, { fresh: true });
   } catch (err) {
     return {
       ok: false,
@@ -26,7 +27,7 @@ export async function repositoryUsers(
     };
   }
   const targets = compileTargets(change.image.spec.targets);
-  const users = state.workloads.filter((w) => usesRepository(w, change.repository, targets));
+  const users = state.users.filter((w) => usesRepository(w, change.repository, targets));
   if (!change.held?.size && !change.only) return users;
   return users.filter((w) => {
     const id = describeWorkload(w);

@@ -132,10 +132,11 @@ export function targeted(workload: Workload): TargetedWorkload {
 const repositoriesByWorkload = new WeakMap<Workload, ReadonlySet<string>>();
 
 /**
- * The repositories the containers and init containers of `workload` name. Memoised per object: apply,
- * the hold check and pod truth ask it of every workload of the namespace for each Image, and the
- * watch caches hand out the same object until the workload changes (a change is a new object), so the
- * object itself is the key and a forgotten one is collected with it. Callers never modify a workload.
+ * The repositories the containers and init containers of `workload` name. Memoised per object: the
+ * watch caches' index by repository (kube/cache-index.ts) files every workload by it, listUsing and
+ * usesRepository ask it again of the workloads they return, and the caches hand out the same object
+ * until the workload changes (a change is a new object), so the object itself is the key and a
+ * forgotten one is collected with it. Callers never modify a workload.
  */
 export function repositoriesOf(workload: Workload): ReadonlySet<string> {
   let found = repositoriesByWorkload.get(workload);

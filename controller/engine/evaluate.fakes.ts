@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { Image, ImageSpec, ImageStatus } from '../../crds/index.js';
 import type { AlertRequest, AlertSender } from '../actions/types.js';
+import { repositoriesOf } from '../actions/workloads.js';
 import type { Workload } from '../kube/workloads.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
@@ -146,6 +147,9 @@ class FakeWorkloads implements WorkloadClient {
   restarted: string[] = [];
   async list() {
     return [structuredClone(this.deployment)];
+  }
+  async listUsing(_ns: string, repository: string) {
+    return (await this.list()).filter((w) => repositoriesOf(w).has(repository));
   }
   async get() {
     return structuredClone(this.deployment);

@@ -144,6 +144,7 @@ describe('apply and held workloads', () => {
       {
         workloads: {
           list: async () => [workload('web'), workload('api')],
+          listUsing: async () => [workload('web'), workload('api')],
           get: async (_k, _ns, name) => workload(name),
           find: async (_k, _ns, name) => workload(name),
           jsonPatch: async (_k, _ns, name) => (patched.push(name), workload(name)),

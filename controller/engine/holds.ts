@@ -104,7 +104,11 @@ export class HoldKeeper {
     const givenBack = new Set(released.map((r) => workloadOf(r.hold)));
     let workloads: Workload[];
     try {
-      workloads = await this.deps.actions.workloads.list(image.metadata.namespace ?? 'default');
+      // Only the workloads that name the repository: a hold is on one of them (candidates below).
+      workloads = await this.deps.actions.workloads.listUsing(
+        image.metadata.namespace ?? 'default',
+        repository,
+      );
     } catch (err) {
       // Without the workloads nothing is decided: the holds stay as they are until the next check.
       this.deps.log.warn(

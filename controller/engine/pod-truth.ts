@@ -20,7 +20,7 @@ import type { WorkloadClient } from '../kube/workloads.js';
 import type { ImageReference, RegistryAccess, RegistryClient } from '../registry/index.js';
 
 export interface PodTruthDeps {
-  workloads: Pick<WorkloadClient, 'list'>;
+  workloads: Pick<WorkloadClient, 'listUsing'>;
   pods: PodReader;
   nodes: NodeReader;
   registry: Pick<RegistryClient, 'getPlatforms'>;
@@ -71,7 +71,7 @@ export async function podTruth(deps: PodTruthDeps, input: PodTruthInput): Promis
   const { image, repository } = input;
   const namespace = image.metadata.namespace ?? 'default';
   const targets = compileTargets(image.spec.targets);
-  const listed = await deps.workloads.list(namespace);
+  const listed = await deps.workloads.listUsing(namespace, repository);
   const users = listed.filter((w) => w.kind !== 'CronJob' && usesRepository(w, repository, targets));
   const [nodes, platforms, podLists] = await Promise.all([
     deps.nodes.platforms(),

@@ -12,6 +12,7 @@
 // again at its next poll.
 import type { Cache } from '../../common/cache.js';
 import type { KubeObject, ListPage } from '../../common/informer.js';
+import { indexCache, type CacheIndex } from './cache-index.js';
 
 /**
  * A page of a typed client-node list as the informer reads it: the generated models call the list's
@@ -39,13 +40,20 @@ export interface WatchedListsOptions<T extends KubeObject> {
   fallback: (namespace: string) => Promise<T[]>;
   /** How long readers wait, in all, for the first lists after start() (default 30 s). */
   syncWaitMs?: number;
+  /** Index every cache by these keys, for listBy() (cache-index.ts). */
+  indexBy?: (obj: T) => ReadonlySet<string>;
 }
 
 export class WatchedLists<T extends KubeObject> {
   private started = false;
   private firstSync: Promise<void> | undefined;
+  /** One per cache, in the order of `caches`; registered before any cache starts. */
+  private readonly indexes: CacheIndex<T>[] | undefined;
 
-  constructor(private readonly opts: WatchedListsOptions<T>) {}
+  constructor(private readonly opts: WatchedListsOptions<T>) {
+    const keysOf = opts.indexBy;
+    if (keysOf) this.indexes = opts.caches.map((c) => indexCache(c, keysOf));
+  }
 
   /** Starts every cache's list and watch; returns at once (readers wait for the first lists). */
   start(): void {
@@ -68,7 +76,10 @@ export class WatchedLists<T extends KubeObject> {
     if (!this.started) return;
     this.started = false;
     this.firstSync = undefined;
-    await Promise.all(this.opts.caches.map((c) => c.stop({ forget: true })));
+    const stopped = this.opts.caches.map((c) => c.stop({ forget: true }));
+    // The caches dropped their objects and list afresh (emitting an add for each) on the next start().
+    for (const index of this.indexes ?? []) index.clear();
+    await Promise.all(stopped);
   }
 
   /** Whether `namespace` can be answered from the caches now (waiting for the first lists if need be). */
@@ -82,6 +93,31 @@ export class WatchedLists<T extends KubeObject> {
   async list(namespace: string, fallback = () => this.opts.fallback(namespace)): Promise<T[]> {
     if (await this.live(namespace)) return this.opts.caches.flatMap((c) => c.list(namespace));
     return fallback();
+  }
+
+  /**
+   * The namespace's objects that carry `key` (`indexBy`): list() and a filter, answered from the
+   * indexes while the caches are live, so it costs the objects found and not the namespace's size.
+   * Kinds (caches) in order, each in name order; `fallback` is list()'s and its answer is filtered.
+   */
+  async listBy(namespace: string, key: string, fallback = () => this.opts.fallback(namespace)): Promise<T[]> {
+    const keysOf = this.opts.indexBy;
+    const indexes = this.indexes;
+    if (!keysOf || !indexes) throw new Error('WatchedLists.listBy needs the indexBy option');
+    if (!(await this.live(namespace))) return (await fallback()).filter((o) => keysOf(o).has(key));
+    const found: T[] = [];
+    this.opts.caches.forEach((cache, i) => {
+      for (const k of indexes[i]!.keys(namespace, key)) {
+        const obj = cache.getByKey(k);
+        if (obj && keysOf(obj).has(key)) found.push(obj);
+      }
+    });
+    return found;
+  }
+
+  /** The index of `caches[cache]` (with `indexBy`), for tests and the bench. */
+  index(cache: number): CacheIndex<T> | undefined {
+    return this.indexes?.[cache];
   }
 
   /** Puts an object this program just wrote into its cache (`cache` of `caches`; see Informer.upsert). */

@@ -6,6 +6,7 @@ import { Informer } from '../../common/informer.js';
 import { KubeJson, PATCH, type PatchType } from '../../common/kube-json.js';
 import type { Logger } from '../../common/logger.js';
 import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
+import { repositoriesOf } from '../actions/workloads.js';
 import { compactWorkload } from './compact.js';
 import { FIELD_MANAGER } from './images.js';
 import { SharedLists } from './shared-lists.js';
@@ -43,10 +44,16 @@ export interface WorkloadClient {
   /**
    * Every workload of the supported kinds in the namespace: from the watch caches while they are live
    * (they are behind by the watch's delivery time, milliseconds). Else from the apiserver, where
-   * `fresh` asks for a list read after this call (apply's choice of workloads) and otherwise a list
-   * shared for a moment may do (shared-lists.ts).
+   * `fresh` asks for a list read after this call (apply's choice of workloads, through listUsing) and
+   * otherwise a list shared for a moment may do (shared-lists.ts).
    */
   list(namespace: string, opts?: { fresh?: boolean }): Promise<Workload[]>;
+  /**
+   * The workloads of list() whose containers or init containers name `repository` (`domain/path`,
+   * actions/workloads.ts repositoriesOf), from an index of the watch caches while they are live, so it
+   * costs what it finds and not the namespace's size. Kinds in WORKLOAD_KINDS order, each by name.
+   */
+  listUsing(namespace: string, repository: string, opts?: { fresh?: boolean }): Promise<Workload[]>;
   /** One workload as last seen, like list(); undefined when it is not there. */
   find(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined>;
   get(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
@@ -133,6 +140,7 @@ export class KubeWorkloadClient implements WorkloadClient {
     this.watched = new WatchedLists({
       caches: [...this.caches.values()],
       fallback: (namespace) => this.lists.get(namespace, () => this.listAll(namespace)),
+      indexBy: repositoriesOf,
       ...(opts.syncWaitMs !== undefined ? { syncWaitMs: opts.syncWaitMs } : {}),
     });
   }
@@ -149,6 +157,16 @@ export class KubeWorkloadClient implements WorkloadClient {
   list(namespace: string, opts: { fresh?: boolean } = {}): Promise<Workload[]> {
     const listed = () => this.lists.get(namespace, () => this.listAll(namespace), opts);
     return this.watched ? this.watched.list(namespace, listed) : listed();
+  }
+
+  async listUsing(
+    namespace: string,
+    repository: string,
+    opts: { fresh?: boolean } = {},
+  ): Promise<Workload[]> {
+    const listed = () => this.lists.get(namespace, () => this.listAll(namespace), opts);
+    if (this.watched) return this.watched.listBy(namespace, repository, listed);
+    return (await listed()).filter((w) => repositoriesOf(w).has(repository));
   }
 
   /** Calls `cb` for each change the watch caches see (nothing without `watch`). */

@@ -213,6 +213,7 @@ describe('apply and restart against the apiserver', () => {
     // Someone edits the Deployment right after the controller listed it.
     const racing: WorkloadClient = {
       list: (n) => real.list(n),
+      listUsing: (n, r, o) => real.listUsing(n, r, o),
       get: (k, n, name) => real.get(k, n, name),
       find: (k, n, name) => real.find(k, n, name),
       strategicPatch: (k, n, name, body) => real.strategicPatch(k, n, name, body),
@@ -267,6 +268,7 @@ describe('apply and restart against the apiserver', () => {
     const real = new KubeWorkloadClient(kc);
     const failing: WorkloadClient = {
       list: (n) => real.list(n),
+      listUsing: (n, r, o) => real.listUsing(n, r, o),
       get: (k, n, name) => real.get(k, n, name),
       find: (k, n, name) => real.find(k, n, name),
       strategicPatch: (k, n, name, body) => real.strategicPatch(k, n, name, body),

@@ -110,6 +110,37 @@ describe('workload and Pod watch caches', () => {
     expect({ deployments: lists('deployments'), pods: lists('pods') }).toEqual(listed);
   });
 
+  it('find the users of a repository from the index, follow image changes and deletes, and fall back while stopped', async () => {
+    const OTHER = 'registry.example.com:5000/team/other';
+    const using = async (repository: string) =>
+      (await workloads.listUsing(ns, repository)).map((w) => w.metadata.name);
+    expect(await using(REPO)).toEqual(['a-first', 'web', 'z-last']); // by name
+    const listed = lists('deployments');
+
+    await cluster.createDeployment(ns, 'idx', `${OTHER}:v1`, 0);
+    await waitFor('the index to file the new Deployment', async () => (await using(OTHER)).length === 1);
+    expect(await using(OTHER)).toEqual(['idx']);
+    expect(await using(REPO)).toEqual(['a-first', 'web', 'z-last']);
+
+    await setImage('idx', `${REPO}:v1`);
+    await waitFor('the index to move the Deployment', async () => (await using(OTHER)).length === 0);
+    expect(await using(REPO)).toEqual(['a-first', 'idx', 'web', 'z-last']);
+
+    await cluster.apps.deleteNamespacedDeployment({ namespace: ns, name: 'idx' });
+    await waitFor('the index to drop the deleted Deployment', async () => (await using(REPO)).length === 3);
+    expect(lists('deployments')).toBe(listed); // all of it answered from the caches
+
+    // Stopped (leadership lost): the caches and the index forget, and readers list the apiserver.
+    await workloads.stop();
+    await cluster.createDeployment(ns, 'while-stopped', `${OTHER}:v1`, 0);
+    expect(await using(OTHER)).toEqual(['while-stopped']);
+    expect(lists('deployments')).toBeGreaterThan(listed);
+    workloads.start();
+    await cluster.apps.deleteNamespacedDeployment({ namespace: ns, name: 'while-stopped' });
+    await waitFor('the restarted caches to see the delete', async () => (await using(OTHER)).length === 0);
+    expect(await using(REPO)).toEqual(['a-first', 'web', 'z-last']);
+  });
+
   it('apply on a cache a moment behind tests what it read, re-reads, and patches what the workload runs now', async () => {
     await setImage('web', `${REPO}:v1`);
     await waitFor('the cache to see v1', async () => (await imageOf('web')) === `${REPO}:v1`);
@@ -117,8 +148,9 @@ describe('workload and Pod watch caches', () => {
     // Someone edits the Deployment just after apply read it from the cache, before any watch event
     // could arrive: apply acts on a stale picture.
     const stale: WorkloadClient = {
-      list: async (n) => {
-        const seen = await workloads.list(n);
+      list: (n) => workloads.list(n),
+      listUsing: async (n, r, o) => {
+        const seen = await workloads.listUsing(n, r, o);
         await setImage('web', `${REPO}:v1-hotfix`);
         return seen;
       },
