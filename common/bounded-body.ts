@@ -25,34 +25,10 @@ export interface BoundedBody {
 }
 
 /**
- * Reads at most `limit` bytes of `res`'s body. `error`: more than that throws BodyTooLargeError (and a
- * Content-Length above it throws before reading). `truncate`: keeps the first `limit` bytes, for quoting
- * an excerpt of an error page. Either way the rest is not read: the stream is cancelled, which closes the
- * connection; callers that hold an AbortController for the request should abort it too.
- */
-export async function readBounded(
-  res: Response,
-  limit: number,
-  mode: 'error' | 'truncate',
-): Promise<BoundedBody> {
-  const body = res.body;
-  if (!body) return { bytes: new Uint8Array(), truncated: false };
-  const reader = body.getReader();
-  return readChunks(
-    {
-      announced: Number(res.headers.get('content-length') ?? NaN),
-      next: () => reader.read(),
-      // Not awaited: cancelling a stream whose peer never ends must not wait for that peer.
-      stop: () => void reader.cancel().catch(() => undefined),
-    },
-    limit,
-    mode,
-  );
-}
-
-/**
- * readBounded for a node:http response (or the stream decoding it): the same limits, and stopping
- * destroys the stream, which closes the connection. `announced` is its Content-Length, if any.
+ * Reads at most `limit` bytes of a node:http response (or the stream decoding it). `error`: more than
+ * that throws BodyTooLargeError (and a Content-Length above it throws before reading). `truncate`: keeps
+ * the first `limit` bytes, for quoting an excerpt of an error page. Either way the rest is not read: the
+ * stream is destroyed, which closes the connection. `announced` is its Content-Length, if any.
  */
 export async function readBoundedStream(
   stream: AsyncIterable<Uint8Array> & { destroy(): void },

@@ -1,7 +1,13 @@
 // One HTTP POST of an alert, with a hard timeout and an error that says what went wrong without the URL:
-// for Slack, Discord and Teams the URL path is the credential.
-import { readBounded } from '../../common/bounded-body.js';
+// for Slack, Discord and Teams the URL path is the credential. Sent through the controller's own
+// node:http/node:https exchange (controller/http/), as registry requests are: the global fetch would load
+// Node's bundled undici on the first alert (docs/benchmarks.md, "Alerts without undici (session 6)").
+// Alerts go direct, as they always did: HTTPS_PROXY and friends are for registry requests
+// (docs/configuration.md, "Proxies"); TLS trusts the system CAs and NODE_EXTRA_CA_CERTS.
+import { readBoundedStream } from '../../common/bounded-body.js';
 import { safeExcerpt } from '../../domain/scrub.js';
+import { createAgents, type HttpAgents } from '../http/agents.js';
+import { exchange, type Exchange } from '../http/exchange.js';
 import { DeliveryError } from './errors.js';
 
 export interface PostOptions {
@@ -38,13 +44,12 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code ?? (err as { code?: string }).code;
+  const code = (err as { code?: string }).code;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
       return 'connection reset by the peer';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -58,45 +63,67 @@ function networkReason(err: unknown): string {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `TLS certificate not trusted (${code})`;
+    case 'ERR_INVALID_CHAR':
+    case 'ERR_INVALID_HTTP_TOKEN':
+      // Node's message names the header, never its value.
+      return `a header cannot be sent (${(err as Error).message}): remove line breaks and control characters from its value`;
     default:
-      return code ?? cause?.message?.split('\n')[0] ?? 'network error';
+      return code ?? (err instanceof Error ? err.message.split('\n')[0] : undefined) ?? 'network error';
   }
-}
-
-function requestHeaders(extra: Record<string, string>): Headers {
-  const h = new Headers({ 'content-type': 'application/json', 'user-agent': USER_AGENT });
-  // set(), not a spread: header names are case-insensitive, and a configured User-Agent replaces ours.
-  for (const [k, v] of Object.entries(extra)) h.set(k, v);
-  return h;
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 
+/**
+ * One pair of keep-alive Agents per try timeout (the controller uses one; `tagpilot alert test --timeout`
+ * another): the connect timeout is the try's, so the try's own signal is what gives up first.
+ */
+const agentsByTimeout = new Map<number, HttpAgents>();
+
+function agentsFor(timeoutMs: number): HttpAgents {
+  let agents = agentsByTimeout.get(timeoutMs);
+  if (!agents) {
+    agents = createAgents({ insecureSkipTLSVerify: false, caBundle: undefined }, timeoutMs, {});
+    agentsByTimeout.set(timeoutMs, agents);
+  }
+  return agents;
+}
+
 export async function postJSON(opts: PostOptions): Promise<{ status: number; body: string }> {
   const host = hostOf(opts.url);
   const signal = AbortSignal.timeout(opts.timeoutMs);
-  // Closes the connection once enough of the answer is read.
-  const cutoff = new AbortController();
-  let res: Response;
+  let res: Exchange;
   try {
-    res = await fetch(opts.url, {
+    res = await exchange({
       method: 'POST',
+      url: opts.url,
       body: opts.body,
-      headers: requestHeaders(opts.headers),
-      signal: AbortSignal.any([signal, cutoff.signal]),
+      // Configured headers last: names are case-insensitive (the exchange lower-cases them), and a
+      // configured User-Agent replaces ours.
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...opts.headers },
+      agents: agentsFor(opts.timeoutMs),
+      signal,
       // A redirected POST would silently turn into a GET (or resend credentials elsewhere).
       redirect: 'manual',
     });
   } catch (err) {
     if (signal.aborted) throw new DeliveryError(`${host}: no response within ${opts.timeoutMs} ms`, true);
+    if ((err as { code?: string }).code === 'ERR_CONNECT_TIMEOUT') {
+      throw new DeliveryError(`${host}: no connection within ${opts.timeoutMs} ms`, true);
+    }
     const reason = networkReason(err);
-    throw new DeliveryError(`${host}: ${reason}`, !TLS_CODES.test(reason));
+    throw new DeliveryError(`${host}: ${reason}`, !TLS_CODES.test(reason) && !reason.startsWith('a header'));
   }
   let text = '';
   try {
-    const { bytes, truncated } = await readBounded(res, RESPONSE_READ_LIMIT, 'truncate');
+    // Past the limit the body is destroyed, which closes the connection rather than draining it.
+    const { bytes } = await readBoundedStream(
+      res.body,
+      res.message.headers['content-length'],
+      RESPONSE_READ_LIMIT,
+      'truncate',
+    );
     text = Buffer.from(bytes).toString('utf8');
-    if (truncated) cutoff.abort();
   } catch {
     if (signal.aborted)
       throw new DeliveryError(`${host}: response not complete within ${opts.timeoutMs} ms`, true);

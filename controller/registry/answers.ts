@@ -3,7 +3,7 @@
 // bodies are quoted only as a short excerpt (200 characters of text, tags and control characters removed),
 // never echoed whole.
 import { RegistryBadResponseError } from './errors.js';
-import type { ResponseHeaders } from './http-exchange.js';
+import type { ResponseHeaders } from '../http/exchange.js';
 import { baseMediaType } from './manifest.js';
 
 /** What the helpers here read of a response. */

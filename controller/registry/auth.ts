@@ -9,7 +9,7 @@ import { RegistryAuthError, RegistryBadResponseError } from './errors.js';
 import { parseWwwAuthenticate, type AuthChallenge } from './headers.js';
 import { registryCache } from './metrics.js';
 import { describeErrorBody, parseJsonAnswer } from './answers.js';
-import type { TlsSettings } from './agents.js';
+import type { TlsSettings } from '../http/agents.js';
 import type { HttpResponse, Transport } from './transport.js';
 
 /** Who asks for what: the unit tokens and learned challenges are kept per. */

@@ -1,7 +1,7 @@
 // What callers can ask of a RegistryClient: its options (defaults in docs/registries.md) and the options
 // and results of its calls.
 import type { Logger } from '../../common/logger.js';
-import type { ProxySettings } from './agents.js';
+import type { ProxySettings } from '../http/agents.js';
 import type { Platform } from '../../domain/image/platform.js';
 
 export interface RegistryClientOptions {

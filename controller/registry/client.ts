@@ -26,7 +26,7 @@ import { registryCache, type RequestKind } from './metrics.js';
 import { formatPlatform, parsePlatform, platformMatches } from '../../domain/image/platform.js';
 import { parseImageReference, repositoryName, type ImageReference } from '../../domain/image/reference.js';
 import { describeErrorBody, parseJsonAnswer } from './answers.js';
-import { proxyFromEnv } from './agents.js';
+import { proxyFromEnv } from '../http/agents.js';
 import type {
   DigestOptions,
   ListTagsOptions,

@@ -84,7 +84,7 @@ export function mapFetchError(err: unknown, ctx: FetchFailureContext): RegistryE
     );
   }
   const code = opensslCode(errorCode(err), errorText(err));
-  if (code === 'ERR_REGISTRY_CONNECT_TIMEOUT') {
+  if (code === 'ERR_CONNECT_TIMEOUT') {
     return new RegistryTimeoutError(
       `registry ${ctx.registry} did not accept a connection within ${seconds(ctx.connectTimeoutMs)} for ${ctx.what}${ctx.attempts > 1 ? ` (${ctx.attempts} attempts in ${seconds(ctx.elapsedMs)})` : ''}`,
       { cause: err },

@@ -14,7 +14,7 @@ export { CloudAuthError, cloudTarget, type CloudAuthMode, type CloudProvider } f
 export * from './errors.js';
 export { evaluationsPerRegistry, registryHostOf } from './isolation.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './manifest.js';
-export { proxyFromEnv, type ProxySettings } from './agents.js';
+export { proxyFromEnv, type ProxySettings } from '../http/agents.js';
 // References and platforms are the domain's (domain/image/); re-exported as the client's vocabulary.
 export {
   formatPlatform,

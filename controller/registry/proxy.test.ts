@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rsaKeyPair, selfSignedCertificate } from '../../test/testenv/pki.js';
 import { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
-import { proxyFromEnv } from './agents.js';
-import { proxyFor } from './proxy-tunnel.js';
+import { proxyFromEnv } from '../http/agents.js';
+import { proxyFor } from '../http/proxy-tunnel.js';
 
 const listen = (server: Pick<Server, 'listen' | 'address'>) =>
   new Promise<string>((resolve) =>

@@ -1,7 +1,7 @@
 // Who a request is for and how to reach it: the repository, its base URL, TLS settings and the
 // credentials that apply (pull secrets first, then the Pod's cloud identity, else anonymous).
 import type { RegistryAccess } from './access.js';
-import type { TlsSettings } from './agents.js';
+import type { TlsSettings } from '../http/agents.js';
 import { credentialsIdentity, type AuthSubject } from './auth.js';
 import type { CloudCredentials } from './cloud/index.js';
 import type { ParsedManifest } from './manifest.js';

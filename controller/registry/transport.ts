@@ -5,16 +5,17 @@
 // timeouts, bodies read with hard size limits, TLS settings through node:https Agents, and a metric per
 // attempt. Everything above this file sees a response or a typed RegistryError.
 //
-// Requests go through node:http/node:https (http-exchange.ts) with the Agents of agents.ts.
+// Requests go through node:http/node:https (controller/http/exchange.ts) with the Agents of
+// controller/http/agents.ts.
 import { BodyTooLargeError, readBoundedStream } from '../../common/bounded-body.js';
 import type { Logger } from '../../common/logger.js';
 import {
   agentKey,
   createAgents,
   type ProxySettings,
-  type RegistryAgents,
+  type HttpAgents,
   type TlsSettings,
-} from './agents.js';
+} from '../http/agents.js';
 import { describeErrorBody } from './answers.js';
 import { HostBreakers } from './breaker.js';
 import {
@@ -27,7 +28,7 @@ import {
 } from './errors.js';
 import { mapFetchError, seconds } from './fetch-errors.js';
 import { parseRateLimit, retryAfterMs } from './headers.js';
-import { exchange, type Exchange, type ResponseHeaders } from './http-exchange.js';
+import { exchange, type Exchange, type ResponseHeaders } from '../http/exchange.js';
 import { BODY_LIMITS, ERROR_BODY_LIMIT, formatBytes } from './limits.js';
 import {
   registryCircuitOpen,
@@ -91,7 +92,7 @@ function roughBytes(n: number): string {
 export class Transport {
   private readonly semaphores = new Map<string, Semaphore>();
   private readonly pausedUntil = new Map<string, number>();
-  private readonly agents = new Map<string, RegistryAgents>();
+  private readonly agents = new Map<string, HttpAgents>();
   private readonly breakers: HostBreakers;
 
   constructor(private readonly options: TransportOptions) {
@@ -238,7 +239,7 @@ export class Transport {
     return s;
   }
 
-  private agent(tls: TlsSettings): RegistryAgents {
+  private agent(tls: TlsSettings): HttpAgents {
     const key = agentKey(tls);
     let agent = this.agents.get(key);
     if (!agent) {

@@ -2,7 +2,7 @@
 // Pod runs outside that cloud, or without its identity) or there and refused.
 import type { RegistryCredentials } from '../credentials.js';
 import { RegistryError } from '../errors.js';
-import type { TlsSettings } from '../agents.js';
+import type { TlsSettings } from '../../http/agents.js';
 import type { Transport } from '../transport.js';
 import type { CloudTarget } from './hosts.js';
 

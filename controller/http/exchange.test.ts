@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createAgents } from './agents.js';
-import { exchange, MAX_REDIRECTS } from './http-exchange.js';
+import { exchange, MAX_REDIRECTS } from './exchange.js';
 
 const servers: Server[] = [];
 const agents = createAgents({ insecureSkipTLSVerify: false, caBundle: undefined }, 2_000, {});
@@ -86,6 +86,33 @@ describe('redirects', () => {
     methods.length = 0;
     await expect(send(`${loop}/loop`)).rejects.toThrow('redirect count exceeded');
     expect(methods).toHaveLength(MAX_REDIRECTS + 1);
+  });
+});
+
+describe('redirect: manual', () => {
+  it('hands a redirect back with its body and never asks the place it points to', async () => {
+    const elsewhere: string[] = [];
+    const target = await serve((req, res) => {
+      elsewhere.push(`${req.method} ${req.url}`);
+      res.end('moved here');
+    });
+    const hook = await serve((_req, res) => {
+      res.writeHead(301, { location: `${target}/hook` }).end('see there');
+    });
+    const res = await exchange({
+      method: 'POST',
+      url: `${hook}/services/secret`,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      agents,
+      signal: AbortSignal.timeout(5_000),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe(`${target}/hook`);
+    expect(res.url).toBe(`${hook}/services/secret`);
+    expect(await read(res.body)).toBe('see there');
+    expect(elsewhere).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
-// Outbound HTTP(S) proxies for registry requests: which requests go through one (HTTP_PROXY, HTTPS_PROXY,
-// NO_PROXY, read as curl and Go programs read them) and the HTTP CONNECT tunnel they go through. Plain HTTP
-// is tunnelled too rather than forwarded, so a proxy sees the same kind of request for every registry.
+// Outbound HTTP(S) proxies (registry requests use them; alert webhooks do not): which requests go through
+// one (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, read as curl and Go programs read them) and the HTTP CONNECT
+// tunnel they go through. Plain HTTP is tunnelled too rather than forwarded, so a proxy sees the same kind
+// of request for every registry.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';

@@ -1,8 +1,9 @@
-// The node:http/node:https Agents registry requests go through: CA bundles, insecureSkipTLSVerify, the
-// connect timeout, keep-alive and HTTP(S) proxies. One pair (plain HTTP and HTTPS) per distinct TLS
-// setting, shared by every request that uses it. node:http rather than fetch with an undici dispatcher:
-// that loaded two undici copies (Node's own behind fetch and the npm one), each with its own WebAssembly
-// HTTP parser, for ~15 MiB more RSS (docs/benchmarks.md, "Registry transport without undici").
+// The node:http/node:https Agents the controller's outbound requests (registries, alert webhooks) go
+// through: CA bundles, insecureSkipTLSVerify, the connect timeout, keep-alive and HTTP(S) proxies. The
+// registry client keeps one pair (plain HTTP and HTTPS) per distinct TLS setting, shared by every request
+// that uses it. node:http rather than fetch: fetch loads Node's bundled undici, with its own WebAssembly
+// HTTP parser, for ~15 MiB more RSS (docs/benchmarks.md, "Registry transport without undici" and
+// "Alerts without undici (session 6)").
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -38,16 +39,16 @@ export function agentKey(tls: TlsSettings): string {
   return `${tls.insecureSkipTLSVerify}|${tls.caBundle ? createHash('sha256').update(tls.caBundle).digest('hex') : ''}`;
 }
 
-/** The registry did not accept a connection (TCP, proxy tunnel and TLS handshake) within the connect timeout. */
+/** The peer did not accept a connection (TCP, proxy tunnel and TLS handshake) within the connect timeout. */
 export class ConnectTimeoutError extends Error {
   override readonly name = 'ConnectTimeoutError';
-  readonly code = 'ERR_REGISTRY_CONNECT_TIMEOUT';
+  readonly code = 'ERR_CONNECT_TIMEOUT';
   constructor(readonly timeoutMs: number) {
     super(`no connection within ${timeoutMs} ms`);
   }
 }
 
-export interface RegistryAgents {
+export interface HttpAgents {
   http: http.Agent;
   https: https.Agent;
 }
@@ -116,11 +117,7 @@ function connector(
   };
 }
 
-export function createAgents(
-  tls: TlsSettings,
-  connectTimeoutMs: number,
-  proxy: ProxySettings,
-): RegistryAgents {
+export function createAgents(tls: TlsSettings, connectTimeoutMs: number, proxy: ProxySettings): HttpAgents {
   // Idle keep-alive connections close after this; registries drop theirs after a few seconds anyway.
   const keepAlive = { keepAlive: true, timeout: 30_000 };
   const plain = new http.Agent(keepAlive);

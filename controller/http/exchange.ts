@@ -1,12 +1,13 @@
 // One HTTP request with node:http/node:https, as fetch made it: redirects followed (Authorization dropped
-// when they leave the origin), gzip/deflate/br bodies decoded, and a signal that aborts the request and
-// its body at any point. The response body is left to the caller to read (with its size limit).
-// `http.request` is looked up at call time, so nock can intercept it in unit tests.
+// when they leave the origin) or, with `redirect: 'manual'`, handed back as they came, gzip/deflate/br
+// bodies decoded, and a signal that aborts the request and its body at any point. The response body is
+// left to the caller to read (with its size limit). The registry client and alert webhooks both send
+// through it. `http.request` is looked up at call time, so nock can intercept it in unit tests.
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import type { RegistryAgents } from './agents.js';
+import type { HttpAgents } from './agents.js';
 
 /** What callers read of response headers: the part of the WHATWG `Headers` API they use. */
 export interface ResponseHeaders {
@@ -35,8 +36,10 @@ export interface ExchangeRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
-  agents: RegistryAgents;
+  agents: HttpAgents;
   signal: AbortSignal;
+  /** As fetch: `follow` (the default) or `manual`, which returns a 3xx answer like any other. */
+  redirect?: 'follow' | 'manual';
 }
 
 export interface Exchange {
@@ -60,7 +63,7 @@ export async function exchange(request: ExchangeRequest): Promise<Exchange> {
     const message = await send(url, method, headers, body, request);
     const status = message.statusCode ?? 0;
     const location = message.headers.location;
-    if (!REDIRECTS.has(status) || location === undefined) {
+    if (!REDIRECTS.has(status) || location === undefined || request.redirect === 'manual') {
       return { status, headers: headersOf(message.headers), url: url.href, message, body: decoded(message) };
     }
     message.destroy();
