@@ -5,13 +5,11 @@
 //   npx tsx bench/alert-transport.ts [--tree /path/to/other/checkout ...]
 // Also reports how often the global fetch was called. (Node's bundled undici module itself is loaded by
 // the import already: @kubernetes/client-node loads it; what fetch adds is its first use.)
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { deliverAlert as DeliverAlert } from '../controller/alerts/deliver.js';
 import type { AlertConfig } from '../crds/index.js';
+import { loadLine, measureTree, startPeer, treesFromArgs } from './lib/trees.js';
 
 const MORE_ALERTS = 20;
 const MiB = 1024 * 1024;
@@ -27,8 +25,6 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
 interface Sample {
-  tree: string;
-  commit: string;
   rssImportedMiB: number;
   rssOneAlertMiB: number;
   rssMoreAlertsMiB: number;
@@ -107,61 +103,30 @@ async function measure(tree: string, host: string): Promise<void> {
   process.exit(0);
 }
 
-async function run(tree: string, host: string): Promise<Sample> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--max-semi-space-size=4',
-      '--expose-gc',
-      '--import',
-      'tsx',
-      import.meta.filename,
-      '--measure',
-      tree,
-      host,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`measuring ${tree} failed (exit ${code})`);
-  const commit = execFileSync('git', ['-C', tree, 'rev-parse', '--short', 'HEAD']).toString().trim();
-  return {
-    tree,
-    commit,
-    ...(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Omit<Sample, 'tree' | 'commit'>),
-  };
-}
-
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') return measure(process.argv[3]!, process.argv[4]!);
-  const trees = [resolve(import.meta.dirname, '..')];
-  for (let i = 2; i < process.argv.length; i++) {
-    if (process.argv[i] === '--tree') trees.push(resolve(process.argv[++i]!));
-  }
-  const peer = spawn(process.execPath, ['-e', PEER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [port] = (await once(peer.stdout, 'data')) as [Buffer];
-  const host = `127.0.0.1:${port.toString().trim()}`;
+  const trees = treesFromArgs(process.argv, import.meta.dirname);
+  const peer = await startPeer(PEER);
   try {
-    console.log(
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}; 1 alert to 4 HTTP channels, then ${MORE_ALERTS} more`,
-    );
+    console.log(`load average ${loadLine()}; 1 alert to 4 HTTP channels, then ${MORE_ALERTS} more`);
     console.log(
       '| tree | commit | RSS after import | RSS after 1 alert | RSS after 21 | peak RSS | RSS after 21 and a GC | CPU s | fetch calls |',
     );
     console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const tree of trees) {
-      const s = await run(tree, host);
+      const s = await measureTree<Sample>(
+        import.meta.filename,
+        ['--max-semi-space-size=4', '--expose-gc'],
+        tree,
+        peer.host,
+      );
       const f = (n: number) => `${n.toFixed(1)} MiB`;
       console.log(
         `| ${s.tree} | ${s.commit} | ${f(s.rssImportedMiB)} | ${f(s.rssOneAlertMiB)} | ${f(s.rssMoreAlertsMiB)} | ${f(s.rssPeakMiB)} | ${f(s.rssAfterGcMiB)} | ${s.cpuSeconds.toFixed(2)} | ${s.fetchCalls} |`,
       );
     }
   } finally {
-    peer.kill();
+    peer.stop();
   }
 }
 

@@ -3,12 +3,10 @@
 // Measured in a fresh `node --max-semi-space-size=4` (the controller's setting) per tree, so a checkout of
 // an older commit can be compared with this one on the same machine and load:
 //   npx tsx bench/registry-transport.ts [--tree /path/to/other/checkout ...]
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Transport as TransportClass } from '../controller/registry/transport.js';
+import { loadLine, measureTree, startPeer, treesFromArgs } from './lib/trees.js';
 
 const REQUESTS = 200;
 const PARALLEL = 8;
@@ -25,8 +23,6 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
 interface Sample {
-  tree: string;
-  commit: string;
   rssImportedMiB: number;
   rssAfterMiB: number;
   rssPeakMiB: number;
@@ -87,50 +83,23 @@ async function measure(tree: string, host: string): Promise<void> {
   );
 }
 
-async function run(tree: string, host: string): Promise<Sample> {
-  const child = spawn(
-    process.execPath,
-    ['--max-semi-space-size=4', '--import', 'tsx', import.meta.filename, '--measure', tree, host],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`measuring ${tree} failed (exit ${code})`);
-  const commit = execFileSync('git', ['-C', tree, 'rev-parse', '--short', 'HEAD']).toString().trim();
-  return {
-    tree,
-    commit,
-    ...(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Omit<Sample, 'tree' | 'commit'>),
-  };
-}
-
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') return measure(process.argv[3]!, process.argv[4]!);
-  const trees = [resolve(import.meta.dirname, '..')];
-  for (let i = 2; i < process.argv.length; i++) {
-    if (process.argv[i] === '--tree') trees.push(resolve(process.argv[++i]!));
-  }
-  const stub = spawn(process.execPath, ['-e', STUB], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [port] = (await once(stub.stdout, 'data')) as [Buffer];
-  const host = `127.0.0.1:${port.toString().trim()}`;
+  const trees = treesFromArgs(process.argv, import.meta.dirname);
+  const stub = await startPeer(STUB);
   try {
-    console.log(
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}; ${REQUESTS} requests, ${PARALLEL} at a time`,
-    );
+    console.log(`load average ${loadLine()}; ${REQUESTS} requests, ${PARALLEL} at a time`);
     console.log('| tree | commit | RSS after import | RSS after requests | peak RSS | CPU s |');
     console.log('| --- | --- | ---: | ---: | ---: | ---: |');
     for (const tree of trees) {
-      const s = await run(tree, host);
+      const s = await measureTree<Sample>(import.meta.filename, ['--max-semi-space-size=4'], tree, stub.host);
       const f = (n: number) => `${n.toFixed(1)} MiB`;
       console.log(
         `| ${s.tree} | ${s.commit} | ${f(s.rssImportedMiB)} | ${f(s.rssAfterMiB)} | ${f(s.rssPeakMiB)} | ${s.cpuSeconds.toFixed(2)} |`,
       );
     }
   } finally {
-    stub.kill();
+    stub.stop();
   }
 }
 

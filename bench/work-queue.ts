@@ -7,10 +7,10 @@
 // N keys of one group (cap 4 per group, concurrency 8) are added while the queue runs; each evaluation
 // resolves on the next microtask. Prints the best of `rounds` (wall and CPU ms) per N. No assertions:
 // numbers go to docs/benchmarks.md ("Work queue start cost").
-import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { WorkQueue } from '../common/work-queue.js';
+import { commitOf } from './lib/trees.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,17 +41,9 @@ async function once(n: number): Promise<{ wallMs: number; cpuMs: number; process
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, processed };
 }
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 const rounds = Math.max(1, Number(args.rounds));
 console.log(
-  `work queue start cost · commit ${commit()} · node ${process.version} · load average ${loadavg()
+  `work queue start cost · commit ${commitOf()} · node ${process.version} · load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );

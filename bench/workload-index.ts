@@ -12,7 +12,6 @@
 // Like the 10,000-Image controller bench: per namespace, N Deployments each running its own repository
 // and N Images, one per repository. Prints, per N, the best of `rounds` CPU µs per Image (all Images
 // of every namespace, three looks each) and checks that both ways find the same workloads.
-import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -25,6 +24,7 @@ import { compactWorkload } from '../controller/kube/compact.js';
 import { WatchedLists } from '../controller/kube/watched-lists.js';
 import { WORKLOAD_KINDS, type Workload } from '../controller/kube/workloads.js';
 import { compileTargets } from '../domain/targets/targets.js';
+import { commitOf } from './lib/trees.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -114,18 +114,10 @@ function heapUsed(): number | undefined {
   return process.memoryUsage().heapUsed;
 }
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 const rounds = Math.max(1, Number(args.rounds));
 const nsCount = Math.max(1, Number(args.namespaces));
 console.log(
-  `workload lookups per Image · commit ${commit()} · node ${process.version} · load average ${loadavg()
+  `workload lookups per Image · commit ${commitOf()} · node ${process.version} · load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
