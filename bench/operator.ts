@@ -25,6 +25,7 @@
 // 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
+import { loopMark, loopSince } from './lib/event-loop.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { programMetrics } from './lib/metrics.js';
 import { digestFor, fixture, PER_REPO, REGISTRY } from './lib/operator-fixtures.js';
@@ -210,8 +211,12 @@ async function runScale(IMAGES: number): Promise<string[]> {
       peakRss = 0;
       const start = Date.now();
       const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
+      // Not for start-up (no operator yet; the bench's polling renders /metrics every 100 ms then).
+      const loop = child ? await loopMark(metricsPort) : undefined;
       const note = await run();
       const seconds = (Date.now() - start) / 1000;
+      // Before the heap read below: every render of /metrics resets the delay histogram.
+      const loopNote = loop ? `; ${await loopSince(metricsPort, loop)}` : '';
       const heap = (await programMetrics(metricsPort, HEAP)).total('tagpilot_nodejs_heap_size_used_bytes');
       rows.push({
         phase: name,
@@ -219,9 +224,9 @@ async function runScale(IMAGES: number): Promise<string[]> {
         cpu: cpuSeconds(child!.pid!) - cpu0,
         rssMiB: peakRss / 2 ** 20,
         heapMiB: heap / 2 ** 20,
-        note,
+        note: note + loopNote,
       });
-      log(`${name}: ${seconds.toFixed(1)} s; ${note}`);
+      log(`${name}: ${seconds.toFixed(1)} s; ${note}${loopNote}`);
     }
 
     // 1. start-up
@@ -323,6 +328,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
       const open = await openLoop(target, RATE, SECONDS, latencies, review);
       const sorted = latencies.sort((a, b) => a - b);
       if (open.errors > 0) log(`admission errors: ${open.errors}, first: ${open.firstError ?? ''}`);
+      log(`requests over 10 ms, by second: ${open.slowBySecond.join(' ')}`);
       return (
         `${open.achieved.toFixed(0)} req/s, p50 ${percentile(sorted, 50).toFixed(2)} ms, ` +
         `p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms, ` +
