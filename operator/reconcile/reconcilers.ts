@@ -45,6 +45,8 @@ export interface ReconcilerOptions {
   /** Everything is queued again this often, a safety net for missed events. */
   resyncMs?: number;
   now?: () => Date;
+  /** Default RECONCILE_TURN_BUDGET_MS; Infinity never yields (bench/reconcile-stall.ts compares). */
+  turnBudgetMs?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ export class Reconcilers {
         retryReason: 'retry',
         retryBaseMs: 500,
         retryMaxMs: 60_000,
-        turnBudgetMs: RECONCILE_TURN_BUDGET_MS,
+        turnBudgetMs: opts.turnBudgetMs ?? RECONCILE_TURN_BUDGET_MS,
         process: (k) => this.timed(kind, () => reconcile(k)),
         onError: (k, err) =>
           opts.log.warn(
