@@ -28,7 +28,7 @@
 // own loop from the shared machine's queue.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
-import { loopMark, loopSince } from './lib/event-loop.js';
+import { benchLoop, loopMark, loopSince } from './lib/event-loop.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { childProcesses, runQueueWaitSeconds } from './lib/schedstat.js';
 import { programMetrics } from './lib/metrics.js';
@@ -217,6 +217,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
       const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
       // Not for start-up (no operator yet; the bench's polling renders /metrics every 100 ms then).
       const loop = child ? await loopMark(metricsPort) : undefined;
+      const own = benchLoop();
       const waited0 = child?.pid ? runQueueWaitSeconds(child.pid) : 0;
       const benchWaited0 = runQueueWaitSeconds(process.pid);
       // The test environment's processes (not the operator): whether the apiserver, etcd and the
@@ -228,6 +229,7 @@ async function runScale(IMAGES: number): Promise<string[]> {
       // Before the heap read below: every render of /metrics resets the delay histogram.
       const loopNote =
         (loop ? `; ${await loopSince(metricsPort, loop)}` : '') +
+        `; ${own.stop()}` +
         `; waiting for a CPU: operator main thread ${(runQueueWaitSeconds(child!.pid!) - waited0).toFixed(2)} s, ` +
         `bench ${(runQueueWaitSeconds(process.pid) - benchWaited0).toFixed(2)} s; test environment CPU ` +
         others

@@ -3,6 +3,7 @@
 // (perf_hooks.monitorEventLoopDelay, 10 ms resolution, reset by every /metrics render) and
 // nodejs_gc_duration_seconds by kind. A latency tail on the request path is either the program's own
 // work holding the loop (this shows it), or the process waiting for a CPU (the load average shows that).
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseMetrics } from './metrics.js';
 
 const LAG = ['max', 'p99', 'p50'].map((q) => `tagpilot_nodejs_eventloop_lag_${q}_seconds`);
@@ -64,4 +65,31 @@ export async function loopSince(port: number, mark: LoopSnapshot): Promise<strin
     `event-loop delay p50 ${ms(now.p50S)} / p99 ${ms(now.p99S)} / max ${ms(now.maxS)} ms; ` +
     `GC ${gc || 'none'}, ${now.gcOver10ms - mark.gcOver10ms} pauses ≥ 10 ms`
   );
+}
+
+/**
+ * The same for the bench process itself: its load generator timestamps every request, so a GC pause or
+ * a long task of the harness counts as latency of the program it measures. Start at the beginning of a
+ * phase; `stop()` gives the line.
+ */
+export function benchLoop(): { stop(): string } {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const pauses: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push(e.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      delay.disable();
+      gc.disconnect();
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      const longest = pauses.length ? Math.max(...pauses).toFixed(1) : '0';
+      return (
+        `bench event-loop delay p99 ${ms(delay.percentile(99))} / max ${ms(delay.max)} ms, ` +
+        `GC ${pauses.length} pauses (longest ${longest} ms, ${pauses.filter((p) => p >= 10).length} ≥ 10 ms)`
+      );
+    },
+  };
 }
