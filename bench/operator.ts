@@ -18,7 +18,8 @@
 //      status writes reach the Image count and its queue is empty), checked by listing them afterwards;
 //   2. quiet: 10 s holding the Images with nothing to do;
 //   3. admission: Pod CREATE AdmissionReviews at --rate req/s for --seconds against its real /mutate, round
-//      robin over the namespaces, each pinning two containers (bench/admission-load.ts);
+//      robin over the namespaces, each pinning two containers (bench/lib/admission-load.ts, run in a worker
+//      thread: bench/lib/admission-worker.ts);
 //   4. admission during an update: the same load while the bench moves every Image's status.tag (what the
 //      controller writes on an update tick), so the webhook's pins are recomputed under load.
 // Per phase: wall time, the operator's CPU seconds (/proc/PID/stat), peak RSS (/proc/PID/status every
@@ -28,7 +29,7 @@
 // own loop from the shared machine's queue.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
-import { benchLoop, loopMark, loopSince } from './lib/event-loop.js';
+import { loopMark, loopSince } from './lib/event-loop.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { childProcesses, runQueueWaitSeconds } from './lib/schedstat.js';
 import { programMetrics } from './lib/metrics.js';
@@ -52,14 +53,8 @@ import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
 import { freePort } from '../test/testenv/ports.js';
-import {
-  insecureAgent,
-  openLoop,
-  percentile,
-  podReview,
-  type PodShape,
-  type Target,
-} from './lib/admission-load.js';
+import { percentile, type PodShape } from './lib/admission-load.js';
+import { loadWorker } from './lib/admission-worker.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -217,9 +212,8 @@ async function runScale(IMAGES: number): Promise<string[]> {
       const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
       // Not for start-up (no operator yet; the bench's polling renders /metrics every 100 ms then).
       const loop = child ? await loopMark(metricsPort) : undefined;
-      const own = benchLoop();
       const waited0 = child?.pid ? runQueueWaitSeconds(child.pid) : 0;
-      const benchWaited0 = runQueueWaitSeconds(process.pid);
+      const benchWaited0 = runQueueWaitSeconds(process.pid, true);
       // The test environment's processes (not the operator): whether the apiserver, etcd and the
       // controller manager are still busy with the fixtures while the operator is measured.
       const others = [...childProcesses()].filter(([pid]) => pid !== child?.pid);
@@ -229,9 +223,8 @@ async function runScale(IMAGES: number): Promise<string[]> {
       // Before the heap read below: every render of /metrics resets the delay histogram.
       const loopNote =
         (loop ? `; ${await loopSince(metricsPort, loop)}` : '') +
-        `; ${own.stop()}` +
         `; waiting for a CPU: operator main thread ${(runQueueWaitSeconds(child!.pid!) - waited0).toFixed(2)} s, ` +
-        `bench ${(runQueueWaitSeconds(process.pid) - benchWaited0).toFixed(2)} s; test environment CPU ` +
+        `bench (all threads) ${(runQueueWaitSeconds(process.pid, true) - benchWaited0).toFixed(2)} s; test environment CPU ` +
         others
           .map(([pid, name], i) => ({ name, cpu: cpuSeconds(pid) - othersCpu0[i]! }))
           .filter((o) => o.cpu >= 0.1)
@@ -336,34 +329,29 @@ async function runScale(IMAGES: number): Promise<string[]> {
       namespace,
       images: [`${repos[0]}:v1.0.0`, `${repos[repos.length - 1]}:v1.0.0`],
     }));
-    const target: Target = {
-      name: 'operator /mutate',
-      port: webhookPort,
-      agent: insecureAgent(),
-      expectPatch: true,
-    };
-    const review = (i: number) => podReview(`u-${i}`, shapes[i % shapes.length]!);
-    await openLoop(target, 200, 3, [], review); // warm-up: TLS sessions, JIT
-    const admission = async (latencies: number[]) => {
-      const open = await openLoop(target, RATE, SECONDS, latencies, review);
-      const sorted = latencies.sort((a, b) => a - b);
+    // In a worker thread (bench/lib/admission-worker.ts says why).
+    const worker = loadWorker({ name: 'operator /mutate', port: webhookPort, shapes, expectPatch: true });
+    await worker.run(200, 3); // warm-up: TLS sessions, JIT
+    const admission = async () => {
+      const open = await worker.run(RATE, SECONDS);
+      const sorted = open.latencies.sort((a, b) => a - b);
       if (open.errors > 0) log(`admission errors: ${open.errors}, first: ${open.firstError ?? ''}`);
       log(`requests over 10 ms, by second: ${open.slowBySecond.join(' ')}`);
       return (
         `${open.achieved.toFixed(0)} req/s, p50 ${percentile(sorted, 50).toFixed(2)} ms, ` +
         `p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms, ` +
-        `${open.errors} errors; load average ${loadavg()[0]!.toFixed(1)}`
+        `${open.errors} errors; load average ${loadavg()[0]!.toFixed(1)}; ${open.ownLoop}`
       );
     };
-    await phase(`admission, ${RATE} req/s for ${SECONDS} s`, () => admission([]));
+    await phase(`admission, ${RATE} req/s for ${SECONDS} s`, () => admission());
     await phase(`admission, ${RATE} req/s, while every Image's status.tag moves`, async () => {
       const moving = pool(all, 16, (f) => setStatus(f, 'v1.5.0'));
-      const note = await admission([]);
+      const note = await admission();
       await moving;
       return `${note}; ${IMAGES} status updates`;
     });
     clearInterval(rssTimer);
-    await target.agent.close();
+    await worker.close();
 
     // --- report ------------------------------------------------------------------------------------------
     report.push('');

@@ -68,9 +68,8 @@ export async function loopSince(port: number, mark: LoopSnapshot): Promise<strin
 }
 
 /**
- * The same for the bench process itself: its load generator timestamps every request, so a GC pause or
- * a long task of the harness counts as latency of the program it measures. Start at the beginning of a
- * phase; `stop()` gives the line.
+ * The same for the load generator's own thread: it timestamps every request, so a GC pause or a long
+ * task there counts as latency of the program it measures. Start with the load; `stop()` gives the line.
  */
 export function benchLoop(): { stop(): string } {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -87,7 +86,7 @@ export function benchLoop(): { stop(): string } {
       const ms = (ns: number) => (ns / 1e6).toFixed(1);
       const longest = pauses.length ? Math.max(...pauses).toFixed(1) : '0';
       return (
-        `bench event-loop delay p99 ${ms(delay.percentile(99))} / max ${ms(delay.max)} ms, ` +
+        `load generator event-loop delay p99 ${ms(delay.percentile(99))} / max ${ms(delay.max)} ms, ` +
         `GC ${pauses.length} pauses (longest ${longest} ms, ${pauses.filter((p) => p >= 10).length} ≥ 10 ms)`
       );
     },

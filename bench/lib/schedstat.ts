@@ -4,11 +4,24 @@
 // run and not running.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Seconds the main thread of `pid` has waited on a run queue since it started (NaN if unreadable). */
-export function runQueueWaitSeconds(pid: number): number {
+/**
+ * Seconds the main thread of `pid` (or, with `allThreads`, all its threads together: a worker thread,
+ * libuv's pool, V8's GC helpers) has waited on a run queue since it started (NaN if unreadable).
+ */
+export function runQueueWaitSeconds(pid: number, allThreads = false): number {
+  const wait = (tid: string) =>
+    Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/)[1]) / 1e9;
   try {
-    const fields = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
-    return Number(fields[1]) / 1e9;
+    if (!allThreads) return wait(String(pid));
+    let sum = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        sum += wait(tid);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return sum;
   } catch {
     return NaN;
   }
