@@ -333,10 +333,21 @@ async function runScale(IMAGES: number): Promise<string[]> {
     const worker = loadWorker({ name: 'operator /mutate', port: webhookPort, shapes, expectPatch: true });
     await worker.run(200, 3); // warm-up: TLS sessions, JIT
     const admission = async () => {
+      // The operator's run-queue wait per second of the load, next to the slow requests per second: a
+      // second with many slow requests and a long wait is the machine's queue, not the operator's work.
+      const waits: number[] = [];
+      let lastWait = runQueueWaitSeconds(child!.pid!);
+      const sampler = setInterval(() => {
+        const now = runQueueWaitSeconds(child!.pid!);
+        waits.push(Math.round((now - lastWait) * 1000));
+        lastWait = now;
+      }, 1000);
       const open = await worker.run(RATE, SECONDS);
+      clearInterval(sampler);
       const sorted = open.latencies.sort((a, b) => a - b);
       if (open.errors > 0) log(`admission errors: ${open.errors}, first: ${open.firstError ?? ''}`);
       log(`requests over 10 ms, by second: ${open.slowBySecond.join(' ')}`);
+      log(`operator main thread waiting for a CPU, ms by second: ${waits.join(' ')}`);
       return (
         `${open.achieved.toFixed(0)} req/s, p50 ${percentile(sorted, 50).toFixed(2)} ms, ` +
         `p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms, ` +
