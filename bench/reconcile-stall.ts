@@ -131,7 +131,9 @@ console.log(
       .map((l) => l.toFixed(2))
       .join(' ')}`,
 );
-console.log(`Images (${PER_REPO} per repository) | pass wall ms | longest event-loop gap ms`);
+console.log(
+  `Images (${PER_REPO} per repository) | pass wall ms | longest event-loop gap ms | of which queueing the keys ms`,
+);
 for (const n of args.images.split(',').map(Number)) {
   await once(n, budget); // warm-up: JIT
   const r = await once(n, budget);
