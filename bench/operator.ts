@@ -24,14 +24,13 @@
 //      controller writes on an update tick), so the webhook's pins are recomputed under load.
 // Per phase: wall time, the operator's CPU seconds (/proc/PID/stat), peak RSS (/proc/PID/status every
 // 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase);
-// after start-up also its event-loop delay and GC pauses (bench/lib/event-loop.ts) and how long its main
-// thread and the bench's waited for a CPU (bench/lib/schedstat.ts), which tell a stall of the operator's
-// own loop from the shared machine's queue.
+// after start-up also its event-loop delay, GC pauses, waits for a CPU and the test environment's CPU
+// (bench/lib/phase-probe.ts), which tell a stall of the operator's own loop from the machine's queue.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
-import { loopMark, loopSince } from './lib/event-loop.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
-import { childProcesses, runQueueWaitSeconds } from './lib/schedstat.js';
+import { phaseProbe } from './lib/phase-probe.js';
+import { runQueueWaitSeconds } from './lib/schedstat.js';
 import { programMetrics } from './lib/metrics.js';
 import { digestFor, fixture, PER_REPO, REGISTRY } from './lib/operator-fixtures.js';
 import { compilePrograms, pool } from './lib/programs.js';
@@ -210,26 +209,10 @@ async function runScale(IMAGES: number): Promise<string[]> {
       peakRss = 0;
       const start = Date.now();
       const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
-      // Not for start-up (no operator yet; the bench's polling renders /metrics every 100 ms then).
-      const loop = child ? await loopMark(metricsPort) : undefined;
-      const waited0 = child?.pid ? runQueueWaitSeconds(child.pid) : 0;
-      const benchWaited0 = runQueueWaitSeconds(process.pid, true);
-      // The test environment's processes (not the operator): whether the apiserver, etcd and the
-      // controller manager are still busy with the fixtures while the operator is measured.
-      const others = [...childProcesses()].filter(([pid]) => pid !== child?.pid);
-      const othersCpu0 = others.map(([pid]) => cpuSeconds(pid));
+      const probe = await phaseProbe(() => child?.pid, metricsPort);
       const note = await run();
       const seconds = (Date.now() - start) / 1000;
-      // Before the heap read below: every render of /metrics resets the delay histogram.
-      const loopNote =
-        (loop ? `; ${await loopSince(metricsPort, loop)}` : '') +
-        `; waiting for a CPU: operator main thread ${(runQueueWaitSeconds(child!.pid!) - waited0).toFixed(2)} s, ` +
-        `bench (all threads) ${(runQueueWaitSeconds(process.pid, true) - benchWaited0).toFixed(2)} s; test environment CPU ` +
-        others
-          .map(([pid, name], i) => ({ name, cpu: cpuSeconds(pid) - othersCpu0[i]! }))
-          .filter((o) => o.cpu >= 0.1)
-          .map((o) => `${o.name} ${o.cpu.toFixed(1)} s`)
-          .join(', ');
+      const loopNote = await probe.end(); // before the heap read: a render resets the delay histogram
       const heap = (await programMetrics(metricsPort, HEAP)).total('tagpilot_nodejs_heap_size_used_bytes');
       rows.push({
         phase: name,
