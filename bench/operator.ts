@@ -18,14 +18,19 @@
 //      status writes reach the Image count and its queue is empty), checked by listing them afterwards;
 //   2. quiet: 10 s holding the Images with nothing to do;
 //   3. admission: Pod CREATE AdmissionReviews at --rate req/s for --seconds against its real /mutate, round
-//      robin over the namespaces, each pinning two containers (bench/admission-load.ts);
+//      robin over the namespaces, each pinning two containers (bench/lib/admission-load.ts, run in a worker
+//      thread: bench/lib/admission-worker.ts);
 //   4. admission during an update: the same load while the bench moves every Image's status.tag (what the
 //      controller writes on an update tick), so the webhook's pins are recomputed under load.
 // Per phase: wall time, the operator's CPU seconds (/proc/PID/stat), peak RSS (/proc/PID/status every
-// 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase).
+// 100 ms) and its V8 heap in use (tagpilot_nodejs_heap_size_used_bytes on its /metrics at the end of the phase);
+// after start-up also its event-loop delay, GC pauses, waits for a CPU and the test environment's CPU
+// (bench/lib/phase-probe.ts), which tell a stall of the operator's own loop from the machine's queue.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
+import { phaseProbe } from './lib/phase-probe.js';
+import { runQueueWaitSeconds } from './lib/schedstat.js';
 import { programMetrics } from './lib/metrics.js';
 import { digestFor, fixture, PER_REPO, REGISTRY } from './lib/operator-fixtures.js';
 import { compilePrograms, pool } from './lib/programs.js';
@@ -47,14 +52,8 @@ import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
 import { freePort } from '../test/testenv/ports.js';
-import {
-  insecureAgent,
-  openLoop,
-  percentile,
-  podReview,
-  type PodShape,
-  type Target,
-} from './lib/admission-load.js';
+import { percentile, type PodShape } from './lib/admission-load.js';
+import { loadWorker } from './lib/admission-worker.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -210,8 +209,10 @@ async function runScale(IMAGES: number): Promise<string[]> {
       peakRss = 0;
       const start = Date.now();
       const cpu0 = child?.pid ? cpuSeconds(child.pid) : 0;
+      const probe = await phaseProbe(() => child?.pid, metricsPort);
       const note = await run();
       const seconds = (Date.now() - start) / 1000;
+      const loopNote = await probe.end(); // before the heap read: a render resets the delay histogram
       const heap = (await programMetrics(metricsPort, HEAP)).total('tagpilot_nodejs_heap_size_used_bytes');
       rows.push({
         phase: name,
@@ -219,9 +220,9 @@ async function runScale(IMAGES: number): Promise<string[]> {
         cpu: cpuSeconds(child!.pid!) - cpu0,
         rssMiB: peakRss / 2 ** 20,
         heapMiB: heap / 2 ** 20,
-        note,
+        note: note + loopNote,
       });
-      log(`${name}: ${seconds.toFixed(1)} s; ${note}`);
+      log(`${name}: ${seconds.toFixed(1)} s; ${note}${loopNote}`);
     }
 
     // 1. start-up
@@ -311,33 +312,40 @@ async function runScale(IMAGES: number): Promise<string[]> {
       namespace,
       images: [`${repos[0]}:v1.0.0`, `${repos[repos.length - 1]}:v1.0.0`],
     }));
-    const target: Target = {
-      name: 'operator /mutate',
-      port: webhookPort,
-      agent: insecureAgent(),
-      expectPatch: true,
-    };
-    const review = (i: number) => podReview(`u-${i}`, shapes[i % shapes.length]!);
-    await openLoop(target, 200, 3, [], review); // warm-up: TLS sessions, JIT
-    const admission = async (latencies: number[]) => {
-      const open = await openLoop(target, RATE, SECONDS, latencies, review);
-      const sorted = latencies.sort((a, b) => a - b);
+    // In a worker thread (bench/lib/admission-worker.ts says why).
+    const worker = loadWorker({ name: 'operator /mutate', port: webhookPort, shapes, expectPatch: true });
+    await worker.run(200, 3); // warm-up: TLS sessions, JIT
+    const admission = async () => {
+      // The operator's run-queue wait per second of the load, next to the slow requests per second: a
+      // second with many slow requests and a long wait is the machine's queue, not the operator's work.
+      const waits: number[] = [];
+      let lastWait = runQueueWaitSeconds(child!.pid!);
+      const sampler = setInterval(() => {
+        const now = runQueueWaitSeconds(child!.pid!);
+        waits.push(Math.round((now - lastWait) * 1000));
+        lastWait = now;
+      }, 1000);
+      const open = await worker.run(RATE, SECONDS);
+      clearInterval(sampler);
+      const sorted = open.latencies.sort((a, b) => a - b);
       if (open.errors > 0) log(`admission errors: ${open.errors}, first: ${open.firstError ?? ''}`);
+      log(`requests over 10 ms, by second: ${open.slowBySecond.join(' ')}`);
+      log(`operator main thread waiting for a CPU, ms by second: ${waits.join(' ')}`);
       return (
         `${open.achieved.toFixed(0)} req/s, p50 ${percentile(sorted, 50).toFixed(2)} ms, ` +
         `p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms, ` +
-        `${open.errors} errors; load average ${loadavg()[0]!.toFixed(1)}`
+        `${open.errors} errors; load average ${loadavg()[0]!.toFixed(1)}; ${open.ownLoop}`
       );
     };
-    await phase(`admission, ${RATE} req/s for ${SECONDS} s`, () => admission([]));
+    await phase(`admission, ${RATE} req/s for ${SECONDS} s`, () => admission());
     await phase(`admission, ${RATE} req/s, while every Image's status.tag moves`, async () => {
       const moving = pool(all, 16, (f) => setStatus(f, 'v1.5.0'));
-      const note = await admission([]);
+      const note = await admission();
       await moving;
       return `${note}; ${IMAGES} status updates`;
     });
     clearInterval(rssTimer);
-    await target.agent.close();
+    await worker.close();
 
     // --- report ------------------------------------------------------------------------------------------
     report.push('');

@@ -533,3 +533,42 @@ describe('WorkQueue with many due keys per group', () => {
     expect(hub).toEqual([...expected, 'hub/k6']);
   });
 });
+
+describe('WorkQueue turnBudgetMs', () => {
+  /** Keys whose processing takes 1 ms of CPU and no I/O, like a reconcile with nothing to write. */
+  async function drain(turnBudgetMs: number | undefined) {
+    const order: string[] = [];
+    const q = new WorkQueue<string>({
+      concurrency: 2,
+      retryReason: 'retry',
+      ...(turnBudgetMs === undefined ? {} : { turnBudgetMs }),
+      process: async (key) => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        order.push(key);
+      },
+    });
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    for (const k of keys) q.add(k, 'changed');
+    let doneWhenTimerRan = -1;
+    setTimeout(() => (doneWhenTimerRan = order.length), 0);
+    q.start();
+    await q.idle();
+    await q.shutdown();
+    await new Promise((r) => setTimeout(r, 0)); // the timer has run by now in either case
+    return { order, keys, doneWhenTimerRan };
+  }
+
+  it('lets a timer run while keys that need no I/O are processed, in the same order', async () => {
+    const { order, keys, doneWhenTimerRan } = await drain(5);
+    expect(order).toEqual(keys);
+    expect(doneWhenTimerRan).toBeGreaterThan(0);
+    expect(doneWhenTimerRan).toBeLessThan(keys.length);
+  });
+
+  it('without it, processes every such key before a timer runs', async () => {
+    const { order, keys, doneWhenTimerRan } = await drain(undefined);
+    expect(order).toEqual(keys);
+    expect(doneWhenTimerRan).toBe(keys.length);
+  });
+});

@@ -110,12 +110,14 @@ export async function openLoop(
   seconds: number,
   latencies: number[],
   review: (i: number) => string,
-): Promise<{ achieved: number; errors: number; firstError?: string }> {
+): Promise<{ achieved: number; errors: number; firstError?: string; slowBySecond: number[] }> {
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   let errors = 0;
   let firstError: string | undefined;
   let ok = 0;
+  // Requests over 10 ms by the second of the schedule they were due in: a stall shows as one second's spike.
+  const slowBySecond = Array.from({ length: Math.ceil(seconds) }, () => 0);
   const start = performance.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -126,7 +128,9 @@ export async function openLoop(
       send(t, review(i)).then(
         () => {
           ok++;
-          latencies.push(performance.now() - due);
+          const latency = performance.now() - due;
+          latencies.push(latency);
+          if (latency > 10) slowBySecond[Math.floor(i / rate)]! += 1;
         },
         (err: unknown) => {
           errors++;
@@ -139,6 +143,7 @@ export async function openLoop(
   return {
     achieved: ok / ((performance.now() - start) / 1000),
     errors,
+    slowBySecond,
     ...(firstError ? { firstError } : {}),
   };
 }

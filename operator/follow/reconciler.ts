@@ -19,6 +19,7 @@ import type { Logger } from '../../common/logger.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import { queueDepth, reconcileDuration, reconciles } from '../metrics.js';
 import type { KubeWrites } from '../reconcile/kube-writes.js';
+import { RECONCILE_TURN_BUDGET_MS } from '../reconcile/reconcilers.js';
 import { covers } from './covers.js';
 import {
   FOLLOWED_KINDS,
@@ -75,6 +76,7 @@ export class FollowReconciler {
       retryReason: 'retry',
       retryBaseMs: 500,
       retryMaxMs: 60_000,
+      turnBudgetMs: RECONCILE_TURN_BUDGET_MS,
       process: (k) => this.timed(() => this.reconcile(k)),
       onError: (k, err) =>
         opts.log.warn({ workload: k, err: errorMessage(err) }, 'follow reconcile failed; retrying'),

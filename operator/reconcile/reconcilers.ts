@@ -45,7 +45,17 @@ export interface ReconcilerOptions {
   /** Everything is queued again this often, a safety net for missed events. */
   resyncMs?: number;
   now?: () => Date;
+  /** Default RECONCILE_TURN_BUDGET_MS; Infinity never yields (bench/reconcile-stall.ts compares). */
+  turnBudgetMs?: number;
 }
+
+/**
+ * Longest run of reconciles in one turn of the event loop (WorkQueue turnBudgetMs). A reconcile with
+ * nothing to write does no I/O, so a resync, a relist or an update tick of 10,000 Images would otherwise
+ * run them all back to back (a few hundred ms) while every admission review waits; at 2 ms a review
+ * waits for at most about two such runs. docs/benchmarks.md, "Operator admission at 10,000 Images".
+ */
+export const RECONCILE_TURN_BUDGET_MS = 2;
 
 /** Why a key was queued; the queue keeps reasons per key, level-based reconcilers ignore them. */
 type QueueReason = 'changed' | 'resync' | 'retry';
@@ -82,6 +92,7 @@ export class Reconcilers {
         retryReason: 'retry',
         retryBaseMs: 500,
         retryMaxMs: 60_000,
+        turnBudgetMs: opts.turnBudgetMs ?? RECONCILE_TURN_BUDGET_MS,
         process: (k) => this.timed(kind, () => reconcile(k)),
         onError: (k, err) =>
           opts.log.warn(
