@@ -27,13 +27,14 @@
 // cache lives 50 s (--registry-cache-ttl), so each one-minute tick lists every repository once.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
+import { childProcesses } from './lib/schedstat.js';
 import { createFixtures, pushAll } from './lib/controller-fixtures.js';
 import { apiserverRequests as apiserverCounts, programMetrics, type Metrics } from './lib/metrics.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { compilePrograms } from './lib/programs.js';
 import { formatRow, printTable, type Row } from './lib/controller-report.js';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi } from '@kubernetes/client-node';
@@ -156,6 +157,10 @@ try {
     'tagpilot_controller_queue_active',
     'tagpilot_controller_events_total',
     'tagpilot_controller_events_pending',
+    // The histogram's family (what /metrics is asked for) and its two series the phase log reads.
+    'tagpilot_controller_evaluation_duration_seconds',
+    'tagpilot_controller_evaluation_duration_seconds_sum',
+    'tagpilot_controller_evaluation_duration_seconds_count',
   ]);
   // Only these families (/metrics?name[]=…): a full read renders two series per Image.
   const controllerMetrics = () => programMetrics(port, families);
@@ -221,6 +226,10 @@ try {
     const benchLists0 = benchLists;
     peakRss = 0;
     const cpu0 = child?.pid !== undefined ? cpuSeconds(child.pid) : 0;
+    // The test environment's processes (apiserver, etcd, controller manager, scheduler, kwok, registry):
+    // on 2 shared cores their CPU is what the controller's writes wait behind.
+    const testEnv = [...childProcesses()].filter(([pid]) => pid !== child?.pid);
+    const testEnvCpu0 = testEnv.map(([pid]) => cpuSeconds(pid));
     const t0 = await start();
     const reg0 = registryRequests(before);
     const evaluated0 = before?.total('tagpilot_controller_evaluations_total') ?? 0;
@@ -251,6 +260,12 @@ try {
     }
     const settled = (Date.now() - t0) / 1000;
     const cpu = cpuSeconds(child!.pid!) - cpu0;
+    const envCpu = testEnv
+      .map(([pid, command], i) => ({ command, cpu: cpuSeconds(pid) - testEnvCpu0[i]! }))
+      .filter((e) => e.cpu >= 0.1);
+    log(
+      `${name}: test environment CPU ${envCpu.reduce((a, e) => a + e.cpu, 0).toFixed(1)} s (${envCpu.map((e) => `${e.command} ${e.cpu.toFixed(1)} s`).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${cpus().length} CPUs`,
+    );
     const after = await controllerMetrics();
     const [reg1, api1] = [registryRequests(after), await apiserverRequests()];
     const api = diff(api0, api1);
@@ -263,6 +278,13 @@ try {
       (after.byLabel('tagpilot_controller_events_total', 'outcome').get('dropped') ?? 0) -
       (before?.byLabel('tagpilot_controller_events_total', 'outcome').get('dropped') ?? 0);
     if (dropped > 0) log(`${name}: ${dropped} Events dropped (the controller's queue of Events was full)`);
+    const duration = (m: Metrics | undefined, series: string) =>
+      m?.total(`tagpilot_controller_evaluation_duration_seconds_${series}`) ?? 0;
+    const timed = duration(after, 'count') - duration(before, 'count');
+    if (timed > 0)
+      log(
+        `${name}: ${timed} evaluations timed (health-gate looks included), ${((1000 * (duration(after, 'sum') - duration(before, 'sum'))) / timed).toFixed(1)} ms each on average`,
+      );
     const writes = new Map([...api].filter(([k]) => WRITE.test(k) && !NOT_OURS.test(k)));
     if (events > 0) writes.set('POST events', events);
     rows.push({
