@@ -11,6 +11,9 @@
 //   BENCH_NODE_FLAGS='' …                    replaces the image entrypoint's node flags (default: as shipped)
 //   BENCH_PHASE_LIMIT_S, BENCH_DEADLINE_MIN   bounds of a phase and of the whole run (see below)
 //   BENCH_KCM_QPS=200 …                      kube-controller-manager's client QPS (default: its own, 20)
+//   BENCH_HEALTH_GATE=off …                  the Images turn the health gate off (spec.healthGate.enabled:
+//                                            false): the update without following the rollouts, as tools
+//                                            without a gate (Flux, kimup) update
 //
 // Phases (every Image has the crontab "* * * * *", so each minute is one tick for all of them):
 //   1. start-up: the controller starts with 1,000 Images it has never checked and checks them all;
@@ -60,6 +63,7 @@ if (!Number.isInteger(REPOS) || REPOS < 1) throw new Error('BENCH_IMAGES must be
  * 2 cores, which measures them more than the controller (docs/benchmarks.md).
  */
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 0);
+const HEALTH_GATE = process.env.BENCH_HEALTH_GATE !== 'off';
 const TAGS_TTL_MS = 50_000;
 /**
  * How often a phase reads the controller's /metrics (and, once every Image was evaluated, looks for
@@ -120,7 +124,7 @@ const rows: Row[] = [];
 /** Where the controller's RSS is, at the end of the update phase and of the run (memoryBreakdown). */
 const memory: string[] = [];
 const n = IMAGES.toLocaleString('en');
-const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version} ${[...SHIPPED_NODE_FLAGS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim()}; /metrics read every ${POLL_MS / 1000} s; kube-controller-manager QPS ${KCM_QPS ?? '20 (its default)'}`;
+const runLine = `${n} Images over ${REPOS} repositories, ${REPLICAS} replicas${HEALTH_GATE ? '' : ', health gate off'}; commit ${commit}${dirty ? ' (with uncommitted changes)' : ''}; node ${process.version} ${[...SHIPPED_NODE_FLAGS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim()}; /metrics read every ${POLL_MS / 1000} s; kube-controller-manager QPS ${KCM_QPS ?? '20 (its default)'}`;
 // Bounded: whatever the run waits for, it ends with an error by the deadline (and what it measured).
 setTimeout(() => {
   printTable(`${runLine}; CUT SHORT by the deadline`, rows, IMAGES, '', memory);
@@ -216,6 +220,7 @@ try {
     perRepo: PER_REPO,
     namespaces: NAMESPACES,
     replicas: REPLICAS,
+    healthGate: HEALTH_GATE,
     log,
   });
 

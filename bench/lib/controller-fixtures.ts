@@ -20,7 +20,15 @@ export interface Fixtures {
 export async function createFixtures(
   kc: KubeConfig,
   registry: RegistryInfo,
-  opts: { images: number; perRepo: number; namespaces: number; replicas: number; log: (m: string) => void },
+  opts: {
+    images: number;
+    perRepo: number;
+    namespaces: number;
+    replicas: number;
+    /** Whether the Images keep the health gate on (the default) or turn it off. */
+    healthGate?: boolean;
+    log: (m: string) => void;
+  },
 ): Promise<Fixtures> {
   const { images, perRepo, replicas, log } = opts;
   const repos = Array.from({ length: images / perRepo }, (_, i) => `bench/r${String(i).padStart(3, '0')}`);
@@ -47,6 +55,7 @@ export async function createFixtures(
         baseTag: 'v1.0.0',
         triggers: [{ type: 'crontab', value: '* * * * *' }],
         rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
+        ...(opts.healthGate === false ? { healthGate: { enabled: false } } : {}),
       };
       return custom.createNamespacedCustomObject({
         group: 'tagpilot.dev',
