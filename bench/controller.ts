@@ -160,7 +160,6 @@ try {
     'tagpilot_controller_evaluations_total',
     'tagpilot_controller_queue_active',
     'tagpilot_controller_events_total',
-    'tagpilot_controller_events_pending',
     // The histogram's family (what /metrics is asked for) and its two series the phase log reads.
     'tagpilot_controller_evaluation_duration_seconds',
     'tagpilot_controller_evaluation_duration_seconds_sum',
@@ -208,11 +207,7 @@ try {
   // no client label): workload and Pod status, Pods, bindings, their Leases and Events. The controller's
   // own Events come from its tagpilot_controller_events_total instead.
   const NOT_OURS = / (pods(\/\w+)?|leases|events|(deployments|statefulsets|daemonsets|cronjobs)\/status)$/;
-  // Written or refused by the apiserver; an Event dropped from a full queue never reached it.
-  const ownEvents = (m: Metrics | undefined) => {
-    const byOutcome = m?.byLabel('tagpilot_controller_events_total', 'outcome');
-    return (byOutcome?.get('ok') ?? 0) + (byOutcome?.get('failed') ?? 0);
-  };
+  const ownEvents = (m: Metrics | undefined) => m?.total('tagpilot_controller_events_total') ?? 0;
 
   // --- fixtures ----------------------------------------------------------------------------------
   const { repos, apps } = await createFixtures(kc, registry, {
@@ -251,13 +246,8 @@ try {
       const m = await controllerMetrics().catch(() => undefined);
       if (m) evaluated = m.total('tagpilot_controller_evaluations_total') - evaluated0;
       if (m && evaluated >= IMAGES && !seconds) seconds = (Date.now() - t0) / 1000;
-      // Settled: nothing in flight, no Event left to write and no rollout left for the health gate to follow.
-      if (
-        seconds &&
-        m?.total('tagpilot_controller_queue_active') === 0 &&
-        m.total('tagpilot_controller_events_pending') === 0 &&
-        !(await anyFollowedRollout())
-      ) {
+      // Settled: nothing in flight and no rollout left for the health gate to follow.
+      if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && !(await anyFollowedRollout())) {
         timedOut = false;
         break;
       }
@@ -279,10 +269,6 @@ try {
     if (ownLists > 0) api.set('LIST images', ownLists);
     else api.delete('LIST images');
     const events = ownEvents(after) - ownEvents(before);
-    const dropped =
-      (after.byLabel('tagpilot_controller_events_total', 'outcome').get('dropped') ?? 0) -
-      (before?.byLabel('tagpilot_controller_events_total', 'outcome').get('dropped') ?? 0);
-    if (dropped > 0) log(`${name}: ${dropped} Events dropped (the controller's queue of Events was full)`);
     const duration = (m: Metrics | undefined, series: string) =>
       m?.total(`tagpilot_controller_evaluation_duration_seconds_${series}`) ?? 0;
     const timed = duration(after, 'count') - duration(before, 'count');

@@ -107,8 +107,6 @@ export interface Controller {
  * fell back to lists.
  */
 const HEALTH_BACKSTOP_MS = 15_000;
-/** How long shutdown waits for queued Events: a few seconds of an apiserver that keeps up, never the whole grace period. */
-const EVENTS_FLUSH_MS = 5_000;
 
 function imageCache(kubeConfig: KubeConfig, images: ImageApi, namespaces: string[], log: Logger) {
   return new Cache<Image>(
@@ -139,10 +137,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       : new RegistryClient({ logger: log, ...(opts.registry ?? {}) });
   const events: EventRecorder = dryRun
     ? new LoggingEventRecorder(log)
-    : new KubeEventRecorder(kc, log, identity, {
-        recorded: (outcome) => metrics.eventsRecorded.inc({ outcome }),
-        pending: (count) => metrics.eventsPending.set(count),
-      });
+    : new KubeEventRecorder(kc, log, identity, (ok) =>
+        metrics.eventsRecorded.inc({ outcome: ok ? 'ok' : 'failed' }),
+      );
   const images = new ImageApi(kc);
   const cache = imageCache(kc, images, namespaces, log);
   // Workloads and Pods are watched by the leader only (it alone evaluates), scoped like the Images.
@@ -319,18 +316,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       for (const img of all) if (!img.spec.suspend) queue.add(imageKey(img), trigger);
       return all.length;
     },
-    idle: async () => {
-      await queue.idle();
-      // The Events the evaluations recorded are written after them (controller/kube/events.ts).
-      await events.flush?.();
-    },
+    idle: () => queue.idle(),
     async stop() {
       if (stopping) return;
       stopping = true;
       // Stop acting before releasing the Lease, so a successor never overlaps with our in-flight work.
       await stopLeading();
-      // What the last evaluations recorded is written before the Lease goes (bounded: best effort).
-      await events.flush?.(EVENTS_FLUSH_MS);
       await elector?.stop();
       await cache.stop();
       await ops?.close();

@@ -13,7 +13,7 @@ import type { ProcessResult } from '../../common/work-queue.js';
 import { REFRESH_ANNOTATION, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import { HealthGate, watchingCondition } from '../health/gate.js';
-import { imageTarget, withEventScope } from '../kube/events.js';
+import { imageTarget } from '../kube/events.js';
 import { checkImage, type Checked } from './check.js';
 import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
@@ -127,12 +127,7 @@ export class Evaluator {
     return this.refresh.pending(image) !== undefined;
   }
 
-  /** One evaluation, in its own Event scope (its status write waits for its Events: kube/events.ts). */
-  evaluate(key: string, reasons: ReadonlySet<Trigger>): Promise<ProcessResult> {
-    return withEventScope(() => this.evaluateNow(key, reasons));
-  }
-
-  private async evaluateNow(key: string, reasons: ReadonlySet<Trigger>): Promise<ProcessResult> {
+  async evaluate(key: string, reasons: ReadonlySet<Trigger>): Promise<ProcessResult> {
     const image = this.deps.cache.getByKey(key);
     if (!image || image.metadata.deletionTimestamp || image.spec.suspend) {
       this.count(key, 'Skipped');

@@ -88,16 +88,6 @@ export const queueActive = once(
     }),
 );
 
-export const eventsPending = once(
-  'tagpilot_controller_events_pending',
-  () =>
-    new Gauge({
-      name: 'tagpilot_controller_events_pending',
-      help: 'Kubernetes Events recorded and not yet written (queued or in flight; at most 1,000 wait).',
-      registers: [metricsRegistry],
-    }),
-);
-
 export const imagesWatched = once(
   'tagpilot_controller_images',
   () =>
@@ -134,7 +124,7 @@ export const eventsRecorded = once(
   () =>
     new Counter({
       name: 'tagpilot_controller_events_total',
-      help: 'Kubernetes Events recorded, by outcome: ok (written), failed (the apiserver refused or did not answer), dropped (more than 1,000 waited to be written).',
+      help: 'Kubernetes Events written, by outcome (ok, failed).',
       labelNames: ['outcome'] as const,
       registers: [metricsRegistry],
     }),

@@ -5,13 +5,7 @@ import { reuseConnections } from '../../common/kube-connections.js';
 import { createLogger } from '../../common/logger.js';
 import { fakeApiserver, statusBody, type FakeApiserver } from '../../test/fakes/apiserver.js';
 import { isNotFound, isStaleWrite, isTransientKubeError } from './errors.js';
-import {
-  KubeEventRecorder,
-  imageTarget,
-  scopeEventsWritten,
-  withEventScope,
-  type EventOutcome,
-} from './events.js';
+import { KubeEventRecorder, imageTarget } from './events.js';
 import { FIELD_MANAGER, ImageApi } from './images.js';
 import { KubeWorkloadClient, workloadPath } from './workloads.js';
 
@@ -22,8 +16,6 @@ afterEach(async () => {
   await peer?.close();
   peer = undefined;
 });
-
-const silent = createLogger('test', { level: 'silent' });
 
 const image = {
   metadata: { name: 'web', namespace: 'team', uid: 'u-1', resourceVersion: '7' },
@@ -69,10 +61,11 @@ describe('the status write', () => {
 describe('Events', () => {
   it('posts a core/v1 Event about the object, with the reason, message and times', async () => {
     peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
-    const recorded: EventOutcome[] = [];
-    const recorder = new KubeEventRecorder(kc(), silent, 'pod-1', { recorded: (o) => recorded.push(o) });
+    const recorded: boolean[] = [];
+    const recorder = new KubeEventRecorder(kc(), createLogger('test', { level: 'silent' }), 'pod-1', (ok) =>
+      recorded.push(ok),
+    );
     await recorder.record(imageTarget(image), 'Normal', 'NewTag', 'v1 → v2');
-    await recorder.flush();
     const [s] = peer.seen;
     expect(s?.method).toBe('POST');
     expect(s?.url).toBe('/api/v1/namespaces/team/events');
@@ -99,94 +92,17 @@ describe('Events', () => {
     expect(String((body.metadata as { name: string }).name)).toMatch(/^web\.[0-9a-f]{25,}$/);
     expect(new Date(String(body.firstTimestamp)).toISOString()).toBe(body.firstTimestamp);
     expect(body.lastTimestamp).toBe(body.firstTimestamp);
-    expect(recorded).toEqual(['ok']);
-    expect(recorder.pending).toBe(0);
+    expect(recorded).toEqual([true]);
   });
 
   it('a refused Event is counted and logged, never thrown', async () => {
     peer = await fakeApiserver(() => ({ status: 403, body: statusBody(403, 'events is forbidden') }));
-    const recorded: EventOutcome[] = [];
-    const recorder = new KubeEventRecorder(kc(), silent, 'pod-1', { recorded: (o) => recorded.push(o) });
-    await expect(recorder.record(imageTarget(image), 'Warning', 'Held', 'x')).resolves.toBeUndefined();
-    await recorder.flush();
-    expect(recorded).toEqual(['failed']);
-  });
-
-  it('sends in the order recorded', async () => {
-    peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
-    const recorder = new KubeEventRecorder(kc(), silent, 'pod-1', {}, { queued: 100, inFlight: 1 });
-    for (let i = 0; i < 5; i++) await recorder.record(imageTarget(image), 'Normal', `R${i}`, 'x');
-    await recorder.flush();
-    expect(peer.seen.map((s) => (JSON.parse(s.body) as { reason: string }).reason)).toEqual([
-      'R0',
-      'R1',
-      'R2',
-      'R3',
-      'R4',
-    ]);
-  });
-
-  it('has at most its in-flight limit on the wire', async () => {
-    peer = await fakeApiserver(() => 'hang');
-    const recorder = new KubeEventRecorder(kc(), silent, 'pod-1', {}, { queued: 100, inFlight: 2 });
-    for (let i = 0; i < 6; i++) await recorder.record(imageTarget(image), 'Normal', `R${i}`, 'x');
-    // The peer never answers: the first two reach it, the other four wait in the queue.
-    for (let i = 0; i < 400 && peer.seen.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(peer.seen.map((s) => (JSON.parse(s.body) as { reason: string }).reason)).toEqual(['R0', 'R1']);
-    expect(recorder.pending).toBe(6);
-  });
-
-  it('drops what exceeds the queue and never blocks the caller on a peer that does not answer', async () => {
-    peer = await fakeApiserver(() => 'hang');
-    const recorded: EventOutcome[] = [];
-    const pending: number[] = [];
-    const recorder = new KubeEventRecorder(
-      kc(),
-      silent,
-      'pod-1',
-      { recorded: (o) => recorded.push(o), pending: (n) => pending.push(n) },
-      { queued: 3, inFlight: 2 },
+    const recorded: boolean[] = [];
+    const recorder = new KubeEventRecorder(kc(), createLogger('test', { level: 'silent' }), 'pod-1', (ok) =>
+      recorded.push(ok),
     );
-    // 2 go out, 3 wait, the last 2 are dropped: every record() resolves at once.
-    for (let i = 0; i < 7; i++) await recorder.record(imageTarget(image), 'Normal', `R${i}`, 'x');
-    expect(recorded).toEqual(['dropped', 'dropped']);
-    expect(recorder.pending).toBe(5);
-    expect(pending.at(-1)).toBe(5);
-    // flush is bounded by its timeout when the apiserver never answers.
-    await recorder.flush(50);
-    expect(recorder.pending).toBe(5);
-  });
-});
-
-describe('Event scopes (a status write waits for its evaluation’s Events)', () => {
-  it('waits for the Events recorded in the scope, and only those', async () => {
-    peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
-    const recorded: EventOutcome[] = [];
-    const recorder = new KubeEventRecorder(kc(), silent, 'pod-1', { recorded: (o) => recorded.push(o) });
-    await withEventScope(async () => {
-      await recorder.record(imageTarget(image), 'Normal', 'NewTag', 'x');
-      await recorder.record(imageTarget(image), 'Normal', 'Applied', 'y');
-      // Recorded, not yet written: record() does not wait for the apiserver.
-      expect(recorder.pending).toBe(2);
-      await scopeEventsWritten();
-      expect(recorded).toEqual(['ok', 'ok']);
-    });
-    // Outside a scope there is nothing to wait for.
-    await recorder.record(imageTarget(image), 'Normal', 'Healthy', 'z');
-    await scopeEventsWritten();
-    expect(recorder.pending).toBe(1);
-    await recorder.flush();
-  });
-
-  it('gives up after its timeout when the apiserver does not answer', async () => {
-    peer = await fakeApiserver(() => 'hang');
-    const recorder = new KubeEventRecorder(kc(), silent, 'pod-1');
-    await withEventScope(async () => {
-      await recorder.record(imageTarget(image), 'Normal', 'NewTag', 'x');
-      await scopeEventsWritten(50);
-      expect(recorder.pending).toBe(1);
-    });
+    await expect(recorder.record(imageTarget(image), 'Warning', 'Held', 'x')).resolves.toBeUndefined();
+    expect(recorded).toEqual([false]);
   });
 });
 

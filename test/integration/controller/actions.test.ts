@@ -36,15 +36,9 @@ function change(image: Image, tag: string, extra: Partial<Change> = {}): Change 
   };
 }
 
-/** Every recorder the tests made: Events are written in the background, so a test flushes them first. */
-const recorders: KubeEventRecorder[] = [];
-const eventsWritten = () => Promise.all(recorders.map((r) => r.flush()));
-
 function deps(workloads: WorkloadClient): ActionDeps {
   const log = testLogger(env, 'actions');
-  const events = new KubeEventRecorder(kc, log, 'test');
-  recorders.push(events);
-  return { workloads, events, log, dryRun: false };
+  return { workloads, events: new KubeEventRecorder(kc, log, 'test'), log, dryRun: false };
 }
 
 async function createWorkloads(namespace: string): Promise<void> {
@@ -145,7 +139,6 @@ describe('apply and restart against the apiserver', () => {
     expect(cron.spec?.jobTemplate.spec?.template.spec?.containers[0]?.image).toBe(`${REPO}:v2`);
     const other = await cluster.apps.readNamespacedDeployment({ namespace: ns, name: 'unrelated' });
     expect(other.spec?.template.spec?.containers[0]?.image).toBe('registry.example.com:5000/team/other:v1');
-    await eventsWritten();
     for (const [kind, name] of [
       ['Deployment', 'deploy'],
       ['StatefulSet', 'sts'],
@@ -191,7 +184,6 @@ describe('apply and restart against the apiserver', () => {
     );
     expect(after.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
     expect(after.spec?.template.metadata?.annotations?.['rollout.tagpilot.dev/app']).toBe(`v2@${digest}`);
-    await eventsWritten();
     expect(await cluster.eventReasons(ns, 'Deployment', 'deploy')).toContain('RolloutRestarted');
   });
 
@@ -294,7 +286,6 @@ describe('apply and restart against the apiserver', () => {
     expect(out.summaries[0]).toMatch(
       /patched .*Deployment\/deploy.*FAILED StatefulSet\/sts: statefulsets\.apps "sts" is forbidden/,
     );
-    await eventsWritten();
     expect(await cluster.eventReasons(ns, 'Image', 'app')).toContain('ApplyFailed');
   });
 });
