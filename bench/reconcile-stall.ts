@@ -14,8 +14,8 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Image } from '../crds/index.js';
-import type { InformerEvent, InformerHandler } from '../common/informer.js';
 import type { KubeWrites, ObjectRef } from '../operator/reconcile/kube-writes.js';
+import { FakeCache } from '../operator/reconcile/cache.fakes.js';
 import { Reconcilers, type ReconcilerCaches } from '../operator/reconcile/reconcilers.js';
 import { fixture, PER_REPO } from './lib/operator-fixtures.js';
 
@@ -23,32 +23,8 @@ const { values: args } = parseArgs({
   options: { images: { type: 'string', default: '1000,10000' }, budget: { type: 'string' } },
 });
 
-/** The part of Cache the reconcilers read, filled by hand. */
-class MemoryCache<T extends { metadata?: { name?: string; namespace?: string } }> {
-  readonly objects = new Map<string, T>();
-  private readonly handlers = new Map<InformerEvent, Set<InformerHandler<T>>>();
-  on(ev: InformerEvent, cb: InformerHandler<T>) {
-    if (!this.handlers.has(ev)) this.handlers.set(ev, new Set());
-    this.handlers.get(ev)!.add(cb);
-  }
-  off(ev: InformerEvent, cb: InformerHandler<T>) {
-    this.handlers.get(ev)?.delete(cb);
-  }
-  get(name: string, namespace: string) {
-    return this.objects.get(`${namespace}/${name}`);
-  }
-  list(namespace?: string) {
-    return [...this.objects.values()].filter(
-      (o) => namespace === undefined || o.metadata?.namespace === namespace,
-    );
-  }
-  put(obj: T) {
-    this.objects.set(`${obj.metadata?.namespace}/${obj.metadata?.name}`, obj);
-  }
-}
-
 async function once(n: number, budget: number | undefined) {
-  const images = new MemoryCache<Image>();
+  const images = new FakeCache<Image>();
   const namespaces = Math.max(1, Math.ceil(n / 100));
   for (let i = 0; i < n; i++) {
     const f = fixture(i, namespaces);
@@ -79,9 +55,9 @@ async function once(n: number, budget: number | undefined) {
   const reconcilers = new Reconcilers({
     caches: {
       images,
-      alertConfigs: new MemoryCache(),
-      secrets: new MemoryCache(),
-      configMaps: new MemoryCache(),
+      alertConfigs: new FakeCache(),
+      secrets: new FakeCache(),
+      configMaps: new FakeCache(),
     } as unknown as ReconcilerCaches,
     writes: kubeWrites as unknown as KubeWrites,
     log: pino({ level: 'silent' }),

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Image } from '../../crds/index.js';
-import type { InformerEvent, InformerHandler } from '../../common/informer.js';
 import { imageErrors } from '../../domain/image/validate.js';
 import type * as Validate from '../../domain/image/validate.js';
 import type { KubeWrites } from './kube-writes.js';
+import { FakeCache } from './cache.fakes.js';
 import { Reconcilers, type ReconcilerCaches } from './reconcilers.js';
 
 // Counts validations; the real validator still runs.
@@ -12,37 +12,6 @@ vi.mock('../../domain/image/validate.js', async (importOriginal) => {
   const real = await importOriginal<typeof Validate>();
   return { ...real, imageErrors: vi.fn(real.imageErrors) };
 });
-
-/** The part of Cache the reconcilers use, fed by hand instead of a watch. */
-class FakeCache<T extends { metadata?: { name?: string; namespace?: string } }> {
-  readonly objects = new Map<string, T>();
-  private readonly handlers: Record<InformerEvent, Set<InformerHandler<T>>> = {
-    add: new Set(),
-    update: new Set(),
-    delete: new Set(),
-    upsert: new Set(),
-  };
-  on(ev: InformerEvent, cb: InformerHandler<T>) {
-    this.handlers[ev].add(cb);
-  }
-  off(ev: InformerEvent, cb: InformerHandler<T>) {
-    this.handlers[ev].delete(cb);
-  }
-  get(name: string, namespace: string) {
-    return this.objects.get(`${namespace}/${name}`);
-  }
-  list(namespace?: string) {
-    return [...this.objects.values()].filter(
-      (o) => namespace === undefined || o.metadata?.namespace === namespace,
-    );
-  }
-  put(obj: T) {
-    const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
-    const old = this.objects.get(key);
-    this.objects.set(key, obj);
-    for (const cb of this.handlers[old ? 'update' : 'add']) cb(obj, old);
-  }
-}
 
 function image(resourceVersion: string, generation: number, result?: 'Success' | 'RegistryError'): Image {
   return {
