@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Image } from '../crds/index.js';
 import type { KubeWrites, ObjectRef } from '../operator/reconcile/kube-writes.js';
-import { FakeCache } from '../operator/reconcile/cache.fakes.js';
-import { Reconcilers, type ReconcilerCaches } from '../operator/reconcile/reconcilers.js';
+import { FakeCache, fakeCaches } from '../operator/reconcile/cache.fakes.js';
+import { Reconcilers } from '../operator/reconcile/reconcilers.js';
 import { fixture, PER_REPO } from './lib/operator-fixtures.js';
 
 const { values: args } = parseArgs({
@@ -53,12 +53,7 @@ async function once(n: number, budget: number | undefined) {
     event: () => Promise.resolve(),
   };
   const reconcilers = new Reconcilers({
-    caches: {
-      images,
-      alertConfigs: new FakeCache(),
-      secrets: new FakeCache(),
-      configMaps: new FakeCache(),
-    } as unknown as ReconcilerCaches,
+    caches: fakeCaches(images),
     writes: kubeWrites as unknown as KubeWrites,
     log: pino({ level: 'silent' }),
     ...(budget === undefined ? {} : { turnBudgetMs: budget }),

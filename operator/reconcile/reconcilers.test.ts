@@ -4,8 +4,8 @@ import type { Image } from '../../crds/index.js';
 import { imageErrors } from '../../domain/image/validate.js';
 import type * as Validate from '../../domain/image/validate.js';
 import type { KubeWrites } from './kube-writes.js';
-import { FakeCache } from './cache.fakes.js';
-import { Reconcilers, type ReconcilerCaches } from './reconcilers.js';
+import { FakeCache, fakeCaches } from './cache.fakes.js';
+import { Reconcilers } from './reconcilers.js';
 
 // Counts validations; the real validator still runs.
 vi.mock('../../domain/image/validate.js', async (importOriginal) => {
@@ -42,12 +42,7 @@ describe('Reconcilers', () => {
       event: async () => {},
     };
     reconcilers = new Reconcilers({
-      caches: {
-        images,
-        alertConfigs: new FakeCache(),
-        secrets: new FakeCache(),
-        configMaps: new FakeCache(),
-      } as unknown as ReconcilerCaches,
+      caches: fakeCaches(images),
       writes: writes as unknown as KubeWrites,
       log: pino({ level: 'silent' }),
     });
