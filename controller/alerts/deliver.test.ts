@@ -1,6 +1,7 @@
 // deliverAlert against real peers on loopback: HTTP servers standing in for Slack, Discord, Teams and a
 // generic webhook, and a real SMTP server.
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -244,13 +245,28 @@ describe('deliverAlert', () => {
     p.discord.script({ status: 429, headers: { 'retry-after': '7' } });
     p.hook.script({ status: 200, hang: true });
     const smtpPort = await freePort();
+    // The e-mail channel's first try reaches a server that hangs up at once; the SMTP server starts in a
+    // backoff after that: "comes back" after exactly one failure, whichever channel backs off first
+    // (nodemailer is imported on the first e-mail, so the HTTP channels often fail before it connects).
+    let hungUp = false;
+    let gateClosed!: () => void;
+    const gone = new Promise<void>((resolve) => (gateClosed = resolve));
+    const gate = createServer((socket) => {
+      socket.destroy();
+      hungUp = true;
+      gate.close(() => gateClosed());
+    });
+    await new Promise<void>((resolve) => gate.listen(smtpPort, '127.0.0.1', resolve));
+    gate.unref();
+    let starting: Promise<SmtpPeer> | undefined;
     let mail: SmtpPeer | undefined;
-    // The SMTP server starts during the first backoff: deterministic "comes back", no timing involved.
     const deps = fastDeps({
       timeoutMs: 500,
       sleep: async (ms) => {
         deps.slept.push(ms);
-        mail ??= await smtp({ port: smtpPort });
+        if (!hungUp) return;
+        await gone;
+        mail = await (starting ??= smtp({ port: smtpPort }));
       },
     });
     const outcomes = await deliverAlert(everyChannel({ ...p, smtpPort }), notification, deps);
