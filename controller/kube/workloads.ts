@@ -155,7 +155,7 @@ export class KubeWorkloadClient implements WorkloadClient {
   }
 
   list(namespace: string, opts: { fresh?: boolean } = {}): Promise<Workload[]> {
-    const listed = () => this.lists.get(namespace, () => this.listAll(namespace), opts);
+    const listed = () => this.listed(namespace, opts);
     return this.watched ? this.watched.list(namespace, listed) : listed();
   }
 
@@ -164,9 +164,14 @@ export class KubeWorkloadClient implements WorkloadClient {
     repository: string,
     opts: { fresh?: boolean } = {},
   ): Promise<Workload[]> {
-    const listed = () => this.lists.get(namespace, () => this.listAll(namespace), opts);
+    const listed = () => this.listed(namespace, opts);
     if (this.watched) return this.watched.listBy(namespace, repository, listed);
     return (await listed()).filter((w) => repositoriesOf(w).has(repository));
+  }
+
+  /** The namespace's workloads from the apiserver: a list shared for a moment, or one read now (`fresh`). */
+  private listed(namespace: string, opts: { fresh?: boolean }): Promise<Workload[]> {
+    return this.lists.get(namespace, () => this.listAll(namespace), opts);
   }
 
   /** Calls `cb` for each change the watch caches see (nothing without `watch`). */
