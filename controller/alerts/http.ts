@@ -63,7 +63,7 @@ function networkReason(err: unknown): string {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `TLS certificate not trusted (${code})`;
-    case 'ERR_INVALID_CHAR':
+    case 'ERR_INVALID_CHAR': // UNSENDABLE_HEADER
     case 'ERR_INVALID_HTTP_TOKEN':
       // Node's message names the header, never its value.
       return `a header cannot be sent (${(err as Error).message}): remove line breaks and control characters from its value`;
@@ -73,6 +73,8 @@ function networkReason(err: unknown): string {
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
+/** Node's codes for a header name or value it will not send. */
+const UNSENDABLE_HEADER = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN']);
 
 /**
  * One pair of keep-alive Agents per try timeout (the controller uses one; `tagpilot alert test --timeout`
@@ -112,7 +114,10 @@ export async function postJSON(opts: PostOptions): Promise<{ status: number; bod
       throw new DeliveryError(`${host}: no connection within ${opts.timeoutMs} ms`, true);
     }
     const reason = networkReason(err);
-    throw new DeliveryError(`${host}: ${reason}`, !TLS_CODES.test(reason) && !reason.startsWith('a header'));
+    const code = (err as { code?: string }).code ?? '';
+    // An untrusted certificate or a header Node refuses to send fails the same way on every try.
+    const retriable = !TLS_CODES.test(reason) && !UNSENDABLE_HEADER.has(code);
+    throw new DeliveryError(`${host}: ${reason}`, retriable);
   }
   let text = '';
   try {
