@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { WorkQueue, backoffDelay, type ProcessResult, type QueueClock } from './work-queue.js';
+import {
+  WorkQueue,
+  backoffDelay,
+  type ProcessResult,
+  type QueueClock,
+  type RunContext,
+} from './work-queue.js';
 
 class FakeClock implements QueueClock {
   t = 0;
@@ -141,6 +147,49 @@ describe('WorkQueue', () => {
     await flush();
     expect(calls.map((c) => c.key).slice(5)).toEqual(['dead/k3']);
     expect(q.depth).toBe(8);
+  });
+
+  it('lets a key leave its group early: the next key of the group starts, the overall limit still holds', async () => {
+    const clock = new FakeClock();
+    const calls: { key: string; run: RunContext; release: () => void }[] = [];
+    const q = new WorkQueue<string>({
+      concurrency: 3,
+      process: (key, _reasons, run) =>
+        new Promise<ProcessResult>((resolve) => calls.push({ key, run, release: () => resolve({}) })),
+      clock,
+      retryReason: 'retry',
+      groupOf: (key) => key.split('/')[0],
+      maxActivePerGroup: 1,
+    });
+    q.start();
+    for (let i = 0; i < 5; i++) q.add(`hub/k${i}`, 'cron');
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['hub/k0']);
+    calls[0]!.run.leaveGroup();
+    await flush();
+    expect(calls.map((c) => c.key)).toEqual(['hub/k0', 'hub/k1']);
+    // Leaving twice frees nothing more, and finishing after leaving does not free the group's slot again.
+    calls[0]!.run.leaveGroup();
+    await flush();
+    expect(calls).toHaveLength(2);
+    calls[0]!.release();
+    await flush();
+    expect(calls).toHaveLength(2);
+    expect(q.active).toBe(1);
+    calls[1]!.run.leaveGroup();
+    await flush();
+    calls[2]!.run.leaveGroup();
+    await flush();
+    // Three in flight (k1, k2, k3), none of them in the group: `concurrency` is the bound now.
+    expect(calls.map((c) => c.key)).toEqual(['hub/k0', 'hub/k1', 'hub/k2', 'hub/k3']);
+    expect(q.active).toBe(3);
+    calls[3]!.run.leaveGroup();
+    await flush();
+    expect(calls).toHaveLength(4);
+    calls[1]!.release();
+    await flush();
+    expect(calls.map((c) => c.key).at(-1)).toBe('hub/k4');
+    expect(q.active).toBe(3);
   });
 
   it('retries failures with growing backoff and resets after a success', async () => {

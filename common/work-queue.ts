@@ -49,10 +49,22 @@ export interface ProcessResult {
   requeueAfterMs?: number;
 }
 
+/** What a running process() may tell its queue. */
+export interface RunContext {
+  /**
+   * The key no longer counts against its group's `maxActivePerGroup` (it still holds its slot of
+   * `concurrency`): the part of the work the group stands for is done. The controller calls it once an
+   * evaluation is past the registry, so a registry's cap bounds the evaluations waiting on that registry,
+   * not those writing their outcome to the apiserver. Idempotent; a no-op for a key of no group.
+   */
+  leaveGroup(): void;
+}
+
 /** Resolving with nothing is a success; throwing is a failure to retry. */
 export type Processor<R extends string> = (
   key: string,
   reasons: ReadonlySet<R>,
+  run: RunContext,
 ) => Promise<ProcessResult | void>;
 
 export interface WorkQueueOptions<R extends string = string> {
@@ -358,19 +370,30 @@ export class WorkQueue<R extends string = string> {
   }
 
   private async run(key: string, reasons: ReadonlySet<R>, group: string | undefined): Promise<void> {
+    let inGroup = group !== undefined;
+    const leave = (): boolean => {
+      if (!inGroup) return false;
+      inGroup = false;
+      const left = (this.groupActive.get(group!) ?? 1) - 1;
+      if (left > 0) this.groupActive.set(group!, left);
+      else this.groupActive.delete(group!);
+      return true;
+    };
+    const context: RunContext = {
+      // A key of the group may be waiting for exactly this slot.
+      leaveGroup: () => {
+        if (leave() && !this.stopped) this.pump();
+      },
+    };
     let result: ProcessResult;
     try {
-      result = (await this.opts.process(key, reasons)) ?? {};
+      result = (await this.opts.process(key, reasons, context)) ?? {};
     } catch (err) {
       this.opts.onError?.(key, err);
       result = { retry: true };
     }
     this.inFlight.delete(key);
-    if (group !== undefined) {
-      const left = (this.groupActive.get(group) ?? 1) - 1;
-      if (left > 0) this.groupActive.set(group, left);
-      else this.groupActive.delete(group);
-    }
+    leave();
     if (this.stopped) {
       this.opts.onChange?.(this.pending.size, this.inFlight.size);
       this.notifyIdle();

@@ -131,8 +131,13 @@ class FakeImages {
 /** The Pods the health gate lists; each test sets them. */
 export class FakePods implements PodReader {
   pods: V1Pod[] = [];
+  /** Whether the Pod watch cache is live (the gate's slow poll needs it). */
+  live = true;
   async list(): Promise<V1Pod[]> {
     return structuredClone(this.pods);
+  }
+  async watching(): Promise<boolean> {
+    return this.live;
   }
 }
 
@@ -145,6 +150,11 @@ class FakeWorkloads implements WorkloadClient {
   failPatch: Error | undefined;
   patched: object[][] = [];
   restarted: string[] = [];
+  /** Whether the workload watch caches are live (the gate's slow poll needs it). */
+  live = true;
+  async watching(): Promise<boolean> {
+    return this.live;
+  }
   async list() {
     return [structuredClone(this.deployment)];
   }
@@ -172,7 +182,10 @@ class FakeWorkloads implements WorkloadClient {
   }
 }
 
-export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean; alert?: boolean } = {}) {
+export function setup(
+  spec: Partial<ImageSpec> = {},
+  opts: { dryRun?: boolean; alert?: boolean; watchedPollMs?: number } = {},
+) {
   const registry = new FakeRegistry();
   const images = new FakeImages(spec);
   const workloads = new FakeWorkloads();
@@ -229,6 +242,7 @@ export function setup(spec: Partial<ImageSpec> = {}, opts: { dryRun?: boolean; a
     log,
     dryRun: opts.dryRun ?? false,
     heartbeatMs: 3_600_000,
+    ...(opts.watchedPollMs !== undefined ? { healthWatchedPollMs: opts.watchedPollMs } : {}),
     nextCheck: () => new Date(Date.now() + 60_000),
     now: () => now.at,
     onResult: (r) => results.push(r),

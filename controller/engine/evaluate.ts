@@ -13,7 +13,7 @@ import type { ProcessResult } from '../../common/work-queue.js';
 import { REFRESH_ANNOTATION, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import { HealthGate, watchingCondition } from '../health/gate.js';
-import { imageTarget } from '../kube/events.js';
+import { imageTarget, withEventScope } from '../kube/events.js';
 import { checkImage, type Checked } from './check.js';
 import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
@@ -84,6 +84,7 @@ export class Evaluator {
         actions: deps.actions,
         log: deps.log,
         pollMs: this.healthPollMs,
+        ...(deps.healthWatchedPollMs !== undefined ? { watchedPollMs: deps.healthWatchedPollMs } : {}),
         now: this.now,
       },
       async (image, update) => {
@@ -127,7 +128,24 @@ export class Evaluator {
     return this.refresh.pending(image) !== undefined;
   }
 
-  async evaluate(key: string, reasons: ReadonlySet<Trigger>): Promise<ProcessResult> {
+  /**
+   * `pastRegistry` is called once the evaluation asks the registry nothing more (the work queue then
+   * stops counting it against the registry's share of the slots, docs/registries.md "Limits and isolation").
+   */
+  evaluate(
+    key: string,
+    reasons: ReadonlySet<Trigger>,
+    pastRegistry: () => void = () => {},
+  ): Promise<ProcessResult> {
+    // Its Events are written while it goes on, and before its status write (kube/events.ts).
+    return withEventScope(() => this.evaluateNow(key, reasons, pastRegistry));
+  }
+
+  private async evaluateNow(
+    key: string,
+    reasons: ReadonlySet<Trigger>,
+    pastRegistry: () => void,
+  ): Promise<ProcessResult> {
     const image = this.deps.cache.getByKey(key);
     if (!image || image.metadata.deletionTimestamp || image.spec.suspend) {
       this.count(key, 'Skipped');
@@ -139,12 +157,15 @@ export class Evaluator {
     try {
       // A rollout being followed is judged before anything new is decided: nothing is applied over it.
       const rollout = image.status?.rollout;
-      if (rollout && !this.deps.dryRun) return await this.gate.follow(image, rollout);
+      if (rollout && !this.deps.dryRun) {
+        pastRegistry();
+        return await this.gate.follow(image, rollout);
+      }
       const answers = this.approvals.answers(image);
       if (answers.length > 0) {
         const log = this.deps.log.child({ image: key });
         const answered = await this.approvals.answer(image, answers, (checked) =>
-          this.conclude(key, image, checked, false, log, true),
+          this.conclude(key, image, checked, false, log, pastRegistry, true),
         );
         if (!answered.applied) this.count(key, 'Success');
         return answered.result;
@@ -155,7 +176,7 @@ export class Evaluator {
           await this.status.write(image, scheduledReport(image, this.deps.nextCheck(key)));
         return {};
       }
-      const result = await this.check(key, image, manual || reasons.has('webhook'), manual);
+      const result = await this.check(key, image, manual || reasons.has('webhook'), manual, pastRegistry);
       if (refresh !== undefined) await this.refresh.clear(image, refresh);
       return result;
     } finally {
@@ -163,7 +184,13 @@ export class Evaluator {
     }
   }
 
-  private async check(key: string, image: Image, fresh: boolean, manual: boolean): Promise<ProcessResult> {
+  private async check(
+    key: string,
+    image: Image,
+    fresh: boolean,
+    manual: boolean,
+    pastRegistry: () => void,
+  ): Promise<ProcessResult> {
     const log = this.deps.log.child({ image: key });
     let checked: Checked;
     const waitingTag = image.status?.waiting?.tag;
@@ -173,6 +200,7 @@ export class Evaluator {
     try {
       checked = await checkImage(this.deps, image, fresh, pushed);
     } catch (err) {
+      pastRegistry();
       if (taken.length > 0) this.pushed.add(key, taken);
       const c = classifyError(err, credentialsOf(image));
       this.count(key, c.result);
@@ -190,7 +218,7 @@ export class Evaluator {
       if (!c.retry) return {};
       return { retry: true, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
     }
-    const result = await this.conclude(key, image, checked, manual, log);
+    const result = await this.conclude(key, image, checked, manual, log, pastRegistry);
     // Only tags a hook named are looked for again; a vanished waiting tag just stops waiting.
     const notFound = checked.notFound.filter((t) => taken.includes(t));
     if (notFound.length > 0 && this.pushed.notFound(key, notFound)) {
@@ -211,6 +239,7 @@ export class Evaluator {
     checked: Checked,
     manual: boolean,
     log: Logger,
+    pastRegistry: () => void,
     approved = false,
   ): Promise<ProcessResult> {
     const { outcome } = checked;
@@ -234,6 +263,8 @@ export class Evaluator {
           log,
         )
       : undefined;
+    // What is left writes to the apiserver (and alert peers); the registry is not asked again.
+    pastRegistry();
     let holds: HoldsReview | undefined;
 
     // A tag waiting for a window was approved already (approval comes first); its opening applies it.

@@ -39,7 +39,7 @@ export class EvaluationQueue {
       retryReason: 'retry',
       retryBaseMs: this.opts.retryBaseMs,
       retryMaxMs: this.opts.retryMaxMs,
-      process: (key, reasons) => evaluator.evaluate(key, reasons),
+      process: (key, reasons, run) => evaluator.evaluate(key, reasons, () => run.leaveGroup()),
       onChange: (depth, active) => {
         metrics.queueDepth.set(depth);
         metrics.queueActive.set(active);

@@ -27,6 +27,8 @@ export interface EvaluatorDeps {
   nodes?: NodeReader;
   /** How often a followed rollout is looked at (default 3 s). */
   healthPollMs?: number;
+  /** How often while the workload and Pod watch caches wake the gate on changes (default: healthPollMs). */
+  healthWatchedPollMs?: number;
   events: EventRecorder;
   log: Logger;
   dryRun: boolean;

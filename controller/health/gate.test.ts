@@ -91,6 +91,26 @@ describe('health gate', () => {
     expect(t.events).toContain('Healthy');
   });
 
+  it('polls slowly while the watch caches wake it, quickly while either cache is not live, and at the deadline', async () => {
+    const t = setup(gate, { watchedPollMs: 60_000 });
+    t.registry.tags = ['v1.0.0', 'v1.1.0'];
+    expect(await t.run()).toEqual({ requeueAfterMs: 2000 });
+    t.workloads.deployment = rolledOut(t.workloads.deployment, `${REPO}:v1.1.0`, 0);
+    t.pods.pods = [pod(`${REPO}:v1.1.0`)];
+    t.pods.pods[0]!.status!.conditions![0]!.status = 'False';
+    // Both caches live: every change wakes the gate, the poll is only the backstop.
+    expect(await t.run()).toEqual({ requeueAfterMs: 60_000 });
+    t.pods.live = false;
+    expect(await t.run()).toEqual({ requeueAfterMs: 3000 });
+    t.pods.live = true;
+    t.workloads.live = false;
+    expect(await t.run()).toEqual({ requeueAfterMs: 3000 });
+    t.workloads.live = true;
+    // 100 s before the 2-minute deadline the slow poll is cut to just after the deadline.
+    t.now.at = new Date('2026-01-01T00:01:40Z');
+    expect(await t.run()).toEqual({ requeueAfterMs: 20_100 });
+  });
+
   it('rolls back a crash-looping tag exactly once, rejects it, and a new evaluator does not retry it', async () => {
     const t = setup(gate);
     t.registry.tags = ['v1.0.0', 'v1.1.0'];

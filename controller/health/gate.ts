@@ -51,6 +51,12 @@ export interface HealthGateDeps {
   log: Logger;
   /** How often a followed rollout is looked at. */
   pollMs: number;
+  /**
+   * How often instead while the namespace's workload and Pod watch caches are live: then every change
+   * of a followed workload or its Pods wakes the gate (controller.ts), and the poll only backs that up.
+   * Absent: `pollMs` always.
+   */
+  watchedPollMs?: number;
   now: () => Date;
 }
 
@@ -104,6 +110,14 @@ export class HealthGate {
     private readonly write: WriteHealth,
   ) {}
 
+  /** The poll for a rollout in `namespace`: the slow one while changes there wake the gate. */
+  private async pollMs(namespace: string): Promise<number> {
+    const { watchedPollMs, pollMs, workloads, pods } = this.deps;
+    if (watchedPollMs === undefined) return pollMs;
+    const woken = (await workloads.watching?.(namespace)) && (await pods.watching?.(namespace));
+    return woken ? watchedPollMs : pollMs;
+  }
+
   /** One step of following `image.status.rollout`; the result re-queues the Image until it is judged. */
   async follow(image: Image, rollout: ImageRollout): Promise<ProcessResult> {
     const namespace = image.metadata.namespace ?? 'default';
@@ -125,12 +139,15 @@ export class HealthGate {
         log.debug({ message: verdict.message }, 'rollout in progress');
         // Back at the next poll, or just after the deadline when that comes first (then it is judged).
         const untilDeadline = Date.parse(rollout.deadline) - this.deps.now().getTime() + 100;
-        return { requeueAfterMs: Math.max(100, Math.min(this.deps.pollMs, untilDeadline)) };
+        const poll = await this.pollMs(namespace);
+        return { requeueAfterMs: Math.max(100, Math.min(poll, untilDeadline)) };
       }
       if (verdict.state === 'Healthy') {
         const message = `${rollout.tag} rolled out: ${verdict.message}`;
-        await this.write(image, { rollout: null, healthy: { status: 'True', reason: 'RolledOut', message } });
+        // Recorded first: the status write waits for it (kube/events.ts), so status never shows a
+        // judged rollout without its Event.
         await this.deps.events.record(imageTarget(image), 'Normal', 'Healthy', message);
+        await this.write(image, { rollout: null, healthy: { status: 'True', reason: 'RolledOut', message } });
         log.info({ message }, 'rollout healthy');
         return {};
       }

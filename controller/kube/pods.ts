@@ -17,6 +17,8 @@ export interface PodReader {
    * could restart a workload that has just started the current image (the watch cache is current).
    */
   list(namespace: string, selector: V1LabelSelector, opts?: { fresh?: boolean }): Promise<V1Pod[]>;
+  /** Whether the namespace's Pods are watched and the cache live: onChange sees every change. */
+  watching?(namespace: string): Promise<boolean>;
 }
 
 /** A label selector in the query syntax; undefined when it selects nothing (no labels, no expressions). */
@@ -118,6 +120,10 @@ export class KubePodReader implements PodReader {
 
   private async listNamespace(namespace: string): Promise<V1Pod[]> {
     return (await this.api.listNamespacedPod({ namespace })).items.map(compactPod);
+  }
+
+  async watching(namespace: string): Promise<boolean> {
+    return this.watched !== undefined && (await this.watched.live(namespace));
   }
 
   async list(namespace: string, selector: V1LabelSelector, opts: { fresh?: boolean } = {}): Promise<V1Pod[]> {

@@ -56,6 +56,8 @@ export interface WorkloadClient {
   listUsing(namespace: string, repository: string, opts?: { fresh?: boolean }): Promise<Workload[]>;
   /** One workload as last seen, like list(); undefined when it is not there. */
   find(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined>;
+  /** Whether the namespace's workloads are watched and their caches live: onChange sees every change. */
+  watching?(namespace: string): Promise<boolean>;
   get(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
   jsonPatch(kind: WorkloadKind, namespace: string, name: string, ops: object[]): Promise<Workload>;
   strategicPatch(kind: WorkloadKind, namespace: string, name: string, body: object): Promise<Workload>;
@@ -182,6 +184,10 @@ export class KubeWorkloadClient implements WorkloadClient {
   /** The watch cache's copy right now, without waiting for a sync (undefined without `watch`). */
   cached(kind: WorkloadKind, namespace: string, name: string): Workload | undefined {
     return this.caches?.get(kind)?.get(name, namespace);
+  }
+
+  async watching(namespace: string): Promise<boolean> {
+    return this.caches !== undefined && (await this.watched!.live(namespace));
   }
 
   async find(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined> {
