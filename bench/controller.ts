@@ -9,6 +9,7 @@
 //   BENCH_IMAGES=10000 …                     the 10,000-Image row (1,000 repositories)
 //   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' …   extra node flags for the controller
 //   BENCH_NODE_FLAGS='' …                    replaces the image entrypoint's node flags (default: as shipped)
+//   BENCH_CONTROLLER_ARGS='--concurrency=32' … extra flags for the controller (docs/controller.md)
 //   BENCH_PHASE_LIMIT_S, BENCH_DEADLINE_MIN   bounds of a phase and of the whole run (see below)
 //   BENCH_KCM_QPS=200 …                      kube-controller-manager's client QPS (default: its own, 20)
 //   BENCH_HEALTH_GATE=off …                  the Images turn the health gate off (spec.healthGate.enabled:
@@ -35,7 +36,7 @@ import { createFixtures, pushAll } from './lib/controller-fixtures.js';
 import { apiserverRequests as apiserverCounts, programMetrics, type Metrics } from './lib/metrics.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { compilePrograms } from './lib/programs.js';
-import { formatRow, printTable, type Row } from './lib/controller-report.js';
+import { formatRow, printTable, timelineLine, type Row, type Sample } from './lib/controller-report.js';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -72,6 +73,8 @@ const TAGS_TTL_MS = 50_000;
  * recorded before the filter did, so that their figures compare.
  */
 const POLL_MS = IMAGES > 1000 ? 5_000 : 1_000;
+/** Seconds of a phase shown second by second (1,000 Images only). */
+const TIMELINE_SAMPLES = 31;
 /** A phase that has not settled by then is reported as such ("> N s, not settled") and the run goes on. */
 const PHASE_LIMIT_S = Number(process.env.BENCH_PHASE_LIMIT_S ?? (IMAGES > 1000 ? 3_600 : 900));
 /** The whole run (fixtures included) ends with an error after this many minutes, whatever it waits for. */
@@ -236,6 +239,8 @@ try {
     let evaluated = 0;
     let seconds = 0;
     let timedOut = true;
+    // From the tick on, one sample per poll: where the first seconds of a phase go, second by second.
+    const timeline: Sample[] = [];
     // Every POLL_MS, the four families above only: a full read renders the per-Image series (2 per
     // Image), one of the controller's larger CPU costs in an update tick's profile (docs/benchmarks.md).
     while (Date.now() - t0 < PHASE_LIMIT_S * 1000) {
@@ -245,6 +250,12 @@ try {
         );
       const m = await controllerMetrics().catch(() => undefined);
       if (m) evaluated = m.total('tagpilot_controller_evaluations_total') - evaluated0;
+      if (Date.now() >= t0 && timeline.length < TIMELINE_SAMPLES)
+        timeline.push({
+          evaluated,
+          controller: cpuSeconds(child!.pid!),
+          env: testEnv.map(([pid]) => cpuSeconds(pid)),
+        });
       if (m && evaluated >= IMAGES && !seconds) seconds = (Date.now() - t0) / 1000;
       // Settled: nothing in flight and no rollout left for the health gate to follow.
       if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && !(await anyFollowedRollout())) {
@@ -261,6 +272,7 @@ try {
     log(
       `${name}: test environment CPU ${envCpu.reduce((a, e) => a + e.cpu, 0).toFixed(1)} s (${envCpu.map((e) => `${e.command} ${e.cpu.toFixed(1)} s`).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${cpus().length} CPUs`,
     );
+    if (POLL_MS === 1_000 && timeline.length > 1) log(`${name}, ${timelineLine(timeline, testEnv)}`);
     const after = await controllerMetrics();
     const [reg1, api1] = [registryRequests(after), await apiserverRequests()];
     const api = diff(api0, api1);
@@ -327,6 +339,7 @@ try {
         `--port=${port}`,
         `--registry-cache-ttl=${TAGS_TTL_MS / 1000}s`,
         '--log-level=warn',
+        ...(process.env.BENCH_CONTROLLER_ARGS ?? '').split(' ').filter(Boolean),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

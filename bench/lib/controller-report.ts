@@ -55,3 +55,34 @@ export function printTable(
   );
   for (const note of notes) console.log(`\n${note}`);
 }
+
+/** One poll of a phase's first seconds: Images evaluated so far, CPU seconds so far (test environment: by process). */
+export interface Sample {
+  evaluated: number;
+  controller: number;
+  env: number[];
+}
+
+/**
+ * A phase second by second from its tick: Images evaluated so far, then CPU ms per second of the
+ * controller and of each test-environment process that used at least 1 s, so a phase bound by the
+ * apiserver's CPU reads as such.
+ */
+export function timelineLine(
+  samples: readonly Sample[],
+  testEnv: readonly (readonly [number, string])[],
+): string {
+  const perSecond = (values: number[]) =>
+    values
+      .slice(1)
+      .map((v, i) => Math.round(1000 * (v - values[i]!)))
+      .join(' ');
+  const heavy = testEnv
+    .map(([, command], i) => ({ command, i, cpu: samples.at(-1)!.env[i]! - samples[0]!.env[i]! }))
+    .filter((e) => e.cpu >= 1);
+  return [
+    `second by second from the tick: evaluated ${samples.map((t) => t.evaluated).join(' ')}`,
+    `CPU ms: controller ${perSecond(samples.map((t) => t.controller))}`,
+    ...heavy.map((e) => `${e.command} ${perSecond(samples.map((t) => t.env[e.i]!))}`),
+  ].join('; ');
+}
