@@ -3,12 +3,11 @@ import {
   carriesMark,
   planApply,
   planRollback,
-  podSpecOf,
-  repositoriesOf,
   restartPatch,
   rolloutMark,
   usesRepository,
 } from './workloads.js';
+import { podSpecOf, repositoriesOf } from '../kube/pod-spec.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
 import { compileTargets } from '../../domain/targets/targets.js';
 

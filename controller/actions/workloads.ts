@@ -7,9 +7,9 @@
 // changed that container meanwhile the apiserver rejects the patch and the caller reads again, instead
 // of overwriting their edit or patching the wrong container.
 import { createHash } from 'node:crypto';
-import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { newReference, repositoryOf } from '../../domain/image/repository.js';
 import { compileTargets, type TargetedWorkload, type Targets } from '../../domain/targets/targets.js';
+import { containerLists, podSpecOf, podSpecPath, repositoriesOf } from '../kube/pod-spec.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
 
 /** The kubectl annotation `kubectl rollout restart` sets; users recognise it in `kubectl describe`. */
@@ -31,11 +31,6 @@ export interface ContainerChange {
 export interface ApplyPlan {
   changes: ContainerChange[];
   patch: JsonPatchOp[];
-}
-
-/** JSON pointer of the pod template spec of a workload kind. */
-export function podSpecPath(kind: WorkloadKind): string {
-  return kind === 'CronJob' ? '/spec/jobTemplate/spec/template/spec' : '/spec/template/spec';
 }
 
 /**
@@ -102,23 +97,6 @@ function markOps(workload: Workload, mark: RolloutMark): JsonPatchOp[] {
   return [{ op: 'add', path: `${base}/annotations/${escaped}`, value: mark.value }];
 }
 
-export function podSpecOf(workload: Workload): V1PodSpec | undefined {
-  let node: unknown = workload;
-  for (const part of podSpecPath(workload.kind).split('/').slice(1)) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return typeof node === 'object' && node !== null ? (node as V1PodSpec) : undefined;
-}
-
-function containerLists(spec: V1PodSpec | undefined): { init: boolean; key: string; list: V1Container[] }[] {
-  if (!spec) return [];
-  return [
-    { init: false, key: 'containers', list: spec.containers ?? [] },
-    { init: true, key: 'initContainers', list: spec.initContainers ?? [] },
-  ];
-}
-
 const EVERYTHING = compileTargets(undefined);
 
 export function targeted(workload: Workload): TargetedWorkload {
@@ -127,29 +105,6 @@ export function targeted(workload: Workload): TargetedWorkload {
     name: workload.metadata.name ?? '',
     ...(workload.metadata.labels ? { labels: workload.metadata.labels } : {}),
   };
-}
-
-const repositoriesByWorkload = new WeakMap<Workload, ReadonlySet<string>>();
-
-/**
- * The repositories the containers and init containers of `workload` name. Memoised per object: the
- * watch caches' index by repository (kube/cache-index.ts) files every workload by it, listUsing and
- * usesRepository ask it again of the workloads they return, and the caches hand out the same object
- * until the workload changes (a change is a new object), so the object itself is the key and a
- * forgotten one is collected with it. Callers never modify a workload.
- */
-export function repositoriesOf(workload: Workload): ReadonlySet<string> {
-  let found = repositoriesByWorkload.get(workload);
-  if (found) return found;
-  const names = new Set<string>();
-  for (const { list } of containerLists(podSpecOf(workload))) {
-    for (const c of list) {
-      const repository = repositoryOf(c.image);
-      if (repository !== undefined) names.add(repository);
-    }
-  }
-  repositoriesByWorkload.set(workload, (found = names));
-  return found;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { Image, ImageSpec, ImageStatus } from '../../crds/index.js';
 import type { AlertRequest, AlertSender } from '../actions/types.js';
-import { repositoriesOf } from '../actions/workloads.js';
+import { repositoriesOf } from '../kube/pod-spec.js';
 import type { Workload } from '../kube/workloads.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';

@@ -4,7 +4,7 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import type { ImageRollout, ImageRolloutWorkload } from '../../crds/index.js';
 import { judgeRollout, judgeWorkload, type Verdict } from '../../domain/health/judge.js';
-import { podSpecOf } from '../actions/workloads.js';
+import { podSpecOf } from '../kube/pod-spec.js';
 import { isNotFound } from '../kube/errors.js';
 import type { PodReader } from '../kube/pods.js';
 import type { Workload, WorkloadClient } from '../kube/workloads.js';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cache } from '../../common/cache.js';
 import { fakeWatch, type FakeWatch } from '../../common/informer.fakes.js';
 import { Informer } from '../../common/informer.js';
-import { repositoriesOf } from '../actions/workloads.js';
+import { repositoriesOf } from './pod-spec.js';
 import { CacheIndex } from './cache-index.js';
 import { WatchedLists } from './watched-lists.js';
 import type { Workload, WorkloadKind } from './workloads.js';

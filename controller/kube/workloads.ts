@@ -6,7 +6,7 @@ import { Informer } from '../../common/informer.js';
 import { KubeJson, PATCH, type PatchType } from '../../common/kube-json.js';
 import type { Logger } from '../../common/logger.js';
 import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
-import { repositoriesOf } from '../actions/workloads.js';
+import { repositoriesOf } from './pod-spec.js';
 import { compactWorkload } from './compact.js';
 import { FIELD_MANAGER } from './images.js';
 import { SharedLists } from './shared-lists.js';
