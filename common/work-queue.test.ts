@@ -192,6 +192,33 @@ describe('WorkQueue', () => {
     expect(q.active).toBe(3);
   });
 
+  it('a key that leaves its group before its first await does not start keys past the overall limit', async () => {
+    const clock = new FakeClock();
+    const started: string[] = [];
+    const releases: (() => void)[] = [];
+    const q = new WorkQueue<string>({
+      concurrency: 3,
+      process: (key, _reasons, run) => {
+        started.push(key);
+        run.leaveGroup();
+        return new Promise<ProcessResult>((resolve) => releases.push(() => resolve({})));
+      },
+      clock,
+      retryReason: 'retry',
+      groupOf: () => 'hub',
+      maxActivePerGroup: 2,
+    });
+    q.start();
+    for (let i = 0; i < 20; i++) q.add(`k${i}`, 'rollout');
+    await flush();
+    expect(started).toEqual(['k0', 'k1', 'k2']);
+    expect(q.active).toBe(3);
+    releases[0]!();
+    await flush();
+    expect(started).toEqual(['k0', 'k1', 'k2', 'k3']);
+    expect(q.active).toBe(3);
+  });
+
   it('retries failures with growing backoff and resets after a success', async () => {
     const clock = new FakeClock();
     const { calls, process } = controllable();

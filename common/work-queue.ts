@@ -380,9 +380,11 @@ export class WorkQueue<R extends string = string> {
       return true;
     };
     const context: RunContext = {
-      // A key of the group may be waiting for exactly this slot.
+      // A key of the group may be waiting for exactly this slot. Not pumped from here: process() may
+      // call this before its first await, while pump() is still starting this key (not yet in flight),
+      // and a pump then would start keys past `concurrency`.
       leaveGroup: () => {
-        if (leave() && !this.stopped) this.pump();
+        if (leave() && !this.stopped) queueMicrotask(() => this.pump());
       },
     };
     let result: ProcessResult;

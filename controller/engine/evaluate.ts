@@ -13,7 +13,7 @@ import type { ProcessResult } from '../../common/work-queue.js';
 import { REFRESH_ANNOTATION, type Image, type ImageRule } from '../../crds/index.js';
 import { runActions, type ActionsOutcome } from '../actions/run.js';
 import { HealthGate, watchingCondition } from '../health/gate.js';
-import { imageTarget, withEventScope } from '../kube/events.js';
+import { imageTarget } from '../kube/events.js';
 import { checkImage, type Checked } from './check.js';
 import { credentialsOf } from './check-secrets.js';
 import { classifyError } from './classify.js';
@@ -132,19 +132,10 @@ export class Evaluator {
    * `pastRegistry` is called once the evaluation asks the registry nothing more (the work queue then
    * stops counting it against the registry's share of the slots, docs/registries.md "Limits and isolation").
    */
-  evaluate(
+  async evaluate(
     key: string,
     reasons: ReadonlySet<Trigger>,
     pastRegistry: () => void = () => {},
-  ): Promise<ProcessResult> {
-    // Its Events are written while it goes on, and before its status write (kube/events.ts).
-    return withEventScope(() => this.evaluateNow(key, reasons, pastRegistry));
-  }
-
-  private async evaluateNow(
-    key: string,
-    reasons: ReadonlySet<Trigger>,
-    pastRegistry: () => void,
   ): Promise<ProcessResult> {
     const image = this.deps.cache.getByKey(key);
     if (!image || image.metadata.deletionTimestamp || image.spec.suspend) {

@@ -5,7 +5,6 @@
 import type { Logger } from '../../common/logger.js';
 import type { Image } from '../../crds/index.js';
 import { isNotFound } from '../kube/errors.js';
-import { eventsWritten } from '../kube/events.js';
 import type { ImageApi } from '../kube/images.js';
 import * as metrics from './metrics.js';
 import { appliedStatus, nextOwnedStatus, writeNeed, type CheckReport, type WriteNeed } from './status.js';
@@ -58,8 +57,6 @@ export class StatusWriter {
       );
       return need;
     }
-    // The Events this evaluation recorded are written first: a status that shows an outcome comes with its Events.
-    await eventsWritten();
     try {
       const stored = await this.deps.images.applyStatus(
         { namespace, name, uid: image.metadata.uid },

@@ -144,8 +144,7 @@ export class HealthGate {
       }
       if (verdict.state === 'Healthy') {
         const message = `${rollout.tag} rolled out: ${verdict.message}`;
-        // Recorded first: the status write waits for it (kube/events.ts), so status never shows a
-        // judged rollout without its Event.
+        // Recorded first, so status never shows a judged rollout without its Event.
         await this.deps.events.record(imageTarget(image), 'Normal', 'Healthy', message);
         await this.write(image, { rollout: null, healthy: { status: 'True', reason: 'RolledOut', message } });
         log.info({ message }, 'rollout healthy');

@@ -2,14 +2,6 @@
 // is logged and never fails an evaluation. core/v1 Events rather than events.k8s.io/v1: kubectl describe
 // reads both, and core/v1 lets one RBAC rule (create on events) cover every namespace and kind. Written
 // through the thin JSON path (common/kube-json.ts): several per updated Image, and the echo is not read.
-//
-// Inside an Event scope (withEventScope: one per evaluation) recording does not wait for the write: the
-// POST starts at once and the evaluation goes on with its next step (the patch, the next Event), and
-// the scope's writes are awaited together before the status write (eventsWritten) and before the scope
-// ends. An update's four Events then cost the evaluation one round trip, not four, while status still
-// never shows an outcome before its Events and nothing is queued past the evaluation that recorded it
-// (no shared queue: one was tried, and its writers set the pace of the whole update).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeJson } from '../../common/kube-json.js';
@@ -55,36 +47,7 @@ export const imageTarget = (image: Pick<Image, 'metadata'>): EventTarget => ({
 });
 
 export interface EventRecorder {
-  /** Never rejects. In an Event scope it resolves at once and the scope holds the write. */
   record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
-}
-
-/** The Event writes started in one evaluation that have not finished. */
-const scopes = new AsyncLocalStorage<Set<Promise<void>>>();
-
-/** Runs `fn` in its own Event scope; resolves after its result and every Event it recorded. */
-export async function withEventScope<T>(fn: () => Promise<T>): Promise<T> {
-  const unwritten = new Set<Promise<void>>();
-  try {
-    return await scopes.run(unwritten, fn);
-  } finally {
-    await eventsWritten(unwritten);
-  }
-}
-
-/** Resolves when every Event recorded so far in this scope was written or given up on (a no-op outside one). */
-export async function eventsWritten(unwritten = scopes.getStore()): Promise<void> {
-  // Loops because a write may finish while another is recorded: the set is read until it is empty.
-  while (unwritten && unwritten.size > 0) await Promise.all(unwritten);
-}
-
-/** Starts `write`: in a scope the scope holds it and the caller goes on; outside one the caller waits. */
-function started(write: Promise<void>): Promise<void> {
-  const unwritten = scopes.getStore();
-  if (!unwritten) return write;
-  unwritten.add(write);
-  void write.finally(() => unwritten.delete(write));
-  return Promise.resolve();
 }
 
 export class KubeEventRecorder implements EventRecorder {
@@ -100,11 +63,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.json = new KubeJson(kubeConfig);
   }
 
-  record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
-    return started(this.write(target, type, reason, message));
-  }
-
-  private async write(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+  async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = target.metadata.namespace ?? 'default';
     const now = new Date().toISOString();
     const text = clipMessage(message);

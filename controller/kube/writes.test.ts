@@ -5,7 +5,7 @@ import { reuseConnections } from '../../common/kube-connections.js';
 import { createLogger } from '../../common/logger.js';
 import { fakeApiserver, statusBody, type FakeApiserver } from '../../test/fakes/apiserver.js';
 import { isNotFound, isStaleWrite, isTransientKubeError } from './errors.js';
-import { KubeEventRecorder, eventsWritten, imageTarget, withEventScope } from './events.js';
+import { KubeEventRecorder, imageTarget } from './events.js';
 import { FIELD_MANAGER, ImageApi } from './images.js';
 import { KubeWorkloadClient, workloadPath } from './workloads.js';
 
@@ -103,54 +103,6 @@ describe('Events', () => {
     );
     await expect(recorder.record(imageTarget(image), 'Warning', 'Held', 'x')).resolves.toBeUndefined();
     expect(recorded).toEqual([false]);
-  });
-});
-
-describe('Events in an evaluation’s scope', () => {
-  it('are sent at once and together, and the scope (and a status write) waits until they are done', async () => {
-    peer = await fakeApiserver(() => 'hang');
-    const recorded: boolean[] = [];
-    const recorder = new KubeEventRecorder(kc(), createLogger('test', { level: 'silent' }), 'pod-1', (ok) =>
-      recorded.push(ok),
-    );
-    let writtenBeforeEnd = false;
-    const scope = withEventScope(async () => {
-      // Neither record waits for its write: both requests are at the peer while neither is answered.
-      await recorder.record(imageTarget(image), 'Normal', 'NewTag', 'v1 → v2');
-      await recorder.record(imageTarget(image), 'Normal', 'Applied', 'v2');
-      for (let i = 0; i < 200 && peer!.seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      const written = eventsWritten().then(() => (writtenBeforeEnd = true));
-      await new Promise((r) => setTimeout(r, 50));
-      expect(writtenBeforeEnd).toBe(false);
-      await peer!.close();
-      await written;
-      return 'result';
-    });
-    await expect(scope).resolves.toBe('result');
-    expect(peer.seen.map((s) => JSON.parse(s.body).reason)).toEqual(['NewTag', 'Applied']);
-    expect(recorded).toEqual([false, false]);
-  });
-
-  it('outside a scope, recording waits for the write and eventsWritten has nothing to wait for', async () => {
-    peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
-    const recorder = new KubeEventRecorder(kc(), createLogger('test', { level: 'silent' }), 'pod-1');
-    await recorder.record(imageTarget(image), 'Normal', 'NewTag', 'v1 → v2');
-    expect(peer.seen).toHaveLength(1);
-    await expect(eventsWritten()).resolves.toBeUndefined();
-  });
-
-  it('the scope waits for Events recorded but not awaited, even when its work fails', async () => {
-    peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
-    const recorded: boolean[] = [];
-    const recorder = new KubeEventRecorder(kc(), createLogger('test', { level: 'silent' }), 'pod-1', (ok) =>
-      recorded.push(ok),
-    );
-    const failing = withEventScope(async () => {
-      void recorder.record(imageTarget(image), 'Warning', 'Held', 'x');
-      throw new Error('the evaluation failed');
-    });
-    await expect(failing).rejects.toThrow('the evaluation failed');
-    expect(recorded).toEqual([true]);
   });
 });
 
