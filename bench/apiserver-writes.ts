@@ -25,6 +25,7 @@ import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
 import { cpuSeconds } from '../test/testenv/procs.js';
 import { childProcesses } from './lib/schedstat.js';
+import { createWriteBenchImage } from './lib/fixtures.js';
 import { pool } from './lib/programs.js';
 
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
@@ -188,23 +189,8 @@ try {
   log(`creating ${N} Images`);
   const uids = new Map<string, string>();
   await pool(names, 16, async (name) => {
-    const image = (await custom.createNamespacedCustomObject({
-      group: IMAGE.group,
-      version: IMAGE.version,
-      plural: IMAGE.plural,
-      namespace: NS,
-      body: {
-        apiVersion: IMAGE.apiVersion,
-        kind: IMAGE.kind,
-        metadata: { name },
-        spec: {
-          image: `127.0.0.1:5000/bench/${name}`,
-          triggers: [{ type: 'crontab', value: '0 0 1 1 *' }],
-          rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
-        },
-      },
-    })) as { metadata: { uid: string } };
-    uids.set(name, image.metadata.uid);
+    const image = await createWriteBenchImage(custom, NS, name);
+    uids.set(name, image.metadata.uid ?? '');
   });
   const images = new ImageApi(kc);
   const events = new KubeEventRecorder(kc, createLogger('bench', { level: 'silent' }), 'bench');

@@ -25,6 +25,7 @@ import { createLogger } from '../common/logger.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
+import { createWriteBenchImage } from './lib/fixtures.js';
 import { pool } from './lib/programs.js';
 
 const ROUNDS = Number(process.env.BENCH_WRITES ?? 1000);
@@ -142,22 +143,7 @@ try {
   let image: Image | undefined;
   for (let n = 0; n < CONCURRENCY; n++) {
     const name = `app-${n}`;
-    image = (await custom.createNamespacedCustomObject({
-      group: IMAGE.group,
-      version: IMAGE.version,
-      plural: IMAGE.plural,
-      namespace: NS,
-      body: {
-        apiVersion: IMAGE.apiVersion,
-        kind: IMAGE.kind,
-        metadata: { name },
-        spec: {
-          image: `127.0.0.1:5000/bench/${name}`,
-          triggers: [{ type: 'crontab', value: '0 0 1 1 *' }],
-          rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
-        },
-      },
-    })) as Image;
+    image = await createWriteBenchImage(custom, NS, name);
     await apps.createNamespacedDeployment({
       namespace: NS,
       body: {

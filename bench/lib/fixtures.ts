@@ -2,6 +2,8 @@
 // (never more than `concurrency` requests in flight, far below the test apiserver's
 // --max-requests-inflight of 400), a request that failed for a passing reason is retried, and progress is
 // logged every few seconds so that a slow run shows where it is instead of going quiet for minutes.
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { IMAGE, type Image } from '../../crds/index.js';
 import { pool } from './programs.js';
 
 /** HTTP statuses worth another try: throttled, or the apiserver/etcd briefly unable to answer. */
@@ -65,4 +67,31 @@ function describe(err: unknown): string {
   return [e.code !== undefined ? `HTTP ${String(e.code)}` : '', e.message ?? String(err), body]
     .filter(Boolean)
     .join(' ');
+}
+
+/**
+ * One Image the write benches write status and Events for: an apply rule on a crontab that never fires
+ * in a run, so nothing but the bench writes to it.
+ */
+export async function createWriteBenchImage(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+): Promise<Image> {
+  return (await custom.createNamespacedCustomObject({
+    group: IMAGE.group,
+    version: IMAGE.version,
+    plural: IMAGE.plural,
+    namespace,
+    body: {
+      apiVersion: IMAGE.apiVersion,
+      kind: IMAGE.kind,
+      metadata: { name },
+      spec: {
+        image: `127.0.0.1:5000/bench/${name}`,
+        triggers: [{ type: 'crontab', value: '0 0 1 1 *' }],
+        rules: [{ type: 'semver-minor', actions: [{ type: 'apply' }] }],
+      },
+    },
+  })) as Image;
 }
