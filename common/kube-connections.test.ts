@@ -60,6 +60,21 @@ describe('reuseConnections', () => {
       expect(agent.getName(o)).toBe(plain.getName(o));
       expect(agent.getName(o)).toBe(plain.getName(o));
     }
+    // Copies of the agent's own TLS material (new Buffers, same bytes) use the remembered name: the
+    // CA is not turned into a string again.
+    let caStrings = 0;
+    const copy = (b: unknown) => {
+      const c = Buffer.from(b as Buffer);
+      c.toString = (...args: Parameters<Buffer['toString']>) => (
+        caStrings++,
+        Buffer.prototype.toString.apply(c, args)
+      );
+      return c;
+    };
+    const copied = { host: '127.0.0.1', port: 6443, ...agent.options, ca: copy(agent.options.ca) };
+    expect(agent.getName(copied)).toBe(plain.getName({ ...copied, ca: agent.options.ca as Buffer }));
+    expect(agent.getName({ ...copied, ca: copy(agent.options.ca) })).toBe(agent.getName(copied));
+    expect(caStrings).toBe(0);
     // Other TLS material on the request: named from it, as Node would.
     const other = { host: '127.0.0.1', port: 6443, ...agent.options, ca: Buffer.from('another CA') };
     expect(agent.getName(other)).toBe(plain.getName(other));

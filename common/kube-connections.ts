@@ -64,7 +64,9 @@ function rememberPoolName(agent: HttpAgent): HttpAgent {
   const nameOf = named.getName.bind(agent);
   const names = new Map<string, string>();
   named.getName = (o: Record<string, unknown> = {}) => {
-    if (IDENTITY.some((k) => o[k] !== undefined && o[k] !== named.options[k])) return nameOf(o);
+    // Equal content, not the same object: a request's credentials are copies of the agent's (KubeJson
+    // keeps one answer of applyToHTTPSOptions a second, its Buffers new each time).
+    if (IDENTITY.some((k) => o[k] !== undefined && !same(o[k], named.options[k]))) return nameOf(o);
     const where = `${String(o.host)}|${String(o.port)}|${String(o.localAddress)}|${String(o.family)}|${String(o.servername)}|${String(o.socketPath)}`;
     let name = names.get(where);
     if (name === undefined) {
