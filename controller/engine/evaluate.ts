@@ -1,5 +1,5 @@
 // One evaluation of one Image: the registry check (check.ts) → the actions of a change, or the resumed
-// actions of an earlier one (resume.ts) → the report (report.ts) → one status write (status-writer.ts).
+// actions of an earlier one (change-runs.ts, resume.ts) → the report (report.ts) → one status write (status-writer.ts).
 // Level-based: it reads the Image as it is now and what the registry says now, so running it twice in a
 // row changes nothing the second time (apply is idempotent; the second run sees no new tag).
 //
@@ -10,8 +10,8 @@
 // alert just before that write, for the same reason (failure-alerts.ts).
 import type { Logger } from '../../common/logger.js';
 import type { ProcessResult } from '../../common/work-queue.js';
-import { REFRESH_ANNOTATION, type Image, type ImageRule } from '../../crds/index.js';
-import { runActions, type ActionsOutcome } from '../actions/run.js';
+import { REFRESH_ANNOTATION, type Image } from '../../crds/index.js';
+import type { ActionsOutcome } from '../actions/run.js';
 import { HealthGate, watchingCondition } from '../health/gate.js';
 import { imageTarget } from '../kube/events.js';
 import { checkImage, type Checked } from './check.js';
@@ -25,7 +25,6 @@ import { approvalRequired } from '../../domain/approval/pending.js';
 import { HoldKeeper, withHolds, type HoldsReview } from './holds.js';
 import { ImageMetrics } from './image-metrics.js';
 import * as metrics from './metrics.js';
-import type { PodTruthResult } from './pod-truth.js';
 import { PushedTags } from './pushed-tags.js';
 import { AnnotationRequests } from './annotation-requests.js';
 import {
@@ -43,7 +42,8 @@ import { observePods, podsField, recordPodEvents, restartRule } from './running-
 import { StatusWriter } from './status-writer.js';
 import { pruneSeen } from '../../domain/schedule/tag-age.js';
 import { closedWindow, recordWaiting, wakeAfter } from './waiting.js';
-import { changeFor, rolloutAfter, staleChange } from './change-actions.js';
+import { rolloutAfter } from './change-actions.js';
+import { ChangeRuns } from './change-runs.js';
 import type { CheckReport } from './status.js';
 
 export { imageKey } from './annotation-requests.js';
@@ -66,6 +66,7 @@ export class Evaluator {
   private readonly gate: HealthGate;
   private readonly approvals: Approvals;
   private readonly holds: HoldKeeper;
+  private readonly runs: ChangeRuns;
   private readonly now: () => Date;
   private readonly healthPollMs: number;
 
@@ -76,6 +77,7 @@ export class Evaluator {
     this.status = new StatusWriter({ ...deps, now: this.now });
     this.approvals = new Approvals({ ...deps, status: this.status, now: this.now });
     this.holds = new HoldKeeper({ ...deps, now: this.now });
+    this.runs = new ChangeRuns({ actions: deps.actions, pending: this.pending, now: this.now });
     this.gate = new HealthGate(
       {
         workloads: deps.actions.workloads,
@@ -303,7 +305,7 @@ export class Evaluator {
         ran = pending;
         // A new decision ends every hold (docs/safe-updates.md, "Holds"): the new tag reaches those too.
         holds = await this.holds.releaseForChange(image, outcome.tag, checked.digest);
-        actions = await this.runFrom(key, image, outcome.rule, pending, checked, truth, new Set());
+        actions = await this.runs.run(key, image, outcome.rule, pending, checked, truth, new Set());
         report = { ...changeReport(image, checked, outcome, headline, actions, nextCheck), pending: null };
         if (holds) report = { ...report, holds: holds.holds };
       }
@@ -313,13 +315,19 @@ export class Evaluator {
       const rule = pending && image.spec.rules.find((r) => ruleName(r) === pending.rule);
       if (pending && rule) {
         ran = pending;
-        actions = await this.runFrom(key, image, rule, pending, checked, truth, this.holds.held(image));
+        actions = await this.runs.run(key, image, rule, pending, checked, truth, this.holds.held(image));
         const headline = `retried the actions for ${pending.tag} (rule "${pending.rule}")`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else if (failedActionsPending(image, checked)) {
         report = stillFailedReport(image, checked, nextCheck);
       } else if (!closed && truth && truth.restartable.length > 0 && restartRule(image)) {
-        actions = await this.restartStale(image, restartRule(image)!, checked, truth);
+        actions = await this.runs.restartStale(
+          image,
+          restartRule(image)!,
+          checked,
+          truth,
+          this.holds.held(image),
+        );
         const headline = `${truth.status.stale} running containers run a stale digest of ${checked.current} (${truth.restartable.join(', ')})`;
         report = actionsReport(image, checked, headline, actions, nextCheck);
       } else {
@@ -362,43 +370,5 @@ export class Evaluator {
       ...checked.young.map((y) => y.eligibleAt),
     ]);
     return wake !== undefined ? { requeueAfterMs: wake } : {};
-  }
-
-  /** Runs the rule's actions from `pending.from` and remembers where a retry resumes. */
-  private async runFrom(
-    key: string,
-    image: Image,
-    rule: ImageRule,
-    pending: PendingActions,
-    checked: Checked,
-    truth: PodTruthResult | undefined,
-    held: ReadonlySet<string>,
-  ): Promise<ActionsOutcome> {
-    const actions = await runActions(
-      rule.actions,
-      changeFor(image, rule, pending, checked, this.now(), truth, held),
-      this.deps.actions,
-      pending.from,
-    );
-    this.pending.record(key, pending, actions);
-    return actions;
-  }
-
-  /**
-   * Between changes: the restart actions of `rule` for workloads running a stale digest of the current
-   * tag (Pods started before Tagpilot saw the digest, or a restart someone else interrupted). Workloads
-   * a restart for this digest already rolled are left alone (restart.ts), so this never loops.
-   */
-  private async restartStale(
-    image: Image,
-    rule: ImageRule,
-    checked: Checked,
-    truth: PodTruthResult,
-  ): Promise<ActionsOutcome> {
-    return runActions(
-      rule.actions.filter((a) => a.type === 'restart'),
-      staleChange(image, rule, checked, this.now(), truth, this.holds.held(image)),
-      this.deps.actions,
-    );
   }
 }
