@@ -103,8 +103,11 @@ export class KubePodReader implements PodReader {
     });
   }
 
-  /** Calls `cb` for each Pod the watch cache sees added or changed (nothing without `watch`). */
-  onChange(cb: (pod: V1Pod) => void): void {
+  /**
+   * Calls `cb` for each Pod the watch cache sees added or changed, with the version before a change
+   * (nothing without `watch`).
+   */
+  onChange(cb: (pod: V1Pod, before?: V1Pod) => void): void {
     this.cache?.on('add', cb);
     this.cache?.on('update', cb);
   }

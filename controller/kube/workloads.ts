@@ -176,8 +176,8 @@ export class KubeWorkloadClient implements WorkloadClient {
     return this.lists.get(namespace, () => this.listAll(namespace), opts);
   }
 
-  /** Calls `cb` for each change the watch caches see (nothing without `watch`). */
-  onChange(cb: (workload: Workload) => void): void {
+  /** Calls `cb` for each change the watch caches see, with the version before it (nothing without `watch`). */
+  onChange(cb: (workload: Workload, before?: Workload) => void): void {
     for (const cache of this.caches?.values() ?? []) cache.on('update', cb);
   }
 
