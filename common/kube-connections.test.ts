@@ -3,6 +3,7 @@ import { Agent } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApiserver, type FakeApiserver } from '../test/fakes/apiserver.js';
 import { rsaKeyPair, selfSignedCertificate } from '../test/testenv/pki.js';
+import { KubeJson } from './kube-json.js';
 import { reuseConnections } from './kube-connections.js';
 
 /** Every call is answered with an empty NamespaceList. */
@@ -81,5 +82,37 @@ describe('reuseConnections', () => {
     expect(agent.getName(other)).toContain('another CA');
     // And the shared pool still carries requests.
     await kc.makeApiClient(CoreV1Api).listNamespace();
+  });
+
+  it('names the pool of real requests the short way (Node sets servername "" for an IP host)', async () => {
+    peer = await fakeApiserver(() => ({ status: 201, body: '{}' }));
+    const kc = reuseConnections(peer.kubeConfig());
+    const agent = (await kc.applyToFetchOptions({})).agent as unknown as {
+      getName(o: Record<string, unknown>): string;
+    };
+    const named = agent.getName.bind(agent);
+    const servernames: unknown[] = [];
+    agent.getName = (o) => (servernames.push(o.servername), named(o));
+    // The long way turns the CA Buffer (the agent's own object, merged into every request's options)
+    // into a string.
+    const ca = (agent as unknown as { options: { ca: Buffer } }).options.ca;
+    let caStrings = 0;
+    ca.toString = (...args: Parameters<Buffer['toString']>) => (
+      caStrings++,
+      Buffer.prototype.toString.apply(ca, args)
+    );
+    const json = new KubeJson(kc);
+    for (let i = 0; i < 3; i++)
+      await json.send({
+        method: 'POST',
+        path: '/api/v1/namespaces/x/events',
+        contentType: 'application/json',
+        body: {},
+      });
+    // Named on every request and every release of its socket, always with the servername Node set:
+    expect(servernames.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(servernames)).toEqual(new Set(['']));
+    // and turned into a string from the TLS material once, not on each of those.
+    expect(caStrings).toBe(1);
   });
 });

@@ -47,6 +47,12 @@ export function reuseConnections(kc: KubeConfig): KubeConfig {
   return kc;
 }
 
+/**
+ * The TLS material a request could bring that would put it in another pool. Not servername: Node sets
+ * it on every request (`''` for an IP address), and the remembered name is per servername anyway.
+ */
+const POOL_MATERIAL = IDENTITY.filter((k) => k !== 'servername');
+
 type NamedAgent = HttpAgent & {
   getName(options?: Record<string, unknown>): string;
   options: Record<string, unknown>;
@@ -66,7 +72,7 @@ function rememberPoolName(agent: HttpAgent): HttpAgent {
   named.getName = (o: Record<string, unknown> = {}) => {
     // Equal content, not the same object: a request's credentials are copies of the agent's (KubeJson
     // keeps one answer of applyToHTTPSOptions a second, its Buffers new each time).
-    if (IDENTITY.some((k) => o[k] !== undefined && !same(o[k], named.options[k]))) return nameOf(o);
+    if (POOL_MATERIAL.some((k) => o[k] !== undefined && !same(o[k], named.options[k]))) return nameOf(o);
     const where = `${String(o.host)}|${String(o.port)}|${String(o.localAddress)}|${String(o.family)}|${String(o.servername)}|${String(o.socketPath)}`;
     let name = names.get(where);
     if (name === undefined) {
