@@ -12,6 +12,8 @@
 //   BENCH_CONTROLLER_ARGS='--concurrency=32' … extra flags for the controller (docs/controller.md)
 //   BENCH_PHASE_LIMIT_S, BENCH_DEADLINE_MIN   bounds of a phase and of the whole run (see below)
 //   BENCH_KCM_QPS=200 …                      kube-controller-manager's client QPS (default: its own, 20)
+//   BENCH_SHOW_IMAGE=1 …                     prints one Image as JSON after the update phase (its size is
+//                                            always printed)
 //   BENCH_HEALTH_GATE=off …                  the Images turn the health gate off (spec.healthGate.enabled:
 //                                            false): the update without following the rollouts, as tools
 //                                            without a gate (Flux, kimup) update
@@ -238,6 +240,7 @@ try {
     const evaluated0 = before?.total('tagpilot_controller_evaluations_total') ?? 0;
     let evaluated = 0;
     let seconds = 0;
+    let cpuEvaluated = 0;
     let timedOut = true;
     // From the tick on, one sample per poll: where the first seconds of a phase go, second by second.
     const timeline: Sample[] = [];
@@ -256,7 +259,10 @@ try {
           controller: cpuSeconds(child!.pid!),
           env: testEnv.map(([pid]) => cpuSeconds(pid)),
         });
-      if (m && evaluated >= IMAGES && !seconds) seconds = (Date.now() - t0) / 1000;
+      if (m && evaluated >= IMAGES && !seconds) {
+        seconds = (Date.now() - t0) / 1000;
+        cpuEvaluated = cpuSeconds(child!.pid!) - cpu0;
+      }
       // Settled: nothing in flight and no rollout left for the health gate to follow.
       if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && !(await anyFollowedRollout())) {
         timedOut = false;
@@ -301,6 +307,7 @@ try {
       reads: new Map([...api].filter(([k]) => /^(GET|LIST) /.test(k) && !/ leases$/.test(k))),
       rssMiB: peakRss / 2 ** 20,
       cpuSeconds: cpu,
+      cpuEvaluated,
       load: loadavg()
         .map((l) => l.toFixed(1))
         .join(' '),
@@ -368,6 +375,19 @@ try {
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
   log(`${moved} of ${deployments} Deployments run v1.1.0`);
+  // What each status apply and each watch event of an Image carries (the apiserver's cost per write
+  // grows with it: docs/benchmarks.md "What each write costs the test environment").
+  const sample = (await custom.listClusterCustomObject({
+    group: 'tagpilot.dev',
+    version: 'v1alpha1',
+    plural: 'images',
+    limit: 1,
+  })) as { items: { metadata: { managedFields?: unknown }; status?: unknown }[] };
+  const one = sample.items[0];
+  if (one)
+    log(
+      `one Image after the update: ${JSON.stringify(one).length} bytes of JSON (status ${JSON.stringify(one.status ?? {}).length}, managedFields ${JSON.stringify(one.metadata.managedFields ?? []).length})${process.env.BENCH_SHOW_IMAGE ? `\n${JSON.stringify(one, null, 1)}` : ''}`,
+    );
   // 4. nothing new again (unless the update tick never settled: then the controller is still busy with it)
   if (rows.at(-1)!.timedOut) log('the update tick did not settle: the last quiet tick is not run');
   else await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
