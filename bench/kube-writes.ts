@@ -2,11 +2,15 @@
 // server-side apply, an Event, the workload's JSON patch), through @kubernetes/client-node's generated
 // clients and through the thin JSON path the controller uses (common/kube-json.ts), against the real
 // apiserver of the test environment. Both share one keep-alive agent (common/kube-connections.ts), as the
-// programs do. The CPU is this process's own (process.cpuUsage): the apiserver runs in other processes.
+// programs do. A third way sends the thin path's requests over one HTTP/2 session (what client-go
+// does) instead of HTTP/1.1 keep-alive connections: it measures whether that transport is worth building
+// (docs/benchmarks.md, "Session 8"). The CPU is this process's own (process.cpuUsage): the apiserver runs in
+// other processes, whose CPU per round is reported too (the apiserver pays for each transport as well).
 //
 //   TAGPILOT_ASSETS=$(bash hack/testenv-assets.sh) npx tsx bench/kube-writes.ts
 //   BENCH_WRITES=1000 …   rounds per measurement (default 1000; each round is the three writes)
 import { randomBytes } from 'node:crypto';
+import { connect, type ClientHttp2Session } from 'node:http2';
 import { loadavg } from 'node:os';
 import {
   AppsV1Api,
@@ -25,8 +29,10 @@ import { createLogger } from '../common/logger.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
+import { cpuSeconds } from '../test/testenv/procs.js';
 import { createWriteBenchImage } from './lib/fixtures.js';
 import { pool } from './lib/programs.js';
+import { childProcesses } from './lib/schedstat.js';
 
 const ROUNDS = Number(process.env.BENCH_WRITES ?? 1000);
 const CONCURRENCY = 10;
@@ -107,12 +113,108 @@ function thin(kc: KubeConfig, image: Image): Round {
   };
 }
 
+/**
+ * The thin path's three requests (same paths, bodies and content types as ImageApi.applyStatus,
+ * KubeEventRecorder.record and KubeWorkloadClient.jsonPatch send) over one HTTP/2 session with the
+ * same credentials: the bearer token or client certificate and the CA of the keep-alive agent.
+ */
+async function overHttp2(kc: KubeConfig, image: Image): Promise<{ round: Round; close: () => void }> {
+  const opts: { headers?: Record<string, string>; agent?: { options?: Record<string, unknown> } } = {};
+  await kc.applyToHTTPSOptions(opts as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+  const tls = opts.agent?.options ?? {};
+  const session: ClientHttp2Session = connect(kc.getCurrentCluster()!.server, {
+    ca: tls.ca as Buffer,
+    ...(tls.cert ? { cert: tls.cert as Buffer, key: tls.key as Buffer } : {}),
+  });
+  const auth = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const send = (method: string, path: string, contentType: string, body: unknown, drain = false) =>
+    new Promise<unknown>((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      const req = session.request({
+        ':method': method,
+        ':path': path,
+        ...auth,
+        accept: 'application/json',
+        'content-type': contentType,
+        'content-length': Buffer.byteLength(payload),
+      });
+      let status = 0;
+      const chunks: Buffer[] = [];
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (c: Buffer) => {
+        if (!drain) chunks.push(c);
+      });
+      req.on('end', () => {
+        if (status < 200 || status >= 300) reject(new Error(`${method} ${path}: ${status}`));
+        else resolve(drain ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      });
+      req.on('error', reject);
+      req.end(payload, 'utf8');
+    });
+  const base = `/apis/${IMAGE.group}/${IMAGE.version}/namespaces/${NS}/${IMAGE.plural}`;
+  const round: Round = async (i) => {
+    const name = `app-${i % CONCURRENCY}`;
+    await send(
+      'PATCH',
+      `${base}/${name}/status?fieldManager=${FIELD_MANAGER}&force=true`,
+      'application/apply-patch+yaml',
+      {
+        apiVersion: IMAGE.apiVersion,
+        kind: IMAGE.kind,
+        metadata: { name, namespace: NS },
+        status: statusOf(i),
+      },
+    );
+    const now = new Date().toISOString();
+    await send(
+      'POST',
+      `/api/v1/namespaces/${NS}/events`,
+      'application/json',
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace: NS },
+        involvedObject: {
+          apiVersion: IMAGE.apiVersion,
+          kind: IMAGE.kind,
+          name,
+          namespace: NS,
+          uid: image.metadata.uid,
+        },
+        type: 'Normal',
+        reason: 'NewTag',
+        message: `round ${i}`,
+        count: 1,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        source: { component: 'bench' },
+      },
+      true,
+    );
+    await send(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${NS}/deployments/${name}?fieldManager=${FIELD_MANAGER}`,
+      'application/json-patch+json',
+      annotate(i),
+    );
+  };
+  return { round, close: () => session.close() };
+}
+
 const statusOf = (i: number) => ({ tag: `v1.${i}.0`, message: `round ${i}` });
 const annotate = (i: number) => [
   { op: 'add', path: '/metadata/annotations', value: { 'bench.tagpilot.dev/round': String(i) } },
 ];
 
+/** CPU seconds used so far by the test environment's processes (apiserver, etcd, …). */
+function testEnvCpu(): number {
+  let sum = 0;
+  for (const [pid] of childProcesses()) sum += cpuSeconds(pid);
+  return sum;
+}
+
 async function measure(what: string, round: Round): Promise<number> {
+  const env0 = testEnvCpu();
   const start = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
@@ -125,7 +227,8 @@ async function measure(what: string, round: Round): Promise<number> {
   const cpu = (used.user + used.system) / 1e6;
   log(
     `${what}: ${ROUNDS} rounds (${ROUNDS * 3} writes) in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
-      `${cpu.toFixed(2)} CPU s, ${((cpu / ROUNDS) * 1000).toFixed(2)} ms per round; load ${loadavg()
+      `${cpu.toFixed(2)} CPU s, ${((cpu / ROUNDS) * 1000).toFixed(2)} ms per round (test environment ` +
+      `${(((testEnvCpu() - env0) / ROUNDS) * 1000).toFixed(2)} ms); load ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,
   );
@@ -159,17 +262,24 @@ try {
       },
     });
   }
-  const ways = { generated: generated(kc, image!), thin: thin(kc, image!) };
-  // Warm both up (JIT, connections), then alternate so neither always runs on a quieter machine.
+  const h2 = await overHttp2(kc, image!);
+  const ways = { generated: generated(kc, image!), thin: thin(kc, image!), http2: h2.round };
+  const names = {
+    generated: 'client-node generated clients',
+    thin: 'thin JSON path',
+    http2: 'thin JSON path over HTTP/2',
+  };
+  // Warm all up (JIT, connections), then alternate so none always runs on a quieter machine.
   for (const round of Object.values(ways)) for (let i = 0; i < 50; i++) await round(i);
-  const totals = { generated: 0, thin: 0 };
-  for (let rep = 0; rep < 2; rep++) {
-    totals.generated += await measure('client-node generated clients', ways.generated);
-    totals.thin += await measure('thin JSON path', ways.thin);
-  }
+  const totals = { generated: 0, thin: 0, http2: 0 };
+  for (let rep = 0; rep < 2; rep++)
+    for (const way of ['generated', 'thin', 'http2'] as const)
+      totals[way] += await measure(names[way], ways[way]);
+  h2.close();
   log(
-    `per round (status apply + Event + Deployment patch): generated ${((totals.generated / (2 * ROUNDS)) * 1000).toFixed(2)} ms, ` +
-      `thin ${((totals.thin / (2 * ROUNDS)) * 1000).toFixed(2)} ms`,
+    `per round (status apply + Event + Deployment patch): ${(['generated', 'thin', 'http2'] as const)
+      .map((w) => `${w} ${((totals[w] / (2 * ROUNDS)) * 1000).toFixed(2)} ms`)
+      .join(', ')}`,
   );
 } finally {
   await env.stop();
