@@ -64,30 +64,7 @@ function generated(kc: KubeConfig, image: Image): Round {
       },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
-    const now = new Date();
-    await core.createNamespacedEvent({
-      namespace: NS,
-      body: {
-        metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace: NS },
-        involvedObject: {
-          apiVersion: IMAGE.apiVersion,
-          kind: IMAGE.kind,
-          name,
-          namespace: NS,
-          uid: image.metadata.uid,
-        },
-        type: 'Normal',
-        reason: 'NewTag',
-        message: `round ${i}`,
-        count: 1,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        source: { component: 'bench' },
-        reportingComponent: 'bench',
-        reportingInstance: 'bench',
-        action: 'NewTag',
-      },
-    });
+    await core.createNamespacedEvent({ namespace: NS, body: benchEvent(name, i, image, new Date()) });
     await apps.patchNamespacedDeployment(
       { namespace: NS, name, body: annotate(i), fieldManager: FIELD_MANAGER },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
@@ -165,30 +142,11 @@ async function overHttp2(kc: KubeConfig, image: Image): Promise<{ round: Round; 
         status: statusOf(i),
       },
     );
-    const now = new Date().toISOString();
     await send(
       'POST',
       `/api/v1/namespaces/${NS}/events`,
       'application/json',
-      {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace: NS },
-        involvedObject: {
-          apiVersion: IMAGE.apiVersion,
-          kind: IMAGE.kind,
-          name,
-          namespace: NS,
-          uid: image.metadata.uid,
-        },
-        type: 'Normal',
-        reason: 'NewTag',
-        message: `round ${i}`,
-        count: 1,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        source: { component: 'bench' },
-      },
+      { apiVersion: 'v1', kind: 'Event', ...benchEvent(name, i, image, new Date()) },
       true,
     );
     await send(
@@ -200,6 +158,28 @@ async function overHttp2(kc: KubeConfig, image: Image): Promise<{ round: Round; 
   };
   return { round, close: () => session.close() };
 }
+
+/** The Event of round `i` about Image `name`, as the generated client and the HTTP/2 way send it. */
+const benchEvent = (name: string, i: number, image: Image, now: Date) => ({
+  metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace: NS },
+  involvedObject: {
+    apiVersion: IMAGE.apiVersion,
+    kind: IMAGE.kind,
+    name,
+    namespace: NS,
+    uid: image.metadata.uid,
+  },
+  type: 'Normal',
+  reason: 'NewTag',
+  message: `round ${i}`,
+  count: 1,
+  firstTimestamp: now,
+  lastTimestamp: now,
+  source: { component: 'bench' },
+  reportingComponent: 'bench',
+  reportingInstance: 'bench',
+  action: 'NewTag',
+});
 
 const statusOf = (i: number) => ({ tag: `v1.${i}.0`, message: `round ${i}` });
 const annotate = (i: number) => [
