@@ -36,6 +36,7 @@ import { cpuSeconds, rssBytes } from '../test/testenv/procs.js';
 import { childProcesses } from './lib/schedstat.js';
 import { createFixtures, pushAll } from './lib/controller-fixtures.js';
 import { apiserverRequests as apiserverCounts, programMetrics, type Metrics } from './lib/metrics.js';
+import { BenchImageReads } from './lib/image-reads.js';
 import { memoryBreakdown } from './lib/memory-breakdown.js';
 import { compilePrograms } from './lib/programs.js';
 import { formatRow, printTable, timelineLine, type Row, type Sample } from './lib/controller-report.js';
@@ -174,29 +175,7 @@ try {
   const controllerMetrics = () => programMetrics(port, families);
   const registryRequests = (m: Metrics | undefined) =>
     m?.byLabel('tagpilot_registry_requests_total', 'kind') ?? new Map<string, number>();
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  /**
-   * Whether the health gate still follows some Image's rollout (status.rollout set). Pages of 500, and it
-   * stops at the first page that has one: while rollouts are followed that is usually the first page, and
-   * only the last poll of a phase reads every Image (at 10,000 Images one unpaged list is ~50 MB of JSON).
-   */
-  let benchLists = 0;
-  async function anyFollowedRollout(): Promise<boolean> {
-    let _continue: string | undefined;
-    do {
-      benchLists++;
-      const page = (await custom.listClusterCustomObject({
-        group: 'tagpilot.dev',
-        version: 'v1alpha1',
-        plural: 'images',
-        limit: 500,
-        _continue,
-      })) as { items: { status?: { rollout?: unknown } }[]; metadata?: { _continue?: string } };
-      if (page.items.some((i) => i.status?.rollout)) return true;
-      _continue = page.metadata?._continue || undefined;
-    } while (_continue);
-    return false;
-  }
+  const imageReads = new BenchImageReads(kc.makeApiClient(CustomObjectsApi));
   let peakRss = 0;
   const rssTimer = setInterval(() => {
     if (child?.pid !== undefined && child.exitCode === null)
@@ -228,7 +207,7 @@ try {
   async function phase(name: string, start: () => Promise<number>): Promise<void> {
     const before = child ? await controllerMetrics() : undefined;
     const api0 = await apiserverRequests();
-    const benchLists0 = benchLists;
+    const benchLists0 = imageReads.lists;
     peakRss = 0;
     const cpu0 = child?.pid !== undefined ? cpuSeconds(child.pid) : 0;
     // The test environment's processes (apiserver, etcd, controller manager, scheduler, kwok, registry):
@@ -264,7 +243,11 @@ try {
         cpuEvaluated = cpuSeconds(child!.pid!) - cpu0;
       }
       // Settled: nothing in flight and no rollout left for the health gate to follow.
-      if (seconds && m?.total('tagpilot_controller_queue_active') === 0 && !(await anyFollowedRollout())) {
+      if (
+        seconds &&
+        m?.total('tagpilot_controller_queue_active') === 0 &&
+        !(await imageReads.anyFollowedRollout())
+      ) {
         timedOut = false;
         break;
       }
@@ -282,8 +265,8 @@ try {
     const after = await controllerMetrics();
     const [reg1, api1] = [registryRequests(after), await apiserverRequests()];
     const api = diff(api0, api1);
-    // The bench's own listings (anyFollowedRollout) are not the controller's reads.
-    const ownLists = (api.get('LIST images') ?? 0) - (benchLists - benchLists0);
+    // The bench's own listings (imageReads) are not the controller's reads.
+    const ownLists = (api.get('LIST images') ?? 0) - (imageReads.lists - benchLists0);
     if (ownLists > 0) api.set('LIST images', ownLists);
     else api.delete('LIST images');
     const events = ownEvents(after) - ownEvents(before);
@@ -375,19 +358,8 @@ try {
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
   log(`${moved} of ${deployments} Deployments run v1.1.0`);
-  // What each status apply and each watch event of an Image carries (the apiserver's cost per write
-  // grows with it: docs/benchmarks.md "What each write costs the test environment").
-  const sample = (await custom.listClusterCustomObject({
-    group: 'tagpilot.dev',
-    version: 'v1alpha1',
-    plural: 'images',
-    limit: 1,
-  })) as { items: { metadata: { managedFields?: unknown }; status?: unknown }[] };
-  const one = sample.items[0];
-  if (one)
-    log(
-      `one Image after the update: ${JSON.stringify(one).length} bytes of JSON (status ${JSON.stringify(one.status ?? {}).length}, managedFields ${JSON.stringify(one.metadata.managedFields ?? []).length})${process.env.BENCH_SHOW_IMAGE ? `\n${JSON.stringify(one, null, 1)}` : ''}`,
-    );
+  const sample = await imageReads.sample(Boolean(process.env.BENCH_SHOW_IMAGE));
+  if (sample) log(`after the update, ${sample}`);
   // 4. nothing new again (unless the update tick never settled: then the controller is still busy with it)
   if (rows.at(-1)!.timedOut) log('the update tick did not settle: the last quiet tick is not run');
   else await phase('cron tick, nothing new (after the update)', await nextTick(5_000));
