@@ -21,7 +21,7 @@ import { hookRelay } from './engine/hook-relay.js';
 import { ImageTriggers } from './engine/image-triggers.js';
 import * as metrics from './engine/metrics.js';
 import { KubeEventRecorder, LoggingEventRecorder, type EventRecorder } from './kube/events.js';
-import { changedForGate, indexRollouts, rolloutsOfPod, rolloutsOfWorkload } from './health/wake.js';
+import { indexRollouts, rolloutsOfPod, rolloutsOfWorkload } from './health/wake.js';
 import { ImageApi } from './kube/images.js';
 import { PullSecretReader } from './kube/secrets.js';
 import { KubeNodeReader } from './kube/nodes.js';
@@ -226,11 +226,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     if (leading) for (const image of found) queue.add(imageKey(image), 'rollout');
   };
   const rollouts = indexRollouts(cache);
-  workloads.onChange((w, before) => {
-    if (changedForGate(before, w)) wake(rolloutsOfWorkload(rollouts, w));
-  });
-  pods.onChange((pod, before) => {
-    if (!changedForGate(before, pod)) return;
+  workloads.onChange((w) => wake(rolloutsOfWorkload(rollouts, w)));
+  pods.onChange((pod) => {
     const ns = pod.metadata?.namespace ?? '';
     wake(rolloutsOfPod(rollouts, pod, (kind, name) => workloads.cached(kind, ns, name)));
   });

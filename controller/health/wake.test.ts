@@ -5,8 +5,7 @@ import { Cache } from '../../common/cache.js';
 import { Informer } from '../../common/informer.js';
 import type { Image, ImageRolloutWorkload } from '../../crds/index.js';
 import type { Workload, WorkloadKind } from '../kube/workloads.js';
-import { compactPod, compactWorkload } from '../kube/compact.js';
-import { RolloutIndex, changedForGate, indexRollouts, rolloutsOfPod, rolloutsOfWorkload } from './wake.js';
+import { RolloutIndex, indexRollouts, rolloutsOfPod, rolloutsOfWorkload } from './wake.js';
 
 const image = (
   name: string,
@@ -177,57 +176,5 @@ describe('indexRollouts', () => {
     send('DELETED', version(image('web', [{ kind: 'Deployment', name: 'web' }]), '5'));
     expect(rolloutsOfWorkload(index, web)).toEqual([]);
     await cache.stop();
-  });
-});
-
-describe('changedForGate', () => {
-  // A Deployment as kube-controller-manager's updates during a rollout send it (compacted as cached).
-  const raw = (over: { rv: string; annotations?: Record<string, string>; status?: object; image?: string }) =>
-    compactWorkload('Deployment', {
-      metadata: {
-        name: 'web',
-        namespace: 'shop',
-        resourceVersion: over.rv,
-        generation: 2,
-        annotations: over.annotations ?? {},
-        managedFields: [],
-      },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'web' } },
-        template: { spec: { containers: [{ name: 'app', image: over.image ?? 'shop/web:1.1.0' }] } },
-      },
-      status: over.status ?? { observedGeneration: 1, replicas: 1, updatedReplicas: 0 },
-    } as Parameters<typeof compactWorkload>[1]);
-  const base = raw({ rv: '10' });
-
-  it.each([
-    ['a first sight', undefined, base, true],
-    ['only the resourceVersion', base, raw({ rv: '11' }), false],
-    [
-      'the revision annotation (a field the gate does not read)',
-      base,
-      raw({ rv: '11', annotations: { 'deployment.kubernetes.io/revision': '2' } }),
-      false,
-    ],
-    [
-      'the rollout counters',
-      base,
-      raw({ rv: '11', status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1 } }),
-      true,
-    ],
-    ['the container image', base, raw({ rv: '11', image: 'shop/web:1.0.0' }), true],
-  ])('%s', (_what, before, after, changed) => {
-    expect(changedForGate(before, after)).toBe(changed);
-  });
-
-  it('counts a Pod that became Ready', () => {
-    const p = (rv: string, ready: string) =>
-      compactPod({
-        metadata: { name: 'p', namespace: 'shop', resourceVersion: rv },
-        status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready }] },
-      });
-    expect(changedForGate(p('1', 'False'), p('2', 'False'))).toBe(false);
-    expect(changedForGate(p('1', 'False'), p('2', 'True'))).toBe(true);
   });
 });

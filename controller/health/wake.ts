@@ -5,8 +5,7 @@
 //
 // A mass rollout brings thousands of workload and Pod events, so the Images that follow a workload are
 // looked up in an index (RolloutIndex) kept from the Image cache's events, not found by a pass over every
-// Image of the namespace per event; and an event that changed nothing the gate reads wakes no one
-// (changedForGate).
+// Image of the namespace per event.
 import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 import type { Cache } from '../../common/cache.js';
 import type { Image } from '../../crds/index.js';
@@ -128,24 +127,4 @@ export function rolloutsOfPod(
       for (const k of followed.images) keys.add(k);
   }
   return index.imagesOf(keys);
-}
-
-/**
- * Whether a watch event changed what the health gate reads of a workload or a Pod. The caches hold
- * objects compacted to the fields their readers use (controller/kube/compact.ts), so an update of
- * anything else (kube-controller-manager's revision annotation, a managedFields time, a status field
- * no one reads) leaves the two versions equal but for resourceVersion: waking the gate for it would be
- * a look that judges exactly what the last one did. A first sight (no `before`) always counts.
- */
-export function changedForGate<T extends { metadata?: { resourceVersion?: string } }>(
-  before: T | undefined,
-  after: T,
-): boolean {
-  if (!before) return true;
-  return withoutVersion(before) !== withoutVersion(after);
-}
-
-/** The object as JSON with its resourceVersion left out (both versions come from the same compaction, so their keys are in the same order). */
-function withoutVersion(o: { metadata?: { resourceVersion?: string } }): string {
-  return JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
 }

@@ -169,3 +169,21 @@ export function compactPod(p: V1Pod): V1Pod {
       : {}),
   };
 }
+
+/**
+ * Whether a watch event changed a cached (compacted) object in anything but its resourceVersion. The
+ * caches keep only what their readers use (above), so an update of anything else
+ * (kube-controller-manager's revision annotation, a managedFields time, a status field no one reads) is
+ * one no reader can see: the watch caches' change callbacks skip it (workloads.ts and pods.ts
+ * `onChange`). Both versions come from the same compaction, so their keys are in the same order. A first
+ * sight (no `before`) always counts.
+ */
+export function changedBeyondVersion<T extends { metadata?: { resourceVersion?: string } }>(
+  before: T | undefined,
+  after: T,
+): boolean {
+  if (!before) return true;
+  const withoutVersion = (o: T) =>
+    JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return withoutVersion(before) !== withoutVersion(after);
+}

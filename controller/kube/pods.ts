@@ -6,7 +6,7 @@ import { CoreV1Api, type KubeConfig, type V1LabelSelector, type V1Pod } from '@k
 import { Cache } from '../../common/cache.js';
 import { Informer } from '../../common/informer.js';
 import type { Logger } from '../../common/logger.js';
-import { compactPod } from './compact.js';
+import { changedBeyondVersion, compactPod } from './compact.js';
 import { SharedLists } from './shared-lists.js';
 import { typedPage, WatchedLists } from './watched-lists.js';
 
@@ -104,12 +104,14 @@ export class KubePodReader implements PodReader {
   }
 
   /**
-   * Calls `cb` for each Pod the watch cache sees added or changed, with the version before a change
-   * (nothing without `watch`).
+   * Calls `cb` for each Pod the watch cache sees added, or changed in what it keeps (compact.ts: a change
+   * of nothing but the resourceVersion is not one); nothing without `watch`.
    */
-  onChange(cb: (pod: V1Pod, before?: V1Pod) => void): void {
+  onChange(cb: (pod: V1Pod) => void): void {
     this.cache?.on('add', cb);
-    this.cache?.on('update', cb);
+    this.cache?.on('update', (pod, before) => {
+      if (changedBeyondVersion(before, pod)) cb(pod);
+    });
   }
 
   /** Starts the watch cache (without `watch` in the options: nothing); returns at once. */

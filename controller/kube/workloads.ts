@@ -7,7 +7,7 @@ import { KubeJson, PATCH, type PatchType } from '../../common/kube-json.js';
 import type { Logger } from '../../common/logger.js';
 import type { ManagedFieldsEntry } from '../../domain/holds/owner.js';
 import { repositoriesOf } from './pod-spec.js';
-import { compactWorkload } from './compact.js';
+import { changedBeyondVersion, compactWorkload } from './compact.js';
 import { FIELD_MANAGER } from './images.js';
 import { SharedLists } from './shared-lists.js';
 import { typedPage, WatchedLists } from './watched-lists.js';
@@ -176,9 +176,15 @@ export class KubeWorkloadClient implements WorkloadClient {
     return this.lists.get(namespace, () => this.listAll(namespace), opts);
   }
 
-  /** Calls `cb` for each change the watch caches see, with the version before it (nothing without `watch`). */
-  onChange(cb: (workload: Workload, before?: Workload) => void): void {
-    for (const cache of this.caches?.values() ?? []) cache.on('update', cb);
+  /**
+   * Calls `cb` for each change the watch caches see in what they keep (compact.ts: a change of nothing
+   * but the resourceVersion is not one); nothing without `watch`.
+   */
+  onChange(cb: (workload: Workload) => void): void {
+    for (const cache of this.caches?.values() ?? [])
+      cache.on('update', (w, before) => {
+        if (changedBeyondVersion(before, w)) cb(w);
+      });
   }
 
   /** The watch cache's copy right now, without waiting for a sync (undefined without `watch`). */
