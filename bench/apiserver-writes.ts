@@ -23,8 +23,7 @@ import { ImageApi } from '../controller/kube/images.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
-import { cpuSeconds } from '../test/testenv/procs.js';
-import { childProcesses } from './lib/schedstat.js';
+import { testEnvCpu } from './lib/schedstat.js';
 import { createWriteBenchImage } from './lib/fixtures.js';
 import { pool } from './lib/programs.js';
 
@@ -90,20 +89,12 @@ function updatedStatus(name: string, tag: string, at: Date): ImageStatus {
   } as ImageStatus;
 }
 
-/** CPU seconds of each test-environment process, by command. */
-function envCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [pid, command] of childProcesses())
-    if (command !== 'esbuild') out.set(command, (out.get(command) ?? 0) + cpuSeconds(pid));
-  return out;
-}
-
 /** Waits until the test environment is idle (kube-controller-manager done with earlier writes); its CPU now. */
 async function quiet(): Promise<Map<string, number>> {
-  let last = envCpu();
+  let last = testEnvCpu();
   for (let i = 0; i < 30; i++) {
     await new Promise((r) => setTimeout(r, 1000));
-    const now = envCpu();
+    const now = testEnvCpu();
     const moved = [...now].reduce((sum, [c, v]) => sum + v - (last.get(c) ?? 0), 0);
     last = now;
     // An idle test environment still uses a little (leases, resyncs): well under this.

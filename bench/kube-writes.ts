@@ -29,10 +29,9 @@ import { createLogger } from '../common/logger.js';
 import { installCRDsWith } from '../test/testenv/crds.js';
 import { startEnvironment } from '../test/testenv/environment.js';
 import { adminKubeConfig } from '../test/testenv/kube.js';
-import { cpuSeconds } from '../test/testenv/procs.js';
 import { createWriteBenchImage } from './lib/fixtures.js';
 import { pool } from './lib/programs.js';
-import { childProcesses } from './lib/schedstat.js';
+import { testEnvCpu } from './lib/schedstat.js';
 
 const ROUNDS = Number(process.env.BENCH_WRITES ?? 1000);
 const CONCURRENCY = 10;
@@ -186,15 +185,11 @@ const annotate = (i: number) => [
   { op: 'add', path: '/metadata/annotations', value: { 'bench.tagpilot.dev/round': String(i) } },
 ];
 
-/** CPU seconds used so far by the test environment's processes (apiserver, etcd, …). */
-function testEnvCpu(): number {
-  let sum = 0;
-  for (const [pid] of childProcesses()) sum += cpuSeconds(pid);
-  return sum;
-}
+/** CPU seconds used so far by the test environment's processes together (apiserver, etcd, …). */
+const testEnvTotal = () => [...testEnvCpu().values()].reduce((a, b) => a + b, 0);
 
 async function measure(what: string, round: Round): Promise<number> {
-  const env0 = testEnvCpu();
+  const env0 = testEnvTotal();
   const start = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
@@ -208,7 +203,7 @@ async function measure(what: string, round: Round): Promise<number> {
   log(
     `${what}: ${ROUNDS} rounds (${ROUNDS * 3} writes) in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
       `${cpu.toFixed(2)} CPU s, ${((cpu / ROUNDS) * 1000).toFixed(2)} ms per round (test environment ` +
-      `${(((testEnvCpu() - env0) / ROUNDS) * 1000).toFixed(2)} ms); load ${loadavg()
+      `${(((testEnvTotal() - env0) / ROUNDS) * 1000).toFixed(2)} ms); load ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,
   );

@@ -3,6 +3,7 @@
 // program's own work: a phase's run-queue wait says how much of its wall time the program was ready to
 // run and not running.
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpuSeconds } from '../../test/testenv/procs.js';
 
 /**
  * Seconds the main thread of `pid` (or, with `allThreads`, all its threads together: a worker thread,
@@ -41,5 +42,13 @@ export function childProcesses(): Map<number, string> {
       // exited meanwhile
     }
   }
+  return out;
+}
+
+/** CPU seconds so far of each test-environment process (this process's children), by command; esbuild left out. */
+export function testEnvCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [pid, command] of childProcesses())
+    if (command !== 'esbuild') out.set(command, (out.get(command) ?? 0) + cpuSeconds(pid));
   return out;
 }
